@@ -1,0 +1,58 @@
+"""smtplearn: learn SMTP by stepping through real sessions in Jupyter.
+
+The names below load on first use, so ``import smtplearn`` stays fast and never
+imports Jupyter, ipywidgets or the server's aiosmtpd.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_EXPORTS = {
+    "Client": "smtplearn.client",
+    "SendResult": "smtplearn.client",
+    "DebugServer": "smtplearn.server",
+    "Reply": "smtplearn.protocol.replies",
+    "ClientState": "smtplearn.protocol.states",
+    "Exchange": "smtplearn.record",
+    "Step": "smtplearn.record",
+    "Transcript": "smtplearn.record",
+    "explain": "smtplearn.explain",
+    "SMTPLearnError": "smtplearn.protocol.errors",
+    "LocalProtocolError": "smtplearn.protocol.errors",
+    "RemoteProtocolError": "smtplearn.protocol.errors",
+    "SMTPReplyError": "smtplearn.protocol.errors",
+}
+
+__all__ = sorted(_EXPORTS)
+
+if TYPE_CHECKING:
+    from smtplearn.client import Client, SendResult
+    from smtplearn.explain import explain
+    from smtplearn.protocol.errors import (
+        LocalProtocolError,
+        RemoteProtocolError,
+        SMTPLearnError,
+        SMTPReplyError,
+    )
+    from smtplearn.protocol.replies import Reply
+    from smtplearn.protocol.states import ClientState
+    from smtplearn.record import Exchange, Step, Transcript
+    from smtplearn.server import DebugServer
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'smtplearn' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,1 @@
+"""The sans-I/O SMTP client core: bytes in, replies out; no sockets, threads or clocks."""

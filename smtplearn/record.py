@@ -1,0 +1,164 @@
+"""What happened in a session: `Exchange`, `Step` and `Transcript` records.
+
+Records are plain frozen data. Turning them into text, HTML or SVG is the job of
+`smtplearn.render`; saying what they mean is the job of `smtplearn.explain`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, overload
+
+from smtplearn.protocol.errors import SMTPReplyError
+from smtplearn.protocol.replies import Reply
+from smtplearn.protocol.states import ClientState
+
+if TYPE_CHECKING:
+    from smtplearn.explain import Explanation
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One line (or the message body) sent, and the reply it got.
+
+    `shown` is the text a learner reads, with any secret replaced by ``<redacted>``;
+    `sent_redacted` is the wire view with the same redaction. `sent` holds the exact
+    bytes on the wire and is left out of the repr because it may carry a password.
+    For the server's greeting nothing is sent: `shown` is ``""`` and `sent` is ``b""``.
+    """
+
+    shown: str
+    sent: bytes = field(repr=False)
+    sent_redacted: bytes
+    reply: Reply | None
+    #: The client's own working for this exchange, e.g. a SASL challenge decoded.
+    notes: tuple[str, ...] = ()
+
+    @property
+    def has_secret(self) -> bool:
+        """True when the wire bytes differ from what renderings show."""
+        return self.sent != self.sent_redacted
+
+
+@dataclass(frozen=True)
+class Step:
+    """One SMTP step taken by the client: one public method call.
+
+    Most steps are a single exchange (``MAIL FROM`` → ``250``). Some take several:
+    DATA sends the command and then the message; AUTH answers each challenge.
+    A negative reply is data here, not an exception: see `ok` and `raise_for_reply`.
+    """
+
+    #: The client method that took the step: "connect", "ehlo", "mail", "send_raw"...
+    name: str
+    #: The SMTP verb in upper case ("EHLO", "MAIL"...); "" for connect.
+    command: str
+    exchanges: tuple[Exchange, ...]
+    state_before: ClientState
+    state_after: ClientState
+    elapsed: float
+    #: Whether the step ran over TLS (after STARTTLS, or on an implicit-TLS port).
+    tls: bool
+    #: Extra facts a lesson may show: TLS version, cipher, certificate subject...
+    details: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def replies(self) -> tuple[Reply, ...]:
+        """Every reply received during the step, in order."""
+        return tuple(x.reply for x in self.exchanges if x.reply is not None)
+
+    @property
+    def reply(self) -> Reply | None:
+        """The final reply: the one that decides the step's outcome."""
+        replies = self.replies
+        return replies[-1] if replies else None
+
+    @property
+    def ok(self) -> bool:
+        """True when the final reply is positive (2xx, or 3xx where the step expects it)."""
+        return self.reply is not None and self.reply.is_positive
+
+    @property
+    def shown(self) -> str:
+        """The command as a learner reads it (secrets redacted), first exchange first."""
+        return "\n".join(x.shown for x in self.exchanges if x.shown)
+
+    def raise_for_reply(self) -> Step:
+        """Raise `SMTPReplyError` if the step failed; return the step otherwise."""
+        if not self.ok:
+            raise SMTPReplyError(self.shown or self.name, self.reply)
+        return self
+
+    def explain(self) -> Explanation:
+        """What this step did and what its reply means, with RFC sections."""
+        from smtplearn.explain import explain
+
+        return explain(self)
+
+    def _repr_html_(self) -> str:
+        from smtplearn.render.html import step_html
+
+        return step_html(self)
+
+
+class Transcript(Sequence[Step]):
+    """The steps of one session, oldest first; list-like and renderable.
+
+    ``str(transcript)`` is the swaks-style arrow log; `debug_text()` is smtplib's
+    ``set_debuglevel(1)`` format; in Jupyter it renders as HTML.
+    """
+
+    def __init__(self, steps: Sequence[Step] = ()) -> None:
+        self._steps: list[Step] = list(steps)
+
+    def append(self, step: Step) -> None:
+        self._steps.append(step)
+
+    def clear(self) -> None:
+        self._steps.clear()
+
+    @overload
+    def __getitem__(self, index: int) -> Step: ...
+    @overload
+    def __getitem__(self, index: slice) -> Transcript: ...
+    def __getitem__(self, index: int | slice) -> Step | Transcript:
+        if isinstance(index, slice):
+            return Transcript(self._steps[index])
+        return self._steps[index]
+
+    def __len__(self) -> int:
+        return len(self._steps)
+
+    def __iter__(self) -> Iterator[Step]:
+        return iter(self._steps)
+
+    def __repr__(self) -> str:
+        names = ", ".join(step.name for step in self._steps)
+        return f"<Transcript of {len(self._steps)} steps: {names}>"
+
+    def __str__(self) -> str:
+        return self.arrows()
+
+    def arrows(self, *, reveal: bool = False) -> str:
+        """A swaks-style log: ``->`` sent, ``<-`` received, ``~>``/``<~`` under TLS."""
+        from smtplearn.render.text import arrows
+
+        return arrows(self, reveal=reveal)
+
+    def debug_text(self, *, reveal: bool = False) -> str:
+        """The session as smtplib's ``set_debuglevel(1)`` would have printed it."""
+        from smtplearn.render.text import smtplib_debug
+
+        return smtplib_debug(self, reveal=reveal)
+
+    def sequence_diagram(self, *, reveal: bool = False) -> str:
+        """An SVG client↔server sequence diagram of the session."""
+        from smtplearn.render.diagram import sequence_svg
+
+        return sequence_svg(self, reveal=reveal)
+
+    def _repr_html_(self) -> str:
+        from smtplearn.render.html import transcript_html
+
+        return transcript_html(self)
