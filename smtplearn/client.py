@@ -1,0 +1,535 @@
+"""The blocking SMTP client: one public method per SMTP step, each returning a `Step`.
+
+`Client` is a thin driver. The protocol core (`smtplearn.protocol`) decides what may be
+sent and what each reply means; `smtplearn.transport` moves the bytes. This module only
+strings the two together and records what happened.
+
+A negative reply is data, not an exception: `step.ok` is False and
+`step.raise_for_reply()` raises. Transport faults (refused, timeout, TLS) do raise.
+"""
+
+from __future__ import annotations
+
+import logging
+import ssl
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from email.message import EmailMessage, Message
+from types import TracebackType
+
+from smtplearn.envelope import Envelope, envelope_of
+from smtplearn.protocol import commands, sasl
+from smtplearn.protocol.commands import Command
+from smtplearn.protocol.connection import NEED_DATA, ClientConnection
+from smtplearn.protocol.data import message_bytes, needs_8bitmime
+from smtplearn.protocol.errors import (
+    LocalProtocolError,
+    RemoteProtocolError,
+    SMTPLearnError,
+)
+from smtplearn.protocol.extensions import Extensions
+from smtplearn.protocol.replies import Reply
+from smtplearn.protocol.states import ClientState
+from smtplearn.record import Exchange, Step, Transcript
+from smtplearn.transport import ConnectionClosedError, Transport
+
+log = logging.getLogger("smtplearn")
+
+MessageLike = EmailMessage | Message | str | bytes
+
+
+class SendError(SMTPLearnError):
+    """`send_message` could not deliver: MAIL or DATA failed, or every recipient was refused.
+
+    `steps` holds every step taken, so the failure can be inspected like any transcript.
+    """
+
+    def __init__(self, problem: str, steps: Sequence[Step]) -> None:
+        self.steps = tuple(steps)
+        self.transcript = Transcript(self.steps)
+        self.reply = next((s.reply for s in reversed(self.steps) if s.reply), None)
+        super().__init__(problem)
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What `send_message` did: every step, and which recipients were accepted or refused."""
+
+    steps: tuple[Step, ...]
+    accepted: tuple[str, ...]
+    refused: dict[str, Reply] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """True when the message was accepted for at least one recipient."""
+        return bool(self.accepted) and self.steps[-1].ok
+
+    @property
+    def transcript(self) -> Transcript:
+        return Transcript(self.steps)
+
+    def __str__(self) -> str:
+        return str(self.transcript)
+
+    def _repr_html_(self) -> str:
+        return self.transcript._repr_html_()
+
+
+class Client:
+    """An SMTP client whose every step you can inspect.
+
+    Nothing happens until `connect()` (or entering a ``with`` block, which connects
+    and sends QUIT on the way out)::
+
+        with Client(server.host, server.port) as client:
+            client.ehlo()
+            client.mail("author@example.com")
+            ...
+
+    TLS certificates are always verified: pass the DebugServer's
+    ``server.client_tls_context()`` as `tls_context`. Credentials are never sent
+    over cleartext unless ``allow_insecure_auth=True``.
+    """
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 25,
+        *,
+        timeout: float = 30.0,
+        tls_context: ssl.SSLContext | None = None,
+        implicit_tls: bool = False,
+        local_hostname: str | None = None,
+        strict: bool = True,
+        allow_insecure_auth: bool = False,
+        require_tls: bool = False,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.timeout = timeout
+        self.tls_context = tls_context
+        self.implicit_tls = implicit_tls
+        # smtplib sends this machine's FQDN; a fixed name keeps lesson transcripts reproducible.
+        self.local_hostname = local_hostname or "localhost"
+        self.strict = strict
+        self.allow_insecure_auth = allow_insecure_auth
+        self.require_tls = require_tls
+        self.transcript = Transcript()
+        #: How many times the client has sent something and then waited for the server.
+        self.round_trips = 0
+        self._conn = ClientConnection(strict=strict)
+        self._transport = Transport(host, port, timeout)
+        self._waiting_since_send = False
+
+    # -- what a learner can look at ------------------------------------------------------
+
+    @property
+    def state(self) -> ClientState:
+        return self._conn.state
+
+    @property
+    def extensions(self) -> Extensions:
+        """What the server's last EHLO reply advertised (cleared by STARTTLS)."""
+        return self._conn.extensions
+
+    @property
+    def tls_active(self) -> bool:
+        return self._conn.tls_active
+
+    @property
+    def authenticated(self) -> bool:
+        return self._conn.authenticated
+
+    def __repr__(self) -> str:
+        tls = ", TLS" if self.tls_active else ""
+        return f"<Client {self.host}:{self.port} {self.state.name}{tls}, {len(self.transcript)} steps>"
+
+    # -- connection ------------------------------------------------------------------------
+
+    def connect(self) -> Step:
+        """Open the TCP connection (and TLS, for implicit TLS) and read the 220 greeting."""
+        before, started = self.state, time.perf_counter()
+        context = self._context() if self.implicit_tls else None
+        self._transport.open(context)
+        self._conn.connection_made(tls=self.implicit_tls)
+        details = {"peer": f"{self.host}:{self.port}"}
+        if self.implicit_tls and self._transport.tls_version:
+            details["tls_version"] = self._transport.tls_version
+        self._waiting_since_send = True
+        greeting = self._read_reply("the greeting")
+        exchange = Exchange(shown="", sent=b"", sent_redacted=b"", reply=greeting)
+        return self._record("connect", "", [exchange], before, started, details)
+
+    def close(self) -> None:
+        """Close the socket without QUIT (QUIT is the polite way: see `quit`)."""
+        self._transport.close()
+        self._conn.closed()
+
+    def __enter__(self) -> Client:
+        if self.state is ClientState.DISCONNECTED:
+            self.connect()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._transport.is_open and self.state is not ClientState.CLOSED:
+            try:
+                self.quit()
+            except SMTPLearnError:
+                log.debug("QUIT on exit failed; closing anyway", exc_info=True)
+        self.close()
+
+    # -- one method per SMTP step --------------------------------------------------------
+
+    def ehlo(self, name: str | None = None) -> Step:
+        """Greet the server and learn its extensions (RFC 5321 §4.1.1.1)."""
+        return self._simple("ehlo", commands.ehlo(name or self.local_hostname))
+
+    def helo(self, name: str | None = None) -> Step:
+        """Greet the server the old way: no extensions (RFC 5321 §4.1.1.1)."""
+        return self._simple("helo", commands.helo(name or self.local_hostname))
+
+    def starttls(self, context: ssl.SSLContext | None = None) -> Step:
+        """Ask for TLS, then do the handshake; EHLO must be sent again afterwards (RFC 3207)."""
+        before, started = self.state, time.perf_counter()
+        exchange = self._exchange(commands.starttls())
+        details: dict[str, str] = {}
+        if exchange.reply is not None and exchange.reply.code == 220:
+            # RFC 3207 §5: bytes that arrived before the handshake were not protected by TLS;
+            # reading them afterwards would let an attacker inject commands' replies.
+            dropped = self._conn.discard_buffer()
+            if dropped:
+                log.warning("discarded %d cleartext bytes received before TLS", len(dropped))
+                details["discarded_cleartext_bytes"] = str(len(dropped))
+            details.update(self._transport.start_tls(context or self._context()))
+            self._conn.starttls_done()
+        return self._record("starttls", "STARTTLS", [exchange], before, started, details)
+
+    def login(self, user: str, password: str, mechanism: str | None = None) -> Step:
+        """Authenticate with SASL (RFC 4954); picks the strongest mechanism offered by default.
+
+        Refuses to send credentials over cleartext unless the client was made with
+        ``allow_insecure_auth=True`` (RFC 4954 §4: PLAIN and LOGIN reveal the password).
+        """
+        if not self.tls_active and not self.allow_insecure_auth:
+            raise LocalProtocolError(
+                "refusing to send credentials over an unencrypted connection: call starttls() "
+                "first, or create the Client with allow_insecure_auth=True to see why that is "
+                "dangerous (RFC 4954 §4)"
+            )
+        name = mechanism.upper() if mechanism else sasl.choose(self.extensions.auth_mechanisms)
+        exchange_rules = sasl.mechanism(name, user, password)
+        before, started = self.state, time.perf_counter()
+        exchanges: list[Exchange] = []
+        command = exchange_rules.start()
+        noted = 0
+        while True:
+            exchange = self._exchange(command)
+            reply = exchange.reply
+            if reply is not None and reply.code == 334:
+                command = exchange_rules.respond(reply)
+            notes = tuple(exchange_rules.working[noted:])
+            noted = len(exchange_rules.working)
+            exchanges.append(_with_notes(exchange, notes))
+            if reply is None or reply.code != 334:
+                break
+        return self._record("login", "AUTH", exchanges, before, started, {"mechanism": name})
+
+    def auth(self, mechanism: str, user: str, password: str) -> Step:
+        """Authenticate with the given SASL mechanism (see `login`)."""
+        return self.login(user, password, mechanism=mechanism)
+
+    def mail(
+        self,
+        from_addr: str,
+        *,
+        size: int | None = None,
+        body: str | None = None,
+        smtputf8: bool = False,
+        params: Iterable[str] = (),
+    ) -> Step:
+        """Start a mail transaction: the envelope sender (RFC 5321 §4.1.1.2)."""
+        self._check_tls_required()
+        command = commands.mail(from_addr, size=size, body=body, smtputf8=smtputf8, params=params)
+        return self._simple("mail", command)
+
+    def rcpt(self, to_addr: str, *, params: Iterable[str] = ()) -> Step:
+        """Add one envelope recipient (RFC 5321 §4.1.1.3)."""
+        return self._simple("rcpt", commands.rcpt(to_addr, params=params))
+
+    def data(self, message: MessageLike) -> Step:
+        """Send DATA, then (after 354) the message, dot-stuffed and ended by "." (§4.1.1.4)."""
+        before, started = self.state, time.perf_counter()
+        exchanges = [self._exchange(commands.data())]
+        if self.state is ClientState.DATA:
+            exchanges.append(self._send_message_body(_as_sendable(message)))
+        return self._record("data", "DATA", exchanges, before, started)
+
+    def rset(self) -> Step:
+        """Abort the current transaction (RFC 5321 §4.1.1.5)."""
+        return self._simple("rset", commands.rset())
+
+    def noop(self) -> Step:
+        """Do nothing but get a 250: a keep-alive (RFC 5321 §4.1.1.9)."""
+        return self._simple("noop", commands.noop())
+
+    def vrfy(self, address: str) -> Step:
+        """Ask whether an address or user name exists (RFC 5321 §3.5, §4.1.1.6)."""
+        return self._simple("vrfy", commands.vrfy(address))
+
+    def expn(self, name: str) -> Step:
+        """Ask for the members of a mailing list (RFC 5321 §3.5, §4.1.1.7)."""
+        return self._simple("expn", commands.expn(name))
+
+    def help(self, topic: str | None = None) -> Step:
+        """Ask the server for help text (RFC 5321 §4.1.1.8)."""
+        return self._simple("help", commands.help(topic))
+
+    def quit(self) -> Step:
+        """Say goodbye and close the connection (RFC 5321 §4.1.1.10)."""
+        step = self._simple("quit", commands.quit())
+        self._transport.close()
+        self._conn.closed()
+        return step
+
+    def send_raw(self, line: str, *, secret: bool = False) -> Step:
+        """Send any command line as typed, for exploring; CR/LF injection is still refused."""
+        command = commands.raw(line, secret=secret)
+        return self._simple("send_raw", command)
+
+    def send_command(self, command: Command, *, name: str = "send_raw") -> Step:
+        """Send a command built with `smtplearn.protocol.commands` and record its step.
+
+        For tools built on the client (the smtplib facade uses it); lessons use the
+        named methods above.
+        """
+        return self._simple(name, command)
+
+    def send_body(self, message: MessageLike) -> Step:
+        """Send only the message content, after DATA got its 354 (`data` does both halves)."""
+        before, started = self.state, time.perf_counter()
+        exchange = self._send_message_body(_as_sendable(message))
+        return self._record("message", "", [exchange], before, started)
+
+    # -- helpers made only of the steps above -------------------------------------------
+
+    def send_message(
+        self,
+        message: EmailMessage | Message,
+        from_addr: str | None = None,
+        to_addrs: str | Sequence[str] | None = None,
+        *,
+        pipelining: bool | None = None,
+    ) -> SendResult:
+        """Send a whole message, taking the envelope from its headers like smtplib does.
+
+        Bcc recipients get the message but the Bcc header is not sent. SIZE,
+        BODY=8BITMIME and SMTPUTF8 are added when the server offers them and the
+        message needs them. With PIPELINING advertised (and `pipelining` not False)
+        MAIL, every RCPT and DATA go out in one write (RFC 2920).
+
+        Raises `SendError`, carrying every step, when MAIL or DATA fails or every
+        recipient is refused.
+        """
+        if self.state is ClientState.DISCONNECTED:
+            self.connect()
+        if self.state is ClientState.CONNECTED:
+            self.ehlo().raise_for_reply()
+        envelope = envelope_of(message, from_addr, to_addrs)
+        mail_command, body = self._prepare(envelope)
+        use_pipelining = self.extensions.has("PIPELINING") if pipelining is None else pipelining
+        if use_pipelining:
+            steps = self._pipelined_transaction(mail_command, envelope.recipients, body)
+        else:
+            steps = self._stepwise_transaction(mail_command, envelope.recipients, body)
+        return self._result(steps, envelope.recipients)
+
+    def _prepare(self, envelope: Envelope) -> tuple[Command, bytes]:
+        extensions = self.extensions
+        smtputf8 = envelope.needs_smtputf8
+        if smtputf8 and not extensions.has("SMTPUTF8"):
+            raise LocalProtocolError(
+                "an address is not ASCII but the server did not offer SMTPUTF8 (RFC 6531 §3.4): "
+                "use an ASCII address or a server that supports SMTPUTF8"
+            )
+        body = message_bytes(envelope.message, smtputf8=smtputf8)
+        eight_bit = needs_8bitmime(body)
+        if eight_bit and not extensions.has("8BITMIME") and not smtputf8:
+            raise LocalProtocolError(
+                "the message has 8-bit bytes but the server did not offer 8BITMIME (RFC 6152): "
+                "encode the body (e.g. quoted-printable) or use a server that offers 8BITMIME"
+            )
+        size = len(body) if extensions.has("SIZE") else None
+        command = commands.mail(
+            envelope.sender,
+            size=size,
+            body="8BITMIME" if eight_bit and extensions.has("8BITMIME") else None,
+            smtputf8=smtputf8,
+        )
+        return command, body
+
+    def _stepwise_transaction(
+        self, mail_command: Command, recipients: Sequence[str], body: bytes
+    ) -> list[Step]:
+        steps = [self._simple("mail", mail_command)]
+        if not steps[0].ok:
+            steps.append(self.rset())
+            raise SendError(f"the server refused the sender: {steps[0].reply}", steps)
+        steps.extend(self.rcpt(address) for address in recipients)
+        if not any(step.ok for step in steps[1:]):
+            steps.append(self.rset())
+            raise SendError("the server refused every recipient", steps)
+        steps.append(self.data(body))
+        return steps
+
+    def _pipelined_transaction(
+        self, mail_command: Command, recipients: Sequence[str], body: bytes
+    ) -> list[Step]:
+        self._check_tls_required()
+        group = [("mail", mail_command)]
+        group += [("rcpt", commands.rcpt(address)) for address in recipients]
+        group.append(("data", commands.data()))
+        started = time.perf_counter()
+        wire = b"".join(self._conn.send(command) for _name, command in group)
+        # RFC 2920 §3.1: the whole group goes out in one write, then the replies are read in order.
+        self._send_bytes(wire)
+        steps: list[Step] = []
+        for name, command in group:
+            before = self.state
+            exchanges = [
+                Exchange(command.shown, command.line, command.redacted, self._read_reply(command.shown))
+            ]
+            if name == "data" and self.state is ClientState.DATA:
+                exchanges.append(self._send_message_body(body))
+            steps.append(self._record(name, command.verb, exchanges, before, started))
+        rcpt_steps = steps[1:-1]
+        if not steps[0].ok:
+            steps.append(self.rset())
+            raise SendError(f"the server refused the sender: {steps[0].reply}", steps)
+        if not any(step.ok for step in rcpt_steps):
+            steps.append(self.rset())
+            raise SendError("the server refused every recipient", steps)
+        return steps
+
+    def _result(self, steps: list[Step], recipients: Sequence[str]) -> SendResult:
+        rcpt_steps = [s for s in steps if s.name == "rcpt"]
+        accepted = tuple(a for a, s in zip(recipients, rcpt_steps, strict=True) if s.ok)
+        refused = {a: s.reply for a, s in zip(recipients, rcpt_steps, strict=True) if not s.ok and s.reply}
+        final = steps[-1]
+        if final.name != "data" or not final.ok:
+            raise SendError(f"the server did not accept the message: {final.reply}", steps)
+        return SendResult(steps=tuple(steps), accepted=accepted, refused=refused)
+
+    # -- the machinery -------------------------------------------------------------------
+
+    def _context(self) -> ssl.SSLContext:
+        # Verification on by default: the standard library's defaults check the chain and name.
+        return self.tls_context or ssl.create_default_context()
+
+    def _check_tls_required(self) -> None:
+        if self.require_tls and not self.tls_active:
+            raise LocalProtocolError(
+                "this client requires TLS, but the connection is not encrypted: the server may "
+                "not offer STARTTLS, or someone stripped it from the EHLO reply (RFC 3207 §6); "
+                "not sending mail in the clear"
+            )
+
+    def _simple(self, name: str, command: Command) -> Step:
+        before, started = self.state, time.perf_counter()
+        exchange = self._exchange(command)
+        return self._record(name, command.verb, [exchange], before, started)
+
+    def _exchange(self, command: Command) -> Exchange:
+        wire = self._conn.send(command)
+        self._send_bytes(wire)
+        reply = self._read_reply(command.shown)
+        return Exchange(command.shown, command.line, command.redacted, reply)
+
+    def _send_message_body(self, message: bytes | str | EmailMessage | Message) -> Exchange:
+        wire = self._conn.send_data(_as_sendable(message))
+        self._send_bytes(wire)
+        reply = self._read_reply("the message")
+        shown = wire.decode("utf-8", "replace").replace("\r\n", "\n").rstrip("\n")
+        return Exchange(shown, wire, wire, reply)
+
+    def _send_bytes(self, wire: bytes) -> None:
+        self._transport.send(wire)
+        self._waiting_since_send = True
+
+    def _read_reply(self, waiting_for: str) -> Reply:
+        while True:
+            try:
+                reply = self._conn.next_reply()
+            except RemoteProtocolError:
+                if not self._transport.is_open:
+                    raise
+                self.close()
+                raise
+            if reply is not NEED_DATA:
+                assert isinstance(reply, Reply)
+                return reply
+            if self._waiting_since_send:
+                self.round_trips += 1
+                self._waiting_since_send = False
+            data = self._transport.receive(waiting_for)
+            if not data:
+                self._transport.close()
+                try:
+                    self._conn.receive_data(b"")
+                    eof_reply = self._conn.next_reply()
+                except RemoteProtocolError as exc:
+                    self._conn.closed()
+                    raise ConnectionClosedError(
+                        self.host, self.port, f"the server closed the connection ({exc})"
+                    ) from exc
+                if isinstance(eof_reply, Reply):
+                    return eof_reply
+                raise ConnectionClosedError(
+                    self.host, self.port, f"the server closed the connection before {waiting_for}"
+                )
+            self._conn.receive_data(data)
+
+    def _record(
+        self,
+        name: str,
+        verb: str,
+        exchanges: Sequence[Exchange],
+        before: ClientState,
+        started: float,
+        details: dict[str, str] | None = None,
+    ) -> Step:
+        step = Step(
+            name=name,
+            command=verb,
+            exchanges=tuple(exchanges),
+            state_before=before,
+            state_after=self.state,
+            elapsed=time.perf_counter() - started,
+            tls=self.tls_active,
+            details=details or {},
+        )
+        self.transcript.append(step)
+        for exchange in step.exchanges:
+            if exchange.shown:
+                log.debug("-> %s", exchange.shown.splitlines()[0])
+            if exchange.reply is not None:
+                log.debug("<- %s", exchange.reply.code)
+        return step
+
+
+def _with_notes(exchange: Exchange, notes: tuple[str, ...]) -> Exchange:
+    if not notes:
+        return exchange
+    return Exchange(exchange.shown, exchange.sent, exchange.sent_redacted, exchange.reply, notes)
+
+
+def _as_sendable(message: MessageLike) -> EmailMessage | str | bytes:
+    if isinstance(message, (EmailMessage, str, bytes)):
+        return message
+    # A legacy email.message.Message (e.g. from MIMEText): its bytes are what smtplib sends.
+    return message.as_bytes()

@@ -1,0 +1,500 @@
+"""An smtplib-compatible facade over `Client`, so smtplib code runs with only its import changed.
+
+`SMTP` and `SMTP_SSL` take smtplib's arguments, send exactly the lines smtplib sends
+(lower-case ``ehlo``, ``mail FROM:<...> size=266``), return the same tuples and raise
+subclasses of smtplib's own exceptions, so ``except smtplib.SMTPAuthenticationError``
+still works. ``set_debuglevel(1)`` prints smtplib's debug format to stderr; `transcript`
+gives the structured view of the same session.
+
+Deliberate differences, both for safety: passwords (and their base64 forms) are
+redacted in the debug output, and bare CR or LF in a message given as bytes are turned
+into CRLF (smtplib sends them as they are, which is what SMTP smuggling exploits).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import datetime
+import hmac
+import smtplib
+import socket
+import ssl
+import sys
+from collections.abc import Callable, Sequence
+from email.message import Message
+from typing import Any
+
+from smtplearn.client import Client
+from smtplearn.envelope import envelope_of
+from smtplearn.protocol import commands
+from smtplearn.protocol.commands import Command
+from smtplearn.protocol.data import message_bytes
+from smtplearn.protocol.errors import SMTPLearnError
+from smtplearn.protocol.replies import Reply
+from smtplearn.record import Step, Transcript
+from smtplearn.render.text import smtplib_debug_lines
+from smtplearn.transport import ConnectionClosedError
+
+SMTP_PORT = smtplib.SMTP_PORT
+SMTP_SSL_PORT = smtplib.SMTP_SSL_PORT
+
+
+# smtplib's exceptions, with the session's transcript attached for inspection.
+class SMTPException(smtplib.SMTPException, SMTPLearnError):
+    transcript: Transcript | None = None
+
+
+class SMTPNotSupportedError(smtplib.SMTPNotSupportedError, SMTPException):
+    pass
+
+
+class SMTPServerDisconnected(smtplib.SMTPServerDisconnected, SMTPException):
+    pass
+
+
+class SMTPResponseException(smtplib.SMTPResponseException, SMTPException):
+    pass
+
+
+class SMTPSenderRefused(smtplib.SMTPSenderRefused, SMTPResponseException):
+    pass
+
+
+class SMTPRecipientsRefused(smtplib.SMTPRecipientsRefused, SMTPException):
+    pass
+
+
+class SMTPDataError(smtplib.SMTPDataError, SMTPResponseException):
+    pass
+
+
+class SMTPHeloError(smtplib.SMTPHeloError, SMTPResponseException):
+    pass
+
+
+class SMTPAuthenticationError(smtplib.SMTPAuthenticationError, SMTPResponseException):
+    pass
+
+
+class SMTPConnectError(smtplib.SMTPConnectError, SMTPResponseException):
+    pass
+
+
+def smtplib_message(reply: Reply) -> bytes:
+    """The reply text as smtplib returns it: each line after its code, stripped, joined by LF."""
+    return b"\n".join(line[4:].strip(b" \t\r\n") for line in reply.raw.splitlines(keepends=True))
+
+
+def _default_local_hostname() -> str:
+    # The same choice smtplib makes (RFC 5321 §4.1.4: the FQDN, else an address literal),
+    # so that the facade's EHLO line is the one smtplib would send.
+    fqdn = socket.getfqdn()
+    if "." in fqdn:
+        return fqdn
+    try:
+        address = socket.gethostbyname(socket.gethostname())
+    except socket.gaierror:
+        address = "127.0.0.1"
+    return f"[{address}]"
+
+
+class SMTP:
+    """Drop-in for `smtplib.SMTP`, recording every step in `transcript`."""
+
+    default_port = SMTP_PORT
+    ehlo_msg = "ehlo"
+    _implicit_tls = False
+
+    def __init__(
+        self,
+        host: str = "",
+        port: int = 0,
+        local_hostname: str | None = None,
+        timeout: float = socket.getdefaulttimeout() or 30.0,
+        source_address: tuple[str, int] | None = None,
+        *,
+        context: ssl.SSLContext | None = None,
+    ) -> None:
+        self.timeout = timeout
+        self.source_address = source_address
+        self.local_hostname = local_hostname or _default_local_hostname()
+        self.debuglevel = 0
+        self.context = context
+        self.esmtp_features: dict[str, str] = {}
+        self.does_esmtp = False
+        self.ehlo_resp: bytes | None = None
+        self.helo_resp: bytes | None = None
+        self.transcript = Transcript()
+        self.user = ""
+        self.password = ""
+        self._auth_challenge_count = 0
+        self._client: Client | None = None
+        self._host = host
+        if host:
+            code, message = self.connect(host, port)
+            if code != 220:
+                self.close()
+                raise SMTPConnectError(code, message)
+
+    def __enter__(self) -> SMTP:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        try:
+            code, message = self.docmd("QUIT")
+            if code != 221:
+                raise SMTPResponseException(code, message)
+        except smtplib.SMTPServerDisconnected:
+            pass
+        finally:
+            self.close()
+
+    # -- debugging -------------------------------------------------------------------
+
+    def set_debuglevel(self, debuglevel: int) -> None:
+        """1: print each line sent and received to stderr as smtplib does; 2: add timestamps."""
+        self.debuglevel = debuglevel
+
+    def _print_debug(self, *args: object) -> None:
+        if self.debuglevel > 1:
+            print(datetime.datetime.now().time(), *args, file=sys.stderr)
+        else:
+            print(*args, file=sys.stderr)
+
+    def _show(self, step: Step) -> Step:
+        if self.debuglevel > 0:
+            for exchange in step.exchanges:
+                for line in smtplib_debug_lines(exchange):
+                    self._print_debug(line)
+        return step
+
+    # -- connection ------------------------------------------------------------------
+
+    def connect(
+        self, host: str = "localhost", port: int = 0, source_address: Any = None
+    ) -> tuple[int, bytes]:
+        if not port and host.count(":") == 1:
+            host, _, port_text = host.partition(":")
+            try:
+                port = int(port_text)
+            except ValueError:
+                raise OSError("nonnumeric port") from None
+        port = port or self.default_port
+        self._host = host
+        if self.debuglevel > 0:
+            self._print_debug("connect: to", (host, port), self.source_address)
+        self._client = Client(
+            host,
+            port,
+            timeout=self.timeout,
+            tls_context=self.context,
+            implicit_tls=self._implicit_tls,
+            local_hostname=self.local_hostname,
+            # smtplib lets a program send anything in any order; so does the facade.
+            strict=False,
+            allow_insecure_auth=True,
+        )
+        self.transcript = self._client.transcript
+        step = self._run(self._client.connect)
+        code, message = self._tuple(step)
+        if self.debuglevel > 0:
+            self._print_debug("connect:", repr(message))
+        return code, message
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def quit(self) -> tuple[int, bytes]:
+        result = self.docmd("quit")
+        self.ehlo_resp = self.helo_resp = None
+        self.esmtp_features = {}
+        self.does_esmtp = False
+        self.close()
+        return result
+
+    # -- the commands ----------------------------------------------------------------
+
+    def docmd(self, cmd: str, args: str = "") -> tuple[int, bytes]:
+        return self._tuple(self._send(commands.raw(f"{cmd} {args}" if args else cmd)))
+
+    putcmd_and_reply = docmd
+
+    def helo(self, name: str = "") -> tuple[int, bytes]:
+        code, message = self.docmd("helo", name or self.local_hostname)
+        self.helo_resp = message
+        return code, message
+
+    def ehlo(self, name: str = "") -> tuple[int, bytes]:
+        self.esmtp_features = {}
+        code, message = self.docmd(self.ehlo_msg, name or self.local_hostname)
+        self.ehlo_resp = message
+        if code != 250:
+            return code, message
+        self.does_esmtp = True
+        for keyword, params in self._require_client().extensions.items():
+            self.esmtp_features[keyword.lower()] = params
+        if "auth" in self.esmtp_features:
+            # smtplib keeps a leading space before the AUTH mechanisms.
+            self.esmtp_features["auth"] = " " + self.esmtp_features["auth"]
+        return code, message
+
+    def ehlo_or_helo_if_needed(self) -> None:
+        if self.helo_resp is None and self.ehlo_resp is None and not 200 <= self.ehlo()[0] <= 299:
+            code, message = self.helo()
+            if not 200 <= code <= 299:
+                raise self._attach(SMTPHeloError(code, message))
+
+    def has_extn(self, opt: str) -> bool:
+        return opt.lower() in self.esmtp_features
+
+    def help(self, args: str = "") -> bytes:
+        return self.docmd("help", args)[1]
+
+    def rset(self) -> tuple[int, bytes]:
+        return self.docmd("rset")
+
+    def noop(self) -> tuple[int, bytes]:
+        return self.docmd("noop")
+
+    def mail(self, sender: str, options: Sequence[str] = ()) -> tuple[int, bytes]:
+        option_list = ""
+        if options and self.does_esmtp:
+            if any(x.lower() == "smtputf8" for x in options) and not self.has_extn("smtputf8"):
+                raise self._attach(SMTPNotSupportedError("SMTPUTF8 not supported by server"))
+            option_list = " " + " ".join(options)
+        return self.docmd("mail", f"FROM:{smtplib.quoteaddr(sender)}{option_list}")
+
+    def rcpt(self, recip: str, options: Sequence[str] = ()) -> tuple[int, bytes]:
+        option_list = " " + " ".join(options) if options and self.does_esmtp else ""
+        return self.docmd("rcpt", f"TO:{smtplib.quoteaddr(recip)}{option_list}")
+
+    def data(self, msg: str | bytes) -> tuple[int, bytes]:
+        code, reply = self.docmd("data")
+        if self.debuglevel > 0:
+            self._print_debug("data:", (code, reply))
+        if code != 354:
+            raise self._attach(SMTPDataError(code, reply))
+        if isinstance(msg, str):
+            msg = msg.encode("ascii")
+        code, reply = self._tuple(self._run(self._require_client().send_body, msg))
+        if self.debuglevel > 0:
+            self._print_debug("data:", (code, reply))
+        return code, reply
+
+    def verify(self, address: str) -> tuple[int, bytes]:
+        return self.docmd("vrfy", _addr_only(address))
+
+    vrfy = verify
+
+    def expn(self, address: str) -> tuple[int, bytes]:
+        return self.docmd("expn", _addr_only(address))
+
+    # -- TLS and AUTH ------------------------------------------------------------------
+
+    def starttls(self, *, context: ssl.SSLContext | None = None) -> tuple[int, bytes]:
+        """Start TLS. The certificate is verified: pass the server's context for a DebugServer."""
+        self.ehlo_or_helo_if_needed()
+        if not self.has_extn("starttls"):
+            raise self._attach(SMTPNotSupportedError("STARTTLS extension not supported by server."))
+        client = self._require_client()
+        step = self._run(client.starttls, context or self.context)
+        code, reply = self._tuple(step)
+        if code != 220:
+            raise self._attach(SMTPResponseException(code, reply))
+        self.helo_resp = self.ehlo_resp = None
+        self.esmtp_features = {}
+        self.does_esmtp = False
+        return code, reply
+
+    def login(self, user: str, password: str, *, initial_response_ok: bool = True) -> tuple[int, bytes]:
+        self.ehlo_or_helo_if_needed()
+        if not self.has_extn("auth"):
+            raise self._attach(SMTPNotSupportedError("SMTP AUTH extension not supported by server."))
+        advertised = self.esmtp_features["auth"].split()
+        usable = [name for name in ("CRAM-MD5", "PLAIN", "LOGIN") if name in advertised]
+        if not usable:
+            raise self._attach(SMTPException("No suitable authentication method found."))
+        self.user, self.password = user, password
+        last_error: SMTPAuthenticationError | None = None
+        for mechanism in usable:
+            answer = getattr(self, "auth_" + mechanism.lower().replace("-", "_"))
+            try:
+                return self.auth(mechanism, answer, initial_response_ok=initial_response_ok)
+            except SMTPAuthenticationError as error:
+                last_error = error
+        assert last_error is not None
+        raise last_error
+
+    # smtplib's three authobjects: each returns the next answer as text (RFC 4954 §4).
+    def auth_cram_md5(self, challenge: bytes | None = None) -> str | None:
+        if challenge is None:
+            return None
+        digest = hmac.HMAC(self.password.encode("ascii"), challenge, "md5").hexdigest()
+        return f"{self.user} {digest}"
+
+    def auth_plain(self, challenge: bytes | None = None) -> str:
+        return f"\0{self.user}\0{self.password}"
+
+    def auth_login(self, challenge: bytes | None = None) -> str:
+        return self.user if challenge is None or self._auth_challenge_count < 2 else self.password
+
+    def auth(
+        self, mechanism: str, authobject: Callable[..., str | None], *, initial_response_ok: bool = True
+    ) -> tuple[int, bytes]:
+        """smtplib's AUTH loop, one recorded step per line; answers holding the password are redacted."""
+        mechanism = mechanism.upper()
+        first = authobject() if initial_response_ok else None
+        if first is not None:
+            command = commands.auth(mechanism, _b64(first), secret=self._is_secret(first))
+            self._auth_challenge_count = 1
+        else:
+            command = commands.auth(mechanism)
+            self._auth_challenge_count = 0
+        code, reply = self._tuple(self._send(command))
+        while code == 334:
+            self._auth_challenge_count += 1
+            text = authobject(base64.decodebytes(reply)) or ""
+            response = commands.auth_response(_b64(text), secret=self._is_secret(text))
+            code, reply = self._tuple(self._send(response))
+            if self._auth_challenge_count > smtplib._MAXCHALLENGE:  # type: ignore[attr-defined]
+                raise self._attach(
+                    SMTPException(f"Server AUTH mechanism infinite loop. Last response: {(code, reply)!r}")
+                )
+        if code in (235, 503):
+            return code, reply
+        raise self._attach(SMTPAuthenticationError(code, reply))
+
+    def _is_secret(self, answer: str) -> bool:
+        # Without a known password (a caller's own authobject) every answer is treated as secret.
+        return not self.password or self.password in answer
+
+    # -- whole messages --------------------------------------------------------------
+
+    def sendmail(
+        self,
+        from_addr: str,
+        to_addrs: str | Sequence[str],
+        msg: str | bytes,
+        mail_options: Sequence[str] = (),
+        rcpt_options: Sequence[str] = (),
+    ) -> dict[str, tuple[int, bytes]]:
+        """The whole transaction, with smtplib's return value and exceptions."""
+        self.ehlo_or_helo_if_needed()
+        if isinstance(msg, str):
+            msg = smtplib._fix_eols(msg).encode("ascii")  # type: ignore[attr-defined]
+        options = list(mail_options)
+        if self.does_esmtp and self.has_extn("size"):
+            options.insert(0, f"size={len(msg)}")
+        code, reply = self.mail(from_addr, options)
+        if code != 250:
+            self._abandon(code)
+            raise self._attach(SMTPSenderRefused(code, reply, from_addr))
+        refused: dict[str, tuple[int, bytes]] = {}
+        recipients = [to_addrs] if isinstance(to_addrs, str) else list(to_addrs)
+        for address in recipients:
+            code, reply = self.rcpt(address, rcpt_options)
+            if code not in (250, 251):
+                refused[address] = (code, reply)
+            if code == 421:
+                self.close()
+                raise self._attach(SMTPRecipientsRefused(refused))
+        if len(refused) == len(recipients):
+            self._abandon(0)
+            raise self._attach(SMTPRecipientsRefused(refused))
+        code, reply = self.data(msg)
+        if code != 250:
+            self._abandon(code)
+            raise self._attach(SMTPDataError(code, reply))
+        return refused
+
+    def send_message(
+        self,
+        msg: Message,
+        from_addr: str | None = None,
+        to_addrs: str | Sequence[str] | None = None,
+        mail_options: Sequence[str] = (),
+        rcpt_options: Sequence[str] = (),
+    ) -> dict[str, tuple[int, bytes]]:
+        """Like smtplib: the envelope from the headers, Bcc removed, then `sendmail`."""
+        self.ehlo_or_helo_if_needed()
+        envelope = envelope_of(msg, from_addr, to_addrs)
+        international = envelope.needs_smtputf8
+        if international:
+            if not self.has_extn("smtputf8"):
+                raise self._attach(
+                    SMTPNotSupportedError(
+                        "One or more source or delivery addresses require internationalized email "
+                        "support, but the server does not advertise the required SMTPUTF8 capability"
+                    )
+                )
+            mail_options = (*mail_options, "SMTPUTF8", "BODY=8BITMIME")
+        flat = message_bytes(envelope.message, smtputf8=international)
+        return self.sendmail(envelope.sender, list(envelope.recipients), flat, mail_options, rcpt_options)
+
+    # -- plumbing ----------------------------------------------------------------------
+
+    def _require_client(self) -> Client:
+        if self._client is None:
+            raise self._attach(SMTPServerDisconnected("please run connect() first"))
+        return self._client
+
+    def _send(self, command: Command) -> Step:
+        return self._run(self._require_client().send_command, command)
+
+    def _run(self, method: Any, *args: Any) -> Step:
+        try:
+            step: Step = method(*args)
+        except ConnectionClosedError as error:
+            self.close()
+            raise self._attach(SMTPServerDisconnected(f"Connection unexpectedly closed: {error}")) from error
+        return self._show(step)
+
+    @staticmethod
+    def _tuple(step: Step) -> tuple[int, bytes]:
+        reply = step.reply
+        return (-1, b"") if reply is None else (reply.code, smtplib_message(reply))
+
+    def _abandon(self, code: int) -> None:
+        # smtplib closes on 421 (the server is going away) and otherwise resets quietly.
+        if code == 421:
+            self.close()
+            return
+        with contextlib.suppress(smtplib.SMTPServerDisconnected):
+            self.rset()
+
+    def _attach(self, error: SMTPException) -> SMTPException:
+        error.transcript = self.transcript
+        return error
+
+
+class SMTP_SSL(SMTP):
+    """Drop-in for `smtplib.SMTP_SSL`: TLS from the first byte (RFC 8314), verified by default."""
+
+    default_port = SMTP_SSL_PORT
+    _implicit_tls = True
+
+    def __init__(
+        self,
+        host: str = "",
+        port: int = 0,
+        local_hostname: str | None = None,
+        *,
+        timeout: float = socket.getdefaulttimeout() or 30.0,
+        source_address: tuple[str, int] | None = None,
+        context: ssl.SSLContext | None = None,
+    ) -> None:
+        super().__init__(host, port, local_hostname, timeout, source_address, context=context)
+
+
+def _addr_only(address: str) -> str:
+    from email.utils import parseaddr
+
+    name, email = parseaddr(address)
+    return address if (name, email) == ("", "") else email
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode("ascii")).decode("ascii")

@@ -1,0 +1,154 @@
+"""The blocking transport under `Client`: one TCP socket, optional TLS, timeouts, clear errors.
+
+Only socket and ssl calls live here; nothing in this module knows SMTP.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+from typing import Any
+
+from smtplearn.protocol.errors import SMTPLearnError
+
+
+class TransportError(SMTPLearnError, OSError):
+    """The network failed us: the message names the host, the port and the cause.
+
+    It is an `OSError`, as the standard library's socket errors are, so code written
+    for smtplib that catches `OSError` keeps working.
+    """
+
+    def __init__(self, host: str, port: int, problem: str) -> None:
+        self.host = host
+        self.port = port
+        super().__init__(f"{host}:{port}: {problem}")
+
+
+class ConnectError(TransportError, ConnectionError):
+    """The TCP connection could not be made (refused, unreachable, no such host)."""
+
+
+class SMTPTimeoutError(TransportError, TimeoutError):
+    """The server did not answer (or accept our bytes) within the client's timeout."""
+
+
+class TLSError(TransportError):
+    """The TLS handshake failed, most often because the certificate could not be verified."""
+
+
+class ConnectionClosedError(TransportError):
+    """The server closed the connection while we still expected a reply."""
+
+
+class Transport:
+    """A connected socket, plain or TLS, that turns low-level failures into `TransportError`s."""
+
+    def __init__(self, host: str, port: int, timeout: float) -> None:
+        self.host = host
+        self.port = port
+        self.timeout = timeout
+        self._sock: socket.socket | None = None
+
+    @property
+    def tls_version(self) -> str | None:
+        return self._sock.version() if isinstance(self._sock, ssl.SSLSocket) else None
+
+    def open(self, tls_context: ssl.SSLContext | None = None) -> None:
+        """Connect; with a context, start TLS at once (implicit TLS, as on port 465, RFC 8314)."""
+        try:
+            sock = socket.create_connection((self.host, self.port), timeout=self.timeout)
+        except TimeoutError as exc:
+            raise SMTPTimeoutError(
+                self.host, self.port, f"no answer to the connection attempt within {self.timeout} s"
+            ) from exc
+        except OSError as exc:
+            raise ConnectError(
+                self.host,
+                self.port,
+                f"cannot connect ({exc.strerror or exc}); is the server running?",
+            ) from exc
+        self._sock = sock
+        if tls_context is not None:
+            self.start_tls(tls_context)
+
+    def start_tls(self, context: ssl.SSLContext) -> dict[str, str]:
+        """Wrap the socket in TLS, verifying the certificate per `context`; return its facts."""
+        sock = self._require_socket()
+        try:
+            tls_sock = context.wrap_socket(sock, server_hostname=self.host)
+        except ssl.SSLCertVerificationError as exc:
+            self.close()
+            raise TLSError(
+                self.host,
+                self.port,
+                f"the server's certificate could not be verified ({exc.verify_message}). "
+                "For a DebugServer pass tls_context=server.client_tls_context(); "
+                "never turn verification off.",
+            ) from exc
+        except (ssl.SSLError, OSError) as exc:
+            self.close()
+            raise TLSError(self.host, self.port, f"TLS handshake failed: {exc}") from exc
+        self._sock = tls_sock
+        return tls_facts(tls_sock)
+
+    def send(self, data: bytes) -> None:
+        sock = self._require_socket()
+        try:
+            sock.sendall(data)
+        except TimeoutError as exc:
+            raise SMTPTimeoutError(
+                self.host, self.port, f"could not send within {self.timeout} s"
+            ) from exc
+        except OSError as exc:
+            raise ConnectionClosedError(
+                self.host, self.port, f"the connection broke while sending ({exc})"
+            ) from exc
+
+    def receive(self, waiting_for: str) -> bytes:
+        """Up to 64 KiB of whatever has arrived; b"" when the server closed the connection."""
+        sock = self._require_socket()
+        try:
+            return sock.recv(65536)
+        except TimeoutError as exc:
+            raise SMTPTimeoutError(
+                self.host,
+                self.port,
+                f"no reply to {waiting_for} within {self.timeout} s (timeout={self.timeout})",
+            ) from exc
+        except OSError as exc:
+            raise ConnectionClosedError(
+                self.host,
+                self.port,
+                f"the connection broke while waiting for {waiting_for} ({exc})",
+            ) from exc
+
+    def close(self) -> None:
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+
+    @property
+    def is_open(self) -> bool:
+        return self._sock is not None
+
+    def _require_socket(self) -> socket.socket:
+        if self._sock is None:
+            raise ConnectionClosedError(self.host, self.port, "not connected: call connect() first")
+        return self._sock
+
+
+def tls_facts(sock: ssl.SSLSocket) -> dict[str, str]:
+    """What a learner wants to see of a TLS session: version, cipher, who the certificate names."""
+    facts = {"tls_version": sock.version() or "", "cipher": (sock.cipher() or ("",))[0]}
+    # typeshed's certificate type is a loose union; its shape is documented in ssl.getpeercert().
+    cert: Any = sock.getpeercert()
+    if cert:
+        subject = dict(pair[0] for pair in cert.get("subject", ()))
+        issuer = dict(pair[0] for pair in cert.get("issuer", ()))
+        alt_names = cert.get("subjectAltName", ())
+        names = [value for kind, value in alt_names if kind in ("DNS", "IP Address")]
+        facts["peer_subject"] = ", ".join(f"{k}={v}" for k, v in subject.items())
+        facts["peer_issuer"] = ", ".join(f"{k}={v}" for k, v in issuer.items())
+        facts["peer_names"] = ", ".join(str(n) for n in names)
+    return facts
