@@ -1,0 +1,117 @@
+"""Exercise checks for the notebooks: the shared `CheckResult` and the helpers checks are made of.
+
+A check looks at what really happened — the client's transcript, the server's mailbox or
+session log — and answers with one friendly line::
+
+    ✔ Correct: the Bcc recipient is in the envelope but in no header.
+    ✘ Not yet: RCPT got 250, not 503. Hint: send RCPT before MAIL with strict=False.
+
+The checks for each lesson live beside this module (`seed` for lessons 01–03,
+`advanced` for 04–07); this module holds only what they share. Nothing here prints or
+raises on a wrong answer: a wrong answer is a `CheckResult` whose `passed` is False.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol, TypeAlias
+
+from smtplearn.record import Step, Transcript
+
+__all__ = [
+    "CheckResult",
+    "HasTranscript",
+    "StepSource",
+    "all_of",
+    "check_prediction",
+    "correct",
+    "not_yet",
+    "steps_of",
+]
+
+CORRECT_MARK = "✔ Correct:"
+NOT_YET_MARK = "✘ Not yet:"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of one exercise check: passed or not, why, and a hint when not.
+
+    Its repr *is* the friendly line, so a check as the last expression of a notebook
+    cell shows exactly that line (and nbval compares exactly that line).
+    """
+
+    passed: bool
+    message: str
+    hint: str = ""
+
+    def __str__(self) -> str:
+        if self.passed:
+            return f"{CORRECT_MARK} {self.message}"
+        line = f"{NOT_YET_MARK} {self.message}"
+        return f"{line} Hint: {self.hint}" if self.hint else line
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def _repr_html_(self) -> str:
+        colour = "#1a7f37" if self.passed else "#b35900"
+        return f'<p style="color:{colour};font-weight:bold">{html.escape(str(self))}</p>'
+
+
+def correct(message: str) -> CheckResult:
+    """A passed check."""
+    return CheckResult(True, message)
+
+
+def not_yet(message: str, hint: str = "") -> CheckResult:
+    """A failed check: what is not right yet, and a hint towards it."""
+    return CheckResult(False, message, hint)
+
+
+def all_of(results: Iterable[CheckResult], *, summary: str) -> CheckResult:
+    """The first failed result, or one passed result saying `summary` when all passed."""
+    for result in results:
+        if not result.passed:
+            return result
+    return correct(summary)
+
+
+def check_prediction(
+    what: str, predicted: object, actual: object, *, why: str, hint: str = ""
+) -> CheckResult:
+    """Compare a learner's prediction with what really happened.
+
+    `what` names the thing predicted ("the reply code to RCPT"), `why` is the lesson
+    the right answer teaches; both appear in the line the learner reads.
+    """
+    if predicted is None or predicted is Ellipsis:
+        return not_yet(f"make a prediction for {what} first (replace the ... with your answer).", hint)
+    if predicted == actual:
+        return correct(f"{what} was {actual!r}, as you predicted: {why}")
+    return not_yet(f"you predicted {predicted!r} for {what}, but it was {actual!r}.", hint or why)
+
+
+class HasTranscript(Protocol):
+    """Anything that carries a transcript: a `Client`, a `SendResult`, the smtplib facade."""
+
+    @property
+    def transcript(self) -> Transcript: ...
+
+
+#: What the checks accept where they need steps: a client (or anything with a
+#: transcript), a transcript, or a plain sequence of steps.
+StepSource: TypeAlias = HasTranscript | Transcript | Sequence[Step]
+
+
+def steps_of(source: StepSource, *, command: str | None = None) -> list[Step]:
+    """The steps of `source`, oldest first; only those whose SMTP verb is `command` if given."""
+    steps = list(source) if isinstance(source, (Transcript, Sequence)) else list(source.transcript)
+    if command is None:
+        return steps
+    return [step for step in steps if step.command.upper() == command.upper()]
