@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from smtplearn.protocol.errors import LocalProtocolError, RemoteProtocolError
+
 # RFC 3463 §2: status-code = class "." subject "." detail
 #   class = "2" / "4" / "5";  subject = 1*3digit;  detail = 1*3digit
 ENHANCED_CODE = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})(?:\s+|$)")
@@ -63,3 +65,128 @@ class Reply:
 
     def __str__(self) -> str:
         return "\n".join(f"{self.code} {line}" for line in self.lines)
+
+
+# RFC 5321 §4.5.3.1.5 limits a reply line to 512 octets; real servers send longer
+# text lines, so we allow 16 times that before calling the peer broken. Both limits
+# keep memory bounded whatever the server sends.
+MAX_LINE = 8192
+MAX_REPLY = 64 * 1024
+
+
+class ReplyParser:
+    """Turns bytes from the server into complete `Reply` objects, in order.
+
+    Feed it any chunks (one byte at a time gives the same replies); ask for
+    `next_reply()` until it returns None, which means "feed me more bytes".
+    Anything that is not a valid reply raises `RemoteProtocolError`, and nothing else.
+    """
+
+    def __init__(self) -> None:
+        # Every byte not yet handed out as a Reply: the lines of a reply in progress
+        # stay here until its last line arrives, so `discard()` can drop them too.
+        self._buffer = bytearray()
+        # Where the next unparsed line starts inside `_buffer`.
+        self._scanned = 0
+        self._code: int | None = None
+        self._lines: list[str] = []
+        self._eof = False
+
+    @property
+    def buffered(self) -> bytes:
+        """The bytes received but not yet returned as part of a reply."""
+        return bytes(self._buffer)
+
+    @property
+    def eof(self) -> bool:
+        """True once `feed_eof()` was called: the server closed the connection."""
+        return self._eof
+
+    def feed(self, data: bytes) -> None:
+        """Add bytes received from the server."""
+        if self._eof:
+            raise LocalProtocolError("received data after the end of the stream")
+        self._buffer += data
+
+    def feed_eof(self) -> None:
+        """Note that the server closed the connection: no more bytes will come."""
+        self._eof = True
+
+    def discard(self) -> bytes:
+        """Drop every buffered byte and return it.
+
+        RFC 3207 §5: after STARTTLS's 220, bytes that were already waiting arrived in
+        clear text; treating them as part of the TLS session is the "STARTTLS command
+        injection" attack (CVE-2011-0411). The client throws them away before the
+        handshake.
+        """
+        dropped = bytes(self._buffer)
+        self._buffer.clear()
+        self._scanned = 0
+        self._code = None
+        self._lines = []
+        return dropped
+
+    def next_reply(self) -> Reply | None:
+        """Return the next complete reply, or None if more bytes are needed."""
+        while True:
+            end = self._buffer.find(b"\n", self._scanned)
+            if end == -1:
+                self._check_incomplete()
+                return None
+            line = bytes(self._buffer[self._scanned : end + 1])
+            self._scanned = end + 1
+            if self._scanned > MAX_REPLY:
+                raise RemoteProtocolError(f"reply longer than {MAX_REPLY} bytes")
+            if self._parse_line(line):
+                raw = bytes(self._buffer[: self._scanned])
+                assert self._code is not None
+                reply = Reply(self._code, tuple(self._lines), raw)
+                del self._buffer[: self._scanned]
+                self._scanned = 0
+                self._code = None
+                self._lines = []
+                return reply
+
+    def _check_incomplete(self) -> None:
+        partial = len(self._buffer) - self._scanned
+        # Raise as soon as no ending could bring the line or reply within bounds, so
+        # a server that never sends a line feed cannot make us buffer forever.
+        if partial + 1 > MAX_LINE:
+            raise RemoteProtocolError(f"reply line longer than {MAX_LINE} bytes")
+        if self._buffer and len(self._buffer) + 1 > MAX_REPLY:
+            raise RemoteProtocolError(f"reply longer than {MAX_REPLY} bytes")
+        if self._eof and self._buffer:
+            raise RemoteProtocolError("connection closed in the middle of a reply")
+
+    # RFC 5321 §4.2:
+    #   Reply-line = *( Reply-code "-" [ textstring ] CRLF )
+    #                Reply-code [ SP textstring ] CRLF
+    #   Reply-code = %x32-35 %x30-35 %x30-39
+    #   textstring = 1*(%d09 / %d32-126)   ; RFC 6531 §3.7.4 also allows UTF-8
+    # "In a multiline reply, the reply code on each of the lines MUST be the same."
+    # A line ending in a bare LF is accepted (RFC 5321 §4.1.1.4 asks receivers to be
+    # forgiving); `raw` keeps whatever ending was sent.
+    def _parse_line(self, line: bytes) -> bool:
+        """Record one line of the reply in progress; return True if it was the last."""
+        if len(line) > MAX_LINE:
+            raise RemoteProtocolError(f"reply line longer than {MAX_LINE} bytes")
+        body = line[:-2] if line.endswith(b"\r\n") else line[:-1]
+        digits = body[:3]
+        if len(digits) < 3 or not all(0x30 <= b <= 0x39 for b in digits):
+            raise RemoteProtocolError(f"reply line does not start with a 3-digit code: {line!r}")
+        code = int(digits)
+        if not 200 <= code <= 599:
+            raise RemoteProtocolError(f"reply code {code} is outside 200-599: {line!r}")
+        if self._code is not None and code != self._code:
+            raise RemoteProtocolError(
+                f"multi-line reply changed its code from {self._code} to {code}: {line!r}"
+            )
+        separator = body[3:4]
+        if separator not in (b"", b" ", b"-"):
+            raise RemoteProtocolError(
+                f"reply code must be followed by a space, '-' or the line end: {line!r}"
+            )
+        self._code = code
+        self._lines.append(body[4:].decode("utf-8", errors="replace"))
+        return separator != b"-"

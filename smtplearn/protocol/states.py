@@ -6,6 +6,12 @@ Everything that decides whether a command may be sent now lives in this module.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from smtplearn.protocol.commands import AUTH_RESPONSE
+from smtplearn.protocol.errors import LocalProtocolError
 
 
 class ClientState(enum.Enum):
@@ -32,3 +38,189 @@ class ClientState(enum.Enum):
 
     def __repr__(self) -> str:
         return f"ClientState.{self.name}"
+
+
+S = ClientState
+
+#: Pseudo-verb for the server's greeting: the reply nobody asked for (RFC 5321 §3.1).
+GREETING = "<greeting>"
+#: Pseudo-verb for the message content sent after DATA's 354.
+MESSAGE = "<message>"
+
+# States where the client speaks in command lines. NOOP, HELP, EXPN, VRFY and RSET
+# "can be used at any time during a session, or without previously initializing a
+# session" (RFC 5321 §4.1.4).
+SESSION_STATES = (S.CONNECTED, S.READY, S.MAIL, S.RCPT)
+
+
+@dataclass(frozen=True)
+class Transition:
+    """What one command does to the session, decided by the reply it gets."""
+
+    #: (reply code or class, next state) pairs, tried in order: ``354`` matches only
+    #: 354, ``2`` matches any 2xx.
+    outcomes: tuple[tuple[int, ClientState], ...]
+    #: The state after any other reply.
+    otherwise: ClientState
+    #: Where the rule is written.
+    rfc: str
+
+    @property
+    def expected(self) -> ClientState:
+        """Where the session goes if the command succeeds."""
+        return self.outcomes[0][1] if self.outcomes else self.otherwise
+
+    def after(self, code: int) -> ClientState:
+        """The state after a reply with this code."""
+        for match, state in self.outcomes:
+            if code == match or code // 100 == match:
+                return state
+        return self.otherwise
+
+
+def _table() -> dict[tuple[ClientState, str], Transition]:
+    table: dict[tuple[ClientState, str], Transition] = {}
+
+    def rule(
+        states: tuple[ClientState, ...],
+        verbs: tuple[str, ...],
+        outcomes: tuple[tuple[int, ClientState], ...],
+        rfc: str,
+        otherwise: ClientState | None = None,
+    ) -> None:
+        for state in states:
+            for verb in verbs:
+                table[state, verb] = Transition(outcomes, otherwise or state, rfc)
+
+    # "the SMTP client ... MUST wait for the greeting"; a 554 greeting refuses the
+    # session (RFC 5321 §3.1). After 220 the client still has to say EHLO.
+    rule((S.CONNECTED,), (GREETING,), ((220, S.CONNECTED),), "RFC 5321 §3.1", S.CLOSED)
+    # "An EHLO command MAY be issued by a client later in the session. If it is
+    # issued after the session begins and the EHLO command is acceptable to the
+    # SMTP server, the SMTP server SHOULD clear all buffers and reset the state
+    # exactly as if a RSET command had been issued." (RFC 5321 §4.1.4)
+    rule(SESSION_STATES, ("EHLO", "HELO"), ((250, S.READY),), "RFC 5321 §4.1.4")
+    # RFC 3207 §4: after 220 "the client MUST start the TLS negotiation before
+    # giving any other SMTP commands".
+    rule((S.READY,), ("STARTTLS",), ((220, S.TLS_HANDSHAKE),), "RFC 3207 §4")
+    # RFC 4954 §4: 334 carries a challenge, 235 ends the exchange in success and
+    # anything else ends it in failure; "The AUTH command is not permitted during
+    # a mail transaction."
+    auth = ((334, S.AUTH), (235, S.READY))
+    rule((S.READY,), ("AUTH",), auth, "RFC 4954 §4")
+    rule((S.AUTH,), (AUTH_RESPONSE,), auth, "RFC 4954 §4", S.READY)
+    # RFC 5321 §4.1.4: "a mail transaction consists of a transaction beginning
+    # command, one or more RCPT commands, and a DATA command, in that order."
+    rule((S.READY,), ("MAIL",), ((2, S.MAIL),), "RFC 5321 §4.1.1.2")
+    rule((S.MAIL, S.RCPT), ("RCPT",), ((2, S.RCPT),), "RFC 5321 §4.1.1.3")
+    rule((S.RCPT,), ("DATA",), ((354, S.DATA),), "RFC 5321 §4.1.1.4")
+    # Whatever the reply to the final ".", the transaction is over (RFC 5321 §4.1.1.4).
+    rule((S.DATA,), (MESSAGE,), (), "RFC 5321 §4.1.1.4", S.READY)
+    # RSET aborts the transaction, but cannot stand in for EHLO: before the greeting
+    # was answered the session stays CONNECTED (RFC 5321 §4.1.1.5).
+    rule((S.READY, S.MAIL, S.RCPT), ("RSET",), ((250, S.READY),), "RFC 5321 §4.1.1.5")
+    rule((S.CONNECTED,), ("RSET",), (), "RFC 5321 §4.1.1.5")
+    rule(SESSION_STATES, ("NOOP", "VRFY", "EXPN", "HELP"), (), "RFC 5321 §4.1.4")
+    # "The receiver MUST NOT intentionally close the transmission channel until it
+    # receives and replies to a QUIT command" (RFC 5321 §4.1.1.10); then it closes.
+    rule(SESSION_STATES, ("QUIT",), (), "RFC 5321 §4.1.1.10", S.CLOSED)
+    return table
+
+
+#: THE table: (state, verb) → what the reply to that command does. A command whose
+#: (state, verb) is not here may not be sent in that state.
+TRANSITIONS: Mapping[tuple[ClientState, str], Transition] = MappingProxyType(_table())
+
+#: Moves made by something other than a reply: the connection itself, the TLS handshake.
+EVENTS: Mapping[tuple[ClientState, str], ClientState] = MappingProxyType(
+    {
+        (S.DISCONNECTED, "connect"): S.CONNECTED,
+        # RFC 3207 §4.2: after the handshake "the client MUST discard any knowledge
+        # obtained from the server" and send EHLO again.
+        (S.TLS_HANDSHAKE, "handshake done"): S.CONNECTED,
+    }
+)
+
+#: Every verb the table knows. Others (ETRN, BDAT, XYZZY...) are let through where
+#: NOOP is and change nothing: the server will say what it thinks of them.
+KNOWN_VERBS = frozenset(verb for _, verb in TRANSITIONS)
+
+
+def allowed(state: ClientState) -> frozenset[str]:
+    """The verbs the table lets the client send in `state`."""
+    return frozenset(verb for (s, verb) in TRANSITIONS if s is state and verb != GREETING)
+
+
+def check(state: ClientState, verb: str) -> None:
+    """Raise `LocalProtocolError` unless `verb` may be sent in `state`."""
+    if (state, verb) in TRANSITIONS:
+        return
+    if verb not in KNOWN_VERBS and state in SESSION_STATES:
+        return
+    raise LocalProtocolError(f"{verb} is not allowed in state {state.name}: {_hint(state, verb)}")
+
+
+def _hint(state: ClientState, verb: str) -> str:
+    """What to do instead, with the section that says so."""
+    if state is S.DISCONNECTED:
+        return "connect first; the server speaks first, with its greeting (RFC 5321 §3.1)"
+    if state is S.CLOSED:
+        return "the session is over; open a new connection (RFC 5321 §4.1.1.10)"
+    if state is S.TLS_HANDSHAKE:
+        return "the TLS handshake must come before any other command (RFC 3207 §4)"
+    if state is S.AUTH:
+        return 'answer the 334 challenge, or send "*" to cancel (RFC 4954 §4)'
+    if state is S.DATA:
+        return 'send the message, ended by a line holding only "." (RFC 5321 §4.1.1.4)'
+    if verb == AUTH_RESPONSE:
+        return "a SASL response only answers a 334 challenge after AUTH (RFC 4954 §4)"
+    if verb == MESSAGE:
+        return "the message goes after DATA got its 354 reply (RFC 5321 §4.1.1.4)"
+    if verb == GREETING:
+        return "the greeting is the first reply after connecting (RFC 5321 §3.1)"
+    if state is S.CONNECTED:
+        return "send EHLO (or HELO) first (RFC 5321 §4.1.4)"
+    if verb == "AUTH":
+        return "AUTH is not permitted during a mail transaction: RSET first (RFC 4954 §4)"
+    if verb == "STARTTLS":
+        return "start TLS before the mail transaction: RSET first (RFC 3207 §4)"
+    if verb == "MAIL":
+        return (
+            "a mail transaction is already open: finish it with DATA or abort it "
+            "with RSET (RFC 5321 §4.1.4)"
+        )
+    if verb == "RCPT":
+        return "send MAIL FROM first (RFC 5321 §4.1.1.3)"
+    if verb == "DATA":
+        return "DATA needs at least one accepted RCPT TO first (RFC 5321 §4.1.1.4)"
+    return f"allowed here: {', '.join(sorted(allowed(state)))}"
+
+
+# RFC 5321 §3.8: a server that must shut down replies 421 to any command and then
+# closes the channel; "the client SHOULD ... treat the connection as closed".
+def after_reply(state: ClientState, verb: str, code: int) -> ClientState:
+    """The state once a reply with `code` arrives for `verb` sent in `state`."""
+    if code == 421:
+        return S.CLOSED
+    transition = TRANSITIONS.get((state, verb))
+    return state if transition is None else transition.after(code)
+
+
+def expected(state: ClientState, verb: str) -> ClientState:
+    """The state `verb` leads to from `state` if the server accepts it."""
+    transition = TRANSITIONS.get((state, verb))
+    return state if transition is None else transition.expected
+
+
+def edges() -> list[tuple[ClientState, str, ClientState]]:
+    """Every arrow of the state diagram: (from, label, to), table order, no repeats."""
+    seen: list[tuple[ClientState, str, ClientState]] = []
+    for (state, event), target in EVENTS.items():
+        seen.append((state, event, target))
+    for (state, verb), transition in TRANSITIONS.items():
+        for _, target in transition.outcomes:
+            if (state, verb, target) not in seen:
+                seen.append((state, verb, target))
+        if (state, verb, transition.otherwise) not in seen:
+            seen.append((state, verb, transition.otherwise))
+    return seen

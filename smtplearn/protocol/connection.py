@@ -1,0 +1,206 @@
+"""`ClientConnection`: the SMTP client's side of a session, without any I/O.
+
+The caller moves bytes: it hands `send()`'s bytes to a socket and feeds what the
+socket reads to `receive_data()`, then asks `next_reply()`. Which commands are legal
+when is decided by `smtplearn.protocol.states`; this module only keeps the books.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import deque
+from email.message import EmailMessage
+from typing import Literal
+
+from smtplearn.protocol import states
+from smtplearn.protocol.commands import AUTH_RESPONSE, Command
+from smtplearn.protocol.data import encode_data
+from smtplearn.protocol.errors import LocalProtocolError, RemoteProtocolError
+from smtplearn.protocol.extensions import Extensions
+from smtplearn.protocol.replies import Reply, ReplyParser
+from smtplearn.protocol.states import ClientState
+
+
+class _Sentinel(enum.Enum):
+    NEED_DATA = "NEED_DATA"
+
+    def __repr__(self) -> str:
+        return self.value
+
+    __str__ = __repr__
+
+
+#: Returned by `next_reply()` when no complete reply is buffered yet.
+NEED_DATA: Literal[_Sentinel.NEED_DATA] = _Sentinel.NEED_DATA
+
+# RFC 2920 §3.1: "The actual transfer of message content is explicitly allowed to be
+# the first "command" in a group. ... RSET, MAIL FROM, SEND FROM, SOML FROM, SAML
+# FROM, and RCPT TO can all appear anywhere in a pipelined command group. The EHLO,
+# DATA, VRFY, EXPN, TURN, QUIT, and NOOP commands can only appear as the last
+# command in a group since their success or failure produces a change of state
+# which the client SMTP must accommodate."
+PIPELINE_ANYWHERE = frozenset({"RSET", "MAIL", "RCPT"})
+PIPELINE_LAST = frozenset({"EHLO", "DATA", "VRFY", "EXPN", "QUIT", "NOOP"})
+
+
+class ClientConnection:
+    """An SMTP client session as a state machine: commands out, replies in.
+
+    With ``strict=False`` a command the table forbids is sent anyway, so a learner
+    can see what the server says to it (usually 503 "bad sequence of commands").
+    """
+
+    def __init__(self, *, strict: bool = True) -> None:
+        self.strict = strict
+        #: Where the session stands; moves only when a reply (or event) says so.
+        self.state = ClientState.DISCONNECTED
+        #: What the last EHLO reply announced; empty before EHLO and after STARTTLS.
+        self.extensions = Extensions.empty()
+        #: True once the TLS handshake is done (or the connection started under TLS).
+        self.tls_active = False
+        #: True after a 235 reply to AUTH (RFC 4954 §4).
+        self.authenticated = False
+        self._parser = ReplyParser()
+        # Verbs sent whose reply has not arrived yet, oldest first (RFC 2920 §3.1
+        # matches replies to commands in order).
+        self._pending: deque[str] = deque()
+        self._smtputf8 = False
+
+    @property
+    def pending(self) -> int:
+        """How many commands (or the greeting, or a message) still await a reply."""
+        return len(self._pending)
+
+    @property
+    def expected_state(self) -> ClientState:
+        """The state the session will be in if every pending command succeeds."""
+        state = self.state
+        for verb in self._pending:
+            state = states.expected(state, verb)
+        return state
+
+    def connection_made(self, *, tls: bool = False) -> None:
+        """The transport is connected (`tls`: implicit TLS, RFC 8314); await the greeting."""
+        if self.state is not ClientState.DISCONNECTED:
+            raise LocalProtocolError(f"connection_made() in state {self.state.name}")
+        self.state = states.EVENTS[self.state, "connect"]
+        self.tls_active = tls
+        self._pending.append(states.GREETING)
+
+    def send(self, command: Command) -> bytes:
+        """Check `command` against the state table and return the bytes to send."""
+        if self.strict:
+            self._check_order(command.verb)
+        if command.verb == "MAIL":
+            self._smtputf8 = b"SMTPUTF8" in command.line.upper().split()[2:]
+        self._pending.append(command.verb)
+        return command.line
+
+    def _check_order(self, verb: str) -> None:
+        states.check(self.expected_state, verb)
+        if verb == "STARTTLS" and self.tls_active:
+            raise LocalProtocolError(
+                "STARTTLS is not allowed: TLS is already active (RFC 3207 §4.2)"
+            )
+        if verb == "AUTH" and self.authenticated:
+            raise LocalProtocolError(
+                "AUTH is not allowed: already authenticated, and the server MUST "
+                "reject another AUTH (RFC 4954 §4)"
+            )
+        if not self._pending:
+            return
+        waiting = ", ".join(self._pending)
+        if not self.extensions.has("PIPELINING"):
+            raise LocalProtocolError(
+                f"{verb} cannot be sent while waiting for the reply to {waiting}: the "
+                "server did not announce PIPELINING (RFC 2920 §3.1)"
+            )
+        blocking = [v for v in self._pending if v not in PIPELINE_ANYWHERE | {states.MESSAGE}]
+        if blocking or verb not in PIPELINE_ANYWHERE | PIPELINE_LAST:
+            raise LocalProtocolError(
+                f"{verb} cannot be sent while waiting for the reply to {waiting}: only "
+                "RSET, MAIL and RCPT may be followed by more commands, and EHLO, DATA, "
+                "VRFY, EXPN, NOOP or QUIT must end a group (RFC 2920 §3.1)"
+            )
+
+    def send_data(self, message: EmailMessage | str | bytes) -> bytes:
+        """The message content for the wire, once DATA got its 354."""
+        if self.strict:
+            states.check(self.state, states.MESSAGE)
+            if self._pending:
+                raise LocalProtocolError("the message cannot be sent while replies are pending")
+        self._pending.append(states.MESSAGE)
+        return encode_data(message, smtputf8=self._smtputf8)
+
+    def receive_data(self, data: bytes) -> None:
+        """Feed bytes read from the server; ``b""`` means the server closed."""
+        if data:
+            self._parser.feed(data)
+        else:
+            self._parser.feed_eof()
+
+    def next_reply(self) -> Reply | Literal[_Sentinel.NEED_DATA]:
+        """The next complete reply, applied to the state; or `NEED_DATA`."""
+        try:
+            reply = self._parser.next_reply()
+        except RemoteProtocolError:
+            self.closed()
+            raise
+        if reply is None:
+            if self._parser.eof:
+                self.closed()
+                raise RemoteProtocolError("the server closed the connection")
+            return NEED_DATA
+        if not self._pending:
+            # RFC 5321 §3.8: a server shutting down may send 421 unasked, then close.
+            if reply.code == 421:
+                self.closed()
+                return reply
+            self.closed()
+            raise RemoteProtocolError(f"unsolicited reply, nothing was waiting for it: {reply}")
+        verb = self._pending.popleft()
+        before = self.state
+        self.state = states.after_reply(before, verb, reply.code)
+        self._learn(verb, reply)
+        if self.state is ClientState.CLOSED:
+            self._pending.clear()
+        return reply
+
+    def _learn(self, verb: str, reply: Reply) -> None:
+        """Remember what a successful reply tells us about the server."""
+        if verb == "EHLO" and reply.code == 250:
+            self.extensions = Extensions.from_ehlo(reply)
+        elif verb == "HELO" and reply.code == 250:
+            self.extensions = Extensions.empty()
+        elif verb in ("AUTH", AUTH_RESPONSE) and reply.code == 235:
+            self.authenticated = True
+
+    def discard_buffer(self) -> bytes:
+        """Drop bytes received but not parsed (do it before a TLS handshake, RFC 3207 §5)."""
+        return self._parser.discard()
+
+    def starttls_done(self) -> None:
+        """The TLS handshake succeeded: forget what was learnt in clear text."""
+        if self.state is not ClientState.TLS_HANDSHAKE:
+            raise LocalProtocolError(f"starttls_done() in state {self.state.name}")
+        # RFC 3207 §4.2: "The client MUST discard any knowledge obtained from the
+        # server, such as the list of SMTP service extensions, which was not obtained
+        # from the TLS negotiation itself. The client SHOULD send an EHLO command as
+        # the first command after a successful TLS negotiation."
+        self.state = states.EVENTS[self.state, "handshake done"]
+        self.tls_active = True
+        self.extensions = Extensions.empty()
+        self.authenticated = False
+        # RFC 3207 §5: anything still buffered arrived before the handshake, in clear.
+        self._parser.discard()
+
+    def closed(self) -> None:
+        """The transport is gone: nothing more can be sent or received."""
+        self.state = ClientState.CLOSED
+        self._pending.clear()
+
+    def __repr__(self) -> str:
+        return (
+            f"<ClientConnection state={self.state.name} pending={self.pending} "
+            f"tls={self.tls_active} authenticated={self.authenticated}>"
+        )
