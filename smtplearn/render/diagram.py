@@ -1,0 +1,322 @@
+"""SVG diagrams as plain strings: a client↔server sequence diagram and a state machine.
+
+No Graphviz or other external tool: the layout is computed here, deterministically
+(same input, same bytes), with no ids, scripts or timestamps. Hover texts are SVG
+``<title>`` elements. Secrets stay redacted: labels come from `smtplearn.render.text`.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Iterable, Sequence
+from html import escape
+
+from smtplearn.record import Step
+from smtplearn.render.text import pipeline_groups, reply_lines, sent_lines, wire_events
+
+__all__ = ["sequence_svg", "state_diagram_svg"]
+
+_FONT = "font-family:ui-monospace,Menlo,Consolas,monospace"
+_SENT_COLOUR = "#0b3d91"
+# By reply class (RFC 5321 §4.2.1): 2yz/3yz fine, 4yz try later, 5yz failed.
+_REPLY_COLOUR = {2: "#1a7f37", 3: "#1a7f37", 4: "#9a6700", 5: "#cf222e"}
+_MAX_LABEL = 58
+
+# Sequence diagram geometry (pixels).
+_WIDTH, _CLIENT_X, _SERVER_X = 760, 130, 630
+_TOP, _ROW = 78, 30
+
+
+def _clip(text: str, limit: int = _MAX_LABEL) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _arrow(x1: float, x2: float, y: float, colour: str, label: str, tip: str) -> str:
+    head = 8 if x2 > x1 else -8
+    mid = (x1 + x2) / 2
+    return (
+        f"<g><title>{escape(tip)}</title>"
+        f'<line x1="{x1}" y1="{y}" x2="{x2 - head}" y2="{y}" stroke="{colour}" '
+        f'stroke-width="1.5"/>'
+        f'<polygon points="{x2},{y} {x2 - head},{y - 4} {x2 - head},{y + 4}" fill="{colour}"/>'
+        f'<text x="{mid}" y="{y - 5}" text-anchor="middle" font-size="11" fill="{colour}" '
+        f'style="{_FONT}">{escape(_clip(label))}</text></g>'
+    )
+
+
+def sequence_svg(steps: Iterable[Step], *, reveal: bool = False, title: str = "SMTP session") -> str:
+    """A sequence diagram: one arrow per line sent and one per reply, in wire order.
+
+    The part of the session under TLS is shaded; pipelined groups (RFC 2920) show all
+    their commands before the replies and carry a "pipelined" bracket. Hover an arrow
+    for the full text.
+    """
+    steps = list(steps)
+    rows: list[str] = []
+    tls_rows: list[int] = []
+    row_of_step: dict[int, list[int]] = {}
+    for event in wire_events(steps):
+        step, exchange = event.step, event.exchange
+        row = len(rows)
+        y = _TOP + _ROW * row + _ROW // 2 + 6
+        if event.outgoing:
+            lines = sent_lines(step, event.index, exchange, reveal=reveal)
+            if not lines:
+                continue
+            if len(lines) > 1:
+                size = len(exchange.sent if reveal else exchange.sent_redacted)
+                label = f"message: {len(lines)} lines, {size} bytes"
+            else:
+                label = lines[0]
+            tip = "\n".join(lines[:40])
+            rows.append(_arrow(_CLIENT_X, _SERVER_X, y, _SENT_COLOUR, label, tip))
+        else:
+            reply = exchange.reply
+            if reply is None:
+                continue
+            lines = reply_lines(reply)
+            label = lines[0] + (f"  (+{len(lines) - 1} lines)" if len(lines) > 1 else "")
+            colour = _REPLY_COLOUR.get(reply.reply_class, _REPLY_COLOUR[5])
+            rows.append(_arrow(_SERVER_X, _CLIENT_X, y, colour, label, "\n".join(lines)))
+        if step.tls:
+            tls_rows.append(row)
+        row_of_step.setdefault(id(step), []).append(row)
+
+    height = _TOP + _ROW * len(rows) + 30
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{_WIDTH}" height="{height}" '
+        f'viewBox="0 0 {_WIDTH} {height}" role="img" aria-label="{escape(title)}">',
+        f"<title>{escape(title)}</title>",
+        f'<rect x="0" y="0" width="{_WIDTH}" height="{height}" fill="#ffffff"/>',
+        f'<text x="{_WIDTH // 2}" y="22" text-anchor="middle" font-size="15" '
+        f'font-weight="bold" style="font-family:system-ui,sans-serif">{escape(title)}</text>',
+    ]
+    parts += _tls_bands(tls_rows)
+    parts += _pipeline_brackets(steps, row_of_step)
+    for x, name in ((_CLIENT_X, "Client"), (_SERVER_X, "Server")):
+        parts.append(
+            f'<rect x="{x - 50}" y="36" width="100" height="26" rx="4" fill="#f6f8fa" '
+            f'stroke="#57606a"/><text x="{x}" y="54" text-anchor="middle" font-size="13" '
+            f'style="font-family:system-ui,sans-serif">{name}</text>'
+            f'<line x1="{x}" y1="62" x2="{x}" y2="{height - 10}" stroke="#8c959f" '
+            f'stroke-dasharray="4 4"/>'
+        )
+    parts += rows
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _runs(rows: list[int]) -> list[tuple[int, int]]:
+    """Consecutive row numbers merged into (first, last) runs."""
+    runs: list[tuple[int, int]] = []
+    for row in rows:
+        if runs and runs[-1][1] == row - 1:
+            runs[-1] = (runs[-1][0], row)
+        else:
+            runs.append((row, row))
+    return runs
+
+
+def _tls_bands(tls_rows: list[int]) -> list[str]:
+    bands = []
+    for first, last in _runs(tls_rows):
+        y = _TOP + _ROW * first + 2
+        h = _ROW * (last - first + 1) - 2
+        bands.append(
+            f"<g><title>protected by TLS (RFC 3207)</title>"
+            f'<rect x="{_CLIENT_X - 20}" y="{y}" width="{_SERVER_X - _CLIENT_X + 40}" '
+            f'height="{h}" fill="#f3ecff" stroke="#8250df" stroke-dasharray="3 3"/>'
+            f'<text x="{_SERVER_X + 26}" y="{y + 14}" font-size="11" fill="#8250df" '
+            f'style="font-family:system-ui,sans-serif">TLS</text></g>'
+        )
+    return bands
+
+
+def _pipeline_brackets(steps: list[Step], row_of_step: dict[int, list[int]]) -> list[str]:
+    brackets = []
+    for group in pipeline_groups(steps):
+        rows = [r for step in group for r in row_of_step.get(id(step), [])]
+        if len(group) < 2 or not rows:
+            continue
+        y1 = _TOP + _ROW * min(rows) + 6
+        y2 = _TOP + _ROW * (max(rows) + 1) - 4
+        x = _CLIENT_X - 34
+        brackets.append(
+            f"<g><title>pipelined: sent together, replies read afterwards (RFC 2920)</title>"
+            f'<path d="M{x + 6},{y1} H{x} V{y2} H{x + 6}" fill="none" stroke="#57606a"/>'
+            f'<text x="{x - 4}" y="{(y1 + y2) / 2}" font-size="10" fill="#57606a" '
+            f'text-anchor="end" style="font-family:system-ui,sans-serif">pipelined</text></g>'
+        )
+    return brackets
+
+
+def _state_name(state: str | enum.Enum) -> str:
+    return state.name if isinstance(state, enum.Enum) else str(state)
+
+
+def state_diagram_svg(
+    edges: Sequence[tuple[str | enum.Enum, str, str | enum.Enum]],
+    current: str | enum.Enum | None = None,
+    *,
+    title: str = "",
+) -> str:
+    """Draw a state machine from ``(from_state, label, to_state)`` edges.
+
+    States may be names or Enum members (e.g. `ClientState`). States sit on a circle in
+    order of first appearance; parallel edges share one arrow with their labels joined,
+    self-loops are small loops outside the state. `current` is highlighted.
+    """
+    names: list[str] = []
+    merged: dict[tuple[str, str], list[str]] = {}
+    for source, label, target in edges:
+        a, b = _state_name(source), _state_name(target)
+        for n in (a, b):
+            if n not in names:
+                names.append(n)
+        labels = merged.setdefault((a, b), [])
+        if label not in labels:
+            labels.append(label)
+    now = _state_name(current) if current is not None else None
+    if now is not None and now not in names:
+        names.append(now)
+
+    count = max(len(names), 1)
+    radius = max(150.0, count * 34.0)
+    margin = 150.0
+    size = 2 * (radius + margin)
+    top = 30.0 if title else 0.0
+    centre = size / 2
+    pos: dict[str, tuple[float, float]] = {}
+    for i, name in enumerate(names):
+        # Start at the top and go clockwise, so the first state reads first.
+        angle = -math.pi / 2 + 2 * math.pi * i / count
+        pos[name] = (centre + radius * math.cos(angle), top + centre + radius * math.sin(angle))
+    box = {n: (len(n) * 7.6 + 18, 26.0) for n in names}
+
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{size:.0f}" height="{size + top:.0f}" '
+        f'viewBox="0 0 {size:.0f} {size + top:.0f}" role="img" '
+        f'aria-label="{escape(title or "state diagram")}">',
+        f'<rect x="0" y="0" width="{size:.0f}" height="{size + top:.0f}" fill="#ffffff"/>',
+    ]
+    if title:
+        out.append(
+            f'<text x="{centre:.1f}" y="22" text-anchor="middle" font-size="15" '
+            f'font-weight="bold" style="font-family:system-ui,sans-serif">{escape(title)}</text>'
+        )
+    labels_svg: list[str] = []
+    for (a, b), labels in merged.items():
+        text = ", ".join(labels)
+        tip = f"{a} → {b}: {text}"
+        if a == b:
+            out_svg, label_svg = _self_loop(pos[a], box[a], (centre, top + centre), text, tip)
+        else:
+            out_svg, label_svg = _edge(pos[a], box[a], pos[b], box[b], text, tip)
+        out.append(out_svg)
+        labels_svg.append(label_svg)
+    for name in names:
+        x, y = pos[name]
+        w, h = box[name]
+        active = name == now
+        fill, stroke, width = ("#ffd33d", "#9a6700", 3) if active else ("#f6f8fa", "#57606a", 1)
+        note = " (current state)" if active else ""
+        out.append(
+            f"<g><title>{escape(name + note)}</title>"
+            f'<rect x="{x - w / 2:.1f}" y="{y - h / 2:.1f}" width="{w:.1f}" height="{h:.1f}" '
+            f'rx="13" fill="{fill}" stroke="{stroke}" stroke-width="{width}"/>'
+            f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle" font-size="12" '
+            f'font-weight="{"bold" if active else "normal"}" style="{_FONT}">'
+            f"{escape(name)}</text></g>"
+        )
+    # Labels last, so no arrow or state is drawn over them.
+    out += labels_svg
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _border(
+    centre: tuple[float, float], box: tuple[float, float], toward: tuple[float, float]
+) -> tuple[float, float]:
+    """Where the line from a state's centre toward `toward` leaves its box."""
+    (x, y), (w, h) = centre, box
+    dx, dy = toward[0] - x, toward[1] - y
+    if dx == 0 and dy == 0:
+        return x, y
+    scale = min(
+        (w / 2) / abs(dx) if dx else math.inf,
+        (h / 2) / abs(dy) if dy else math.inf,
+    )
+    return x + dx * scale, y + dy * scale
+
+
+def _label(x: float, y: float, text: str, tip: str) -> str:
+    width = len(text) * 6.2 + 8
+    return (
+        f"<g><title>{escape(tip)}</title>"
+        f'<rect x="{x - width / 2:.1f}" y="{y - 8:.1f}" width="{width:.1f}" height="14" '
+        f'rx="3" fill="#ffffff" fill-opacity="0.9"/>'
+        f'<text x="{x:.1f}" y="{y + 3:.1f}" text-anchor="middle" font-size="10" '
+        f'fill="#24292f" style="{_FONT}">{escape(text)}</text></g>'
+    )
+
+
+def _head(tip_x: float, tip_y: float, from_x: float, from_y: float) -> str:
+    angle = math.atan2(tip_y - from_y, tip_x - from_x)
+    left = (tip_x - 9 * math.cos(angle - 0.4), tip_y - 9 * math.sin(angle - 0.4))
+    right = (tip_x - 9 * math.cos(angle + 0.4), tip_y - 9 * math.sin(angle + 0.4))
+    return (
+        f'<polygon points="{tip_x:.1f},{tip_y:.1f} {left[0]:.1f},{left[1]:.1f} '
+        f'{right[0]:.1f},{right[1]:.1f}" fill="#57606a"/>'
+    )
+
+
+def _edge(
+    a: tuple[float, float],
+    box_a: tuple[float, float],
+    b: tuple[float, float],
+    box_b: tuple[float, float],
+    text: str,
+    tip: str,
+) -> tuple[str, str]:
+    # Bend every edge to its left: A→B and B→A then never overlap.
+    mx, my = (a[0] + b[0]) / 2, (a[1] + b[1]) / 2
+    dx, dy = b[0] - a[0], b[1] - a[1]
+    control = (mx + dy * 0.18, my - dx * 0.18)
+    start = _border(a, box_a, control)
+    end = _border(b, box_b, control)
+    path = (
+        f"<g><title>{escape(tip)}</title>"
+        f'<path d="M{start[0]:.1f},{start[1]:.1f} Q{control[0]:.1f},{control[1]:.1f} '
+        f'{end[0]:.1f},{end[1]:.1f}" fill="none" stroke="#57606a" stroke-width="1.3"/>'
+        f"{_head(end[0], end[1], control[0], control[1])}</g>"
+    )
+    # The curve's midpoint (t = 1/2 on a quadratic Bézier).
+    lx = 0.25 * start[0] + 0.5 * control[0] + 0.25 * end[0]
+    ly = 0.25 * start[1] + 0.5 * control[1] + 0.25 * end[1]
+    return path, _label(lx, ly, text, tip)
+
+
+def _self_loop(
+    at: tuple[float, float],
+    box: tuple[float, float],
+    centre: tuple[float, float],
+    text: str,
+    tip: str,
+) -> tuple[str, str]:
+    # Loop on the side facing away from the circle's centre, where nothing else is drawn.
+    angle = math.atan2(at[1] - centre[1], at[0] - centre[0])
+    ux, uy = math.cos(angle), math.sin(angle)
+    px, py = -uy, ux
+    base = _border(at, box, (at[0] + ux * 100, at[1] + uy * 100))
+    s = (base[0] + px * 9, base[1] + py * 9)
+    e = (base[0] - px * 9, base[1] - py * 9)
+    c1 = (s[0] + ux * 46 + px * 22, s[1] + uy * 46 + py * 22)
+    c2 = (e[0] + ux * 46 - px * 22, e[1] + uy * 46 - py * 22)
+    path = (
+        f"<g><title>{escape(tip)}</title>"
+        f'<path d="M{s[0]:.1f},{s[1]:.1f} C{c1[0]:.1f},{c1[1]:.1f} {c2[0]:.1f},{c2[1]:.1f} '
+        f'{e[0]:.1f},{e[1]:.1f}" fill="none" stroke="#57606a" stroke-width="1.3"/>'
+        f"{_head(e[0], e[1], c2[0], c2[1])}</g>"
+    )
+    return path, _label(base[0] + ux * 52, base[1] + uy * 52, text, tip)

@@ -1,0 +1,199 @@
+"""Plain-text renderings of a session: smtplib's debug format and a swaks-style arrow log.
+
+Both read `Exchange.sent_redacted` / `Exchange.shown` unless ``reveal=True`` is passed,
+so a password typed into AUTH never reaches a rendering by accident.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+
+from smtplearn.protocol.replies import Reply
+from smtplearn.record import Exchange, Step
+
+__all__ = [
+    "PIPELINE_KEY",
+    "WireEvent",
+    "arrows",
+    "is_message_body",
+    "pipeline_groups",
+    "reply_lines",
+    "reply_wire_lines",
+    "sent_bytes",
+    "sent_lines",
+    "smtplib_debug",
+    "smtplib_debug_lines",
+    "wire_events",
+]
+
+#: `Step.details` key marking pipelined steps (RFC 2920): consecutive steps with the same
+#: non-empty value were written together before any of their replies was read.
+PIPELINE_KEY = "pipeline"
+
+
+def sent_bytes(exchange: Exchange, *, reveal: bool = False) -> bytes:
+    """The bytes to show for what was sent: the redacted wire view unless `reveal`."""
+    return exchange.sent if reveal else exchange.sent_redacted
+
+
+def is_message_body(step_name: str, index: int) -> bool:
+    """True when exchange `index` of a step is the message content, not a command line.
+
+    A DATA step sends the ``DATA`` line first (index 0) and the message after the 354
+    (RFC 5321 §4.1.1.4), so everything after the first exchange is content.
+    """
+    return step_name.lower() == "data" and index > 0
+
+
+def reply_wire_lines(reply: Reply) -> list[bytes]:
+    """Each line of the reply as read from the socket, CRLF included.
+
+    Uses `Reply.raw` when the reply was parsed from the wire; a hand-built reply is
+    rebuilt from its lines with ``-`` on all but the last (RFC 5321 §4.2.1).
+    """
+    if reply.raw:
+        # smtplib reads with readline(), which splits after each LF.
+        return reply.raw.splitlines(keepends=True)
+    last = len(reply.lines) - 1
+    return [
+        f"{reply.code}{'-' if i < last else ' '}{line}\r\n".encode("utf-8", "surrogateescape")
+        for i, line in enumerate(reply.lines or ("",))
+    ]
+
+
+def smtplib_debug_lines(
+    step_name: str,
+    exchange: Exchange,
+    *,
+    index: int = 0,
+    details: Mapping[str, str] | None = None,
+    reveal: bool = False,
+) -> list[str]:
+    """What ``smtplib.SMTP`` with ``set_debuglevel(1)`` prints for one exchange.
+
+    `step_name` is the client method that took the step ("connect", "ehlo", "data"...),
+    `index` the exchange's position inside its step. The smtplib-compatible facade
+    calls this after every exchange and writes the lines to stderr; `smtplib_debug`
+    does it for a whole session. Lines carry no newline.
+
+    For "connect", ``details["host"]`` and ``details["port"]`` give smtplib's
+    ``connect: to (host, port) None`` line (it is left out without them).
+    """
+    name = step_name.lower()
+    lines: list[str] = []
+    if name == "connect" and details and "host" in details and "port" in details:
+        lines.append(f"connect: to {(details['host'], int(details['port']))!r} None")
+    sent = sent_bytes(exchange, reveal=reveal)
+    if sent:
+        if is_message_body(name, index):
+            # smtplib.data() sends the encoded message as bytes: printed as a bytes repr.
+            lines.append(f"send: {sent!r}")
+        else:
+            # putcmd() sends a str, so smtplib prints the str repr of the line.
+            lines.append(f"send: {sent.decode('utf-8', 'surrogateescape')!r}")
+    reply = exchange.reply
+    if reply is None:
+        return lines
+    wire = reply_wire_lines(reply)
+    lines.extend(f"reply: {line!r}" for line in wire)
+    # smtplib.getreply(): the text of each line from column 4, whitespace stripped.
+    message = b"\n".join(line[4:].strip(b" \t\r\n") for line in wire)
+    lines.append(f"reply: retcode ({reply.code}); Msg: {message!a}")
+    if name == "connect":
+        lines.append(f"connect: {message!r}")
+    elif name == "data":
+        lines.append(f"data: {(reply.code, message)!r}")
+    return lines
+
+
+def smtplib_debug(steps: Iterable[Step], *, reveal: bool = False) -> str:
+    """The whole session as smtplib's ``set_debuglevel(1)`` output (stderr), one line each.
+
+    Identical to the standard library's output except that secrets stay redacted
+    unless `reveal` is true. No trailing newline.
+    """
+    lines: list[str] = []
+    for step in steps:
+        for index, exchange in enumerate(step.exchanges):
+            lines += smtplib_debug_lines(
+                step.name, exchange, index=index, details=step.details, reveal=reveal
+            )
+    return "\n".join(lines)
+
+
+def pipeline_groups(steps: Iterable[Step]) -> Iterator[list[Step]]:
+    """Split steps into groups written together: one step each unless pipelined (RFC 2920)."""
+    group: list[Step] = []
+    mark = ""
+    for step in steps:
+        step_mark = step.details.get(PIPELINE_KEY, "")
+        if group and (not step_mark or step_mark != mark):
+            yield group
+            group = []
+        group.append(step)
+        mark = step_mark
+    if group:
+        yield group
+
+
+@dataclass(frozen=True)
+class WireEvent:
+    """One direction of one exchange, in the order it crossed the wire."""
+
+    #: True for client → server (a line or the message sent), False for a reply.
+    outgoing: bool
+    step: Step
+    #: Position of `exchange` inside `step.exchanges`.
+    index: int
+    exchange: Exchange
+
+
+def wire_events(steps: Iterable[Step]) -> Iterator[WireEvent]:
+    """Every send and every reply of the session in wire order.
+
+    Within a pipelined group (RFC 2920 §3.1) each step's first line is written before any
+    reply is read; later exchanges (the message after DATA's 354) follow in turn.
+    """
+    for group in pipeline_groups(steps):
+        firsts = [step for step in group if step.exchanges]
+        for step in firsts:
+            yield WireEvent(True, step, 0, step.exchanges[0])
+        for step in firsts:
+            yield WireEvent(False, step, 0, step.exchanges[0])
+        for step in firsts:
+            for index, exchange in enumerate(step.exchanges[1:], start=1):
+                yield WireEvent(True, step, index, exchange)
+                yield WireEvent(False, step, index, exchange)
+
+
+def sent_lines(step: Step, index: int, exchange: Exchange, *, reveal: bool) -> list[str]:
+    """The lines a learner reads for what was sent in one exchange (no CRLF)."""
+    if is_message_body(step.name, index):
+        body = sent_bytes(exchange, reveal=reveal).decode("utf-8", "replace")
+        return body.removesuffix("\r\n").split("\r\n")
+    if reveal and exchange.has_secret:
+        return [exchange.sent.decode("utf-8", "replace").removesuffix("\r\n")]
+    return exchange.shown.splitlines()
+
+
+def reply_lines(reply: Reply) -> list[str]:
+    """Each line of the reply as text, code and separator included, no CRLF."""
+    return [line.decode("utf-8", "replace").rstrip("\r\n") for line in reply_wire_lines(reply)]
+
+
+def arrows(steps: Iterable[Step], *, reveal: bool = False) -> str:
+    """A swaks-style log: `` -> `` sent and ``<-  `` received; `` ~>`` / ``<~  `` under TLS.
+
+    Multi-line replies get one arrow per line and a message body one arrow per line.
+    Pipelined steps show all their lines sent first, then the replies, as on the wire.
+    """
+    out: list[str] = []
+    for event in wire_events(steps):
+        tls = event.step.tls
+        if event.outgoing:
+            lines = sent_lines(event.step, event.index, event.exchange, reveal=reveal)
+            out += [(" ~> " if tls else " -> ") + line for line in lines]
+        elif event.exchange.reply is not None:
+            out += [("<~  " if tls else "<-  ") + line for line in reply_lines(event.exchange.reply)]
+    return "\n".join(out)
