@@ -1,0 +1,177 @@
+"""SASL mechanisms for AUTH (PLAIN, LOGIN, CRAM-MD5) as pure exchanges.
+
+Each mechanism turns 334 challenges into response commands and writes down its
+working in `working`, the way a learner would on paper. The password, and any
+base64 that contains it, never appears in a command's views, the working or a repr.
+"""
+
+from __future__ import annotations
+
+import abc
+import base64
+import binascii
+import hmac
+from collections.abc import Iterable
+
+from smtplearn.protocol import commands
+from smtplearn.protocol.commands import REDACTED, Command
+from smtplearn.protocol.errors import LocalProtocolError, RemoteProtocolError
+from smtplearn.protocol.replies import Reply
+
+#: Preferred first: CRAM-MD5 never sends the password, PLAIN and LOGIN send it
+#: (only base64-encoded, which is why servers offer them only under TLS).
+STRENGTH_ORDER = ("CRAM-MD5", "PLAIN", "LOGIN")
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+
+class SASLMechanism(abc.ABC):
+    """One authentication exchange for one user; use it once."""
+
+    #: The mechanism's name as AUTH spells it.
+    name: str = ""
+
+    def __init__(self, username: str, password: str) -> None:
+        self.username = username
+        self._password = password
+        #: What the mechanism did, step by step, with secrets redacted.
+        self.working: list[str] = []
+        #: How many 334 challenges have arrived so far.
+        self.challenges = 0
+
+    @abc.abstractmethod
+    def start(self) -> Command:
+        """The AUTH command, with an initial response where the mechanism allows it."""
+
+    @abc.abstractmethod
+    def respond(self, challenge: Reply) -> Command:
+        """The answer to a 334 challenge."""
+
+    # RFC 4954 §4: "A server challenge is sent as a 334 reply with the text part
+    # containing the [BASE64] encoded string supplied by the SASL mechanism."
+    def _decode(self, challenge: Reply) -> bytes:
+        if challenge.code != 334:
+            raise LocalProtocolError(
+                f"respond() answers a 334 challenge, not a {challenge.code} reply"
+            )
+        self.challenges += 1
+        text = challenge.text.strip()
+        try:
+            decoded = base64.b64decode(text, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise RemoteProtocolError(f"334 challenge is not base64: {text!r}") from exc
+        self.working.append(f"challenge decoded: {decoded.decode('utf-8', 'replace')}")
+        return decoded
+
+    def _cancel(self) -> Command:
+        # RFC 4954 §4: "If the client wishes to cancel an authentication exchange,
+        # it issues a line with a single "*"."
+        self.working.append(f'unexpected challenge for {self.name}: cancelling with "*"')
+        return commands.auth_response("*", secret=False)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} for {self.username!r}>"
+
+
+class PLAIN(SASLMechanism):
+    """RFC 4616: one message, ``authzid NUL authcid NUL passwd``, base64-encoded."""
+
+    name = "PLAIN"
+
+    def __init__(self, username: str, password: str) -> None:
+        super().__init__(username, password)
+        # RFC 4616 §2: the fields are UTF8SAFE, "any UTF-8 encoded Unicode
+        # character except NUL", because NUL separates them.
+        if "\0" in username or "\0" in password:
+            raise LocalProtocolError("PLAIN cannot carry a NUL in the user name or password")
+
+    # RFC 4616 §2: message = [authzid] UTF8NUL authcid UTF8NUL passwd
+    # RFC 4954 §4 lets it ride on the AUTH line as an initial response.
+    def start(self) -> Command:
+        self.working.append(f'response = base64("\\0{self.username}\\0{REDACTED}")')
+        response = _b64(f"\0{self.username}\0{self._password}")
+        return commands.auth(self.name, response, secret=True)
+
+    def respond(self, challenge: Reply) -> Command:
+        # PLAIN is a single message, already sent with AUTH: a challenge after it
+        # is nothing PLAIN can answer.
+        self._decode(challenge)
+        return self._cancel()
+
+
+class LOGIN(SASLMechanism):
+    """draft-murchison-sasl-login: the server asks "Username:", then "Password:"."""
+
+    name = "LOGIN"
+
+    def start(self) -> Command:
+        return commands.auth(self.name)
+
+    def respond(self, challenge: Reply) -> Command:
+        prompt = self._decode(challenge).decode("utf-8", "replace").strip().lower()
+        # The draft says the prompts are informational: go by order when they are
+        # not the usual words (some servers send "User Name" or "Password:").
+        step = self.challenges
+        if step > 2:
+            return self._cancel()
+        if prompt.startswith("user") or (step == 1 and not prompt.startswith("pass")):
+            self.working.append(f'response = base64("{self.username}")')
+            return commands.auth_response(_b64(self.username), secret=False)
+        self.working.append(f"response = base64({REDACTED})")
+        return commands.auth_response(_b64(self._password), secret=True)
+
+
+class CRAM_MD5(SASLMechanism):
+    """RFC 2195: answer the challenge with HMAC-MD5 keyed by the password."""
+
+    name = "CRAM-MD5"
+
+    def start(self) -> Command:
+        return commands.auth(self.name)
+
+    # RFC 2195 §2: "The data encoded in the first ready response contains a
+    # presumptively arbitrary string of random digits, a timestamp, and the
+    # fully-qualified primary host name of the server. ... The client makes note of
+    # the data and then responds with a string consisting of the user name, a space,
+    # and a 'digest'. The latter is computed by applying the keyed MD5 algorithm from
+    # [KEYED-MD5] where the key is a shared secret and the digested text is the
+    # timestamp (including angle-brackets)."
+    def respond(self, challenge: Reply) -> Command:
+        message = self._decode(challenge)
+        if self.challenges > 1:
+            return self._cancel()
+        shown = message.decode("utf-8", "replace")
+        digest = hmac.new(self._password.encode("utf-8"), message, "md5").hexdigest()
+        self.working.append(f"HMAC-MD5 key = the password ({REDACTED}), message = {shown}")
+        self.working.append(f"digest = {digest}")
+        self.working.append(f'response = base64("{self.username} {digest}")')
+        # Only the user name and the digest travel: nothing here needs redacting.
+        return commands.auth_response(_b64(f"{self.username} {digest}"), secret=False)
+
+
+_MECHANISMS: dict[str, type[SASLMechanism]] = {m.name: m for m in (PLAIN, LOGIN, CRAM_MD5)}
+
+
+def mechanism(name: str, username: str, password: str) -> SASLMechanism:
+    """A fresh exchange for mechanism `name` (any case)."""
+    try:
+        cls = _MECHANISMS[name.upper()]
+    except KeyError:
+        raise LocalProtocolError(
+            f"unsupported SASL mechanism {name!r}; smtplearn speaks {', '.join(STRENGTH_ORDER)}"
+        ) from None
+    return cls(username, password)
+
+
+def choose(offered: Iterable[str]) -> str:
+    """The strongest mechanism in `offered` that smtplearn speaks (see STRENGTH_ORDER)."""
+    offered = [name.upper() for name in offered]
+    for name in STRENGTH_ORDER:
+        if name in offered:
+            return name
+    raise LocalProtocolError(
+        f"no usable SASL mechanism: the server offered {', '.join(offered) or 'none'}; "
+        f"smtplearn speaks {', '.join(STRENGTH_ORDER)} (RFC 4954 §3)"
+    )
