@@ -1,0 +1,344 @@
+"""`DebugServer`: aiosmtpd in a background thread on loopback, with a local CA and a mailbox.
+
+This module starts and stops the server and holds its settings; what a session does is in
+`smtplearn.server.protocol` and `smtplearn.server.handler`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import socket
+import ssl
+from collections.abc import Mapping, Sequence
+from contextlib import ExitStack
+from types import TracebackType
+from typing import Any, Literal
+
+from aiosmtpd.controller import Controller
+
+from smtplearn.server.auth import DEMO_PASSWORD, DEMO_USER, Authenticator
+from smtplearn.server.directory import DEMO_DIRECTORY, VRFY_MODES, VrfyMode
+from smtplearn.server.faults import Fault, Faults
+from smtplearn.server.handler import DebugHandler
+from smtplearn.server.mailbox import Mailbox
+from smtplearn.server.protocol import DebugSMTP
+from smtplearn.server.sessions import SessionLogs
+from smtplearn.server.state import ServerState
+from smtplearn.server.tls import LocalCA
+
+log = logging.getLogger("smtplearn.server")
+
+TlsMode = Literal["starttls", "implicit", False]
+TLS_MODES = ("starttls", "implicit", False)
+DEFAULT_HOSTNAME = "mail.example.test"
+DEFAULT_SIZE_LIMIT = 10 * 1024 * 1024
+#: How long start() waits for the server thread; generous for a busy shared JupyterHub.
+READY_TIMEOUT = 10.0
+
+
+class _BoundController(Controller):
+    """aiosmtpd's threaded Controller serving a listening socket that we bound ourselves.
+
+    The stock Controller binds ``hostname:port`` inside its thread and then connects to
+    that same address to check the server answers, so port 0 cannot work: nobody learns
+    which port the kernel chose. Binding here first (port 0 allowed) gives the real port
+    before the thread starts, and no two servers can ever pick the same one.
+    """
+
+    def __init__(
+        self,
+        state: ServerState,
+        sock: socket.socket,
+        *,
+        implicit_tls: ssl.SSLContext | None,
+        check_context: ssl.SSLContext | None,
+        **smtp_kwargs: Any,
+    ) -> None:
+        host, port = sock.getsockname()[:2]
+        super().__init__(
+            DebugHandler(state),
+            hostname=host,
+            port=port,
+            ssl_context=implicit_tls,
+            ready_timeout=READY_TIMEOUT,
+            **smtp_kwargs,
+        )
+        self._state = state
+        self._sock = sock
+        self._check_context = check_context
+        #: The address of the start-up check connection, left out of the session log.
+        self.check_peer: tuple[str, int] | None = None
+
+    def factory(self) -> DebugSMTP:
+        kwargs = dict(self.SMTP_kwargs)
+        # Read per connection, so a SizeLimit fault added at run time applies to the next one.
+        kwargs["data_size_limit"] = self._state.faults.size_limit(self._state.size_limit)
+        return DebugSMTP(self.handler, self._state, loop=self.loop, **kwargs)
+
+    def _create_server(self) -> Any:
+        return self.loop.create_server(self._factory_invoker, sock=self._sock, ssl=self.ssl_context)
+
+    def _trigger_server(self) -> None:
+        # Same check as aiosmtpd's (read the greeting), but the TLS handshake is verified
+        # against our own CA, and we note the client address to hide this session.
+        with ExitStack() as stack:
+            conn = stack.enter_context(socket.create_connection((self.hostname, self.port), 5.0))
+            self.check_peer = conn.getsockname()[:2]
+            if self.ssl_context is not None and self._check_context is not None:
+                conn = stack.enter_context(
+                    self._check_context.wrap_socket(conn, server_hostname=self.hostname)
+                )
+            conn.recv(1024)
+
+
+def _check_loopback(host: str, allow_remote: bool) -> None:
+    if allow_remote or host == "localhost":
+        return
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise ValueError(
+            f"DebugServer refuses to listen on {host!r}: it accepts mail from anyone who can "
+            "connect and has a published demo password, so by default it listens on loopback "
+            "(127.0.0.1) only. Pass allow_remote=True if other machines really must reach it."
+        )
+
+
+class DebugServer:
+    """A debugging mail server for lessons, running in a background thread.
+
+    ``with DebugServer() as server:`` starts it on 127.0.0.1 and a free port and stops it at
+    the end of the block; `start` and `stop` do the same by hand. It greets as `hostname`
+    (default ``mail.example.test``, a name reserved for testing by RFC 6761), offers
+    STARTTLS with a certificate from a local CA that `client_tls_context` trusts, accepts
+    AUTH PLAIN, LOGIN and CRAM-MD5 for `users` (default: the demo account ``student`` /
+    ``demo-password``) once TLS is on, answers VRFY from `directory`, and keeps every
+    accepted message in `mailbox` and every conversation in `sessions`.
+
+    `tls` is ``"starttls"`` (default), ``"implicit"`` (TLS from the first byte, as on port
+    465) or False. `size_limit` is advertised with SIZE and enforced with 552. With
+    `maildir` set, each message is also written to that Maildir before the 250 reply.
+    `faults` are rules from `smtplearn.server.faults` for lessons on errors.
+    `max_sessions` caps concurrent connections (the next one gets 421).
+    """
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        hostname: str = DEFAULT_HOSTNAME,
+        tls: TlsMode = "starttls",
+        users: Mapping[str, str] | None = None,
+        auth_require_tls: bool = True,
+        directory: Mapping[str, str] | None = None,
+        vrfy: VrfyMode = "directory",
+        size_limit: int = DEFAULT_SIZE_LIMIT,
+        maildir: str | None = None,
+        faults: Sequence[Fault] = (),
+        allow_remote: bool = False,
+        max_sessions: int = 100,
+        idle_timeout: float = 300.0,
+    ) -> None:
+        _check_loopback(host, allow_remote)
+        if tls not in TLS_MODES:
+            raise ValueError(f"tls must be 'starttls', 'implicit' or False, not {tls!r}")
+        self._check_vrfy(vrfy)
+        self._requested = (host, port)
+        self.tls = tls
+        self.auth_require_tls = auth_require_tls
+        self.idle_timeout = idle_timeout
+        self._state = ServerState(
+            hostname=hostname,
+            users=dict({DEMO_USER: DEMO_PASSWORD} if users is None else users),
+            directory=dict(DEMO_DIRECTORY if directory is None else directory),
+            vrfy=vrfy,
+            size_limit=size_limit,
+            maildir=None if maildir is None else str(maildir),
+            max_sessions=max_sessions,
+            faults=Faults(faults),
+        )
+        self._controller: _BoundController | None = None
+        self._ca: LocalCA | None = None
+        self._address: tuple[str, int] | None = None
+
+    # -- life cycle -------------------------------------------------------------------
+
+    def start(self) -> DebugServer:
+        """Bind, generate the certificates and serve in a background thread; returns self."""
+        if self._controller is not None:
+            raise RuntimeError("this DebugServer is already running")
+        host, port = self._requested
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sock = socket.create_server((host, port), family=family)
+        try:
+            self._ca = LocalCA(self.hostname) if self.tls else None
+            server_tls = self._ca.server_context() if self._ca else None
+            controller = _BoundController(
+                self._state,
+                sock,
+                implicit_tls=server_tls if self.tls == "implicit" else None,
+                check_context=self._ca.client_context() if self._ca else None,
+                server_hostname=self.hostname,
+                ident="ESMTP smtplearn DebugServer",
+                tls_context=server_tls if self.tls == "starttls" else None,
+                # With implicit TLS every connection is encrypted, so aiosmtpd's own check
+                # (which only knows about STARTTLS) must not hold AUTH back.
+                auth_require_tls=self.auth_require_tls and self.tls != "implicit",
+                authenticator=Authenticator(lambda: self._state.users),
+                timeout=self.idle_timeout,
+            )
+            self._address = sock.getsockname()[:2]
+            controller.start()
+        except BaseException:
+            sock.close()
+            self._cleanup_ca()
+            raise
+        self._controller = controller
+        if controller.check_peer is not None:
+            for session in self._state.sessions:
+                if session.peer == controller.check_peer:
+                    self._state.sessions._forget(session)
+        log.info("DebugServer %s listening on %s:%d", self.hostname, *self.address)
+        return self
+
+    def stop(self) -> None:
+        """Close every connection, stop the thread and remove the CA file. Safe to repeat."""
+        controller, self._controller = self._controller, None
+        if controller is not None:
+            controller.stop()
+            log.info("DebugServer %s on %s:%d stopped", self.hostname, *self.address)
+        self._cleanup_ca()
+
+    def _cleanup_ca(self) -> None:
+        if self._ca is not None:
+            self._ca.cleanup()
+            self._ca = None
+
+    def __enter__(self) -> DebugServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        return self._controller is not None
+
+    # -- where it is ------------------------------------------------------------------
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """(host, port) the server listens on; the port is the real one once started."""
+        return self._address if self._address is not None else self._requested
+
+    @property
+    def host(self) -> str:
+        return self.address[0]
+
+    @property
+    def port(self) -> int:
+        return self.address[1]
+
+    @property
+    def hostname(self) -> str:
+        """The server's name in its greeting, its EHLO reply and its certificate."""
+        return self._state.hostname
+
+    # -- TLS --------------------------------------------------------------------------
+
+    def _running_ca(self) -> LocalCA:
+        if self._ca is None:
+            reason = "was created with tls=False" if not self.tls else "is not running"
+            raise RuntimeError(f"no local CA: this DebugServer {reason}")
+        return self._ca
+
+    def client_tls_context(self) -> ssl.SSLContext:
+        """A new client context trusting this server's CA, hostname checking on.
+
+        The certificate names 127.0.0.1, ::1, localhost and `hostname`, so connecting to
+        `host` verifies as it is.
+        """
+        return self._running_ca().client_context()
+
+    @property
+    def ca_pem_path(self) -> str:
+        """The CA certificate as a PEM file, for openssl s_client -CAfile, swaks --tls-ca-path..."""
+        return self._running_ca().ca_pem_path
+
+    # -- what it received -------------------------------------------------------------
+
+    @property
+    def mailbox(self) -> Mailbox:
+        """Every accepted message, oldest first (`Mailbox.wait_for`, `Mailbox.clear`)."""
+        return self._state.mailbox
+
+    @property
+    def sessions(self) -> SessionLogs:
+        """Every connection's dialog as the server saw it, credentials redacted."""
+        return self._state.sessions
+
+    # -- settings that may change while it runs ---------------------------------------
+
+    @property
+    def faults(self) -> Faults:
+        """The fault rules in force; add with `inject`, remove with ``faults.clear()``."""
+        return self._state.faults
+
+    def inject(self, fault: Fault) -> Fault:
+        """Apply `fault` from the next step on; returns it (to ``faults.remove`` later)."""
+        return self._state.faults.add(fault)
+
+    @property
+    def vrfy(self) -> VrfyMode:
+        """"directory" answers VRFY from `directory`; "refuse" answers 252 as most servers do."""
+        return self._state.vrfy
+
+    @vrfy.setter
+    def vrfy(self, mode: VrfyMode) -> None:
+        self._check_vrfy(mode)
+        self._state.vrfy = mode
+
+    @staticmethod
+    def _check_vrfy(mode: str) -> None:
+        if mode not in VRFY_MODES:
+            raise ValueError(f"vrfy must be 'directory' or 'refuse', not {mode!r}")
+
+    @property
+    def users(self) -> Mapping[str, str]:
+        """Accounts AUTH accepts, ``{name: password}``; assign a new mapping to change them."""
+        return self._state.users
+
+    @users.setter
+    def users(self, users: Mapping[str, str]) -> None:
+        self._state.users = dict(users)
+
+    @property
+    def directory(self) -> Mapping[str, str]:
+        """VRFY's directory, ``{"local-part or address": "Full Name <address>"}``."""
+        return self._state.directory
+
+    @directory.setter
+    def directory(self, directory: Mapping[str, str]) -> None:
+        self._state.directory = dict(directory)
+
+    @property
+    def size_limit(self) -> int:
+        return self._state.size_limit
+
+    @property
+    def maildir(self) -> str | None:
+        return self._state.maildir
+
+    def __repr__(self) -> str:
+        tls = {"starttls": "STARTTLS", "implicit": "implicit TLS", False: "no TLS"}[self.tls]
+        state = "running" if self.running else "stopped"
+        return f"<DebugServer {self.hostname} at {self.host}:{self.port}, {tls}, {state}>"

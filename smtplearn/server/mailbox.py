@@ -1,0 +1,153 @@
+"""What the DebugServer received: `ReceivedMessage` records, the `Mailbox` and Maildir storage.
+
+The server thread appends; the notebook's thread reads and waits. Nothing here speaks SMTP.
+"""
+
+from __future__ import annotations
+
+import mailbox as stdlib_mailbox
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from functools import cached_property
+from typing import overload
+
+
+@dataclass(frozen=True)
+class ReceivedMessage:
+    """One message the server accepted (it replied 250 to the end of DATA).
+
+    `raw` holds the message bytes exactly as received, after the transparency dots were
+    removed (RFC 5321 §4.5.2); it has no Received or Return-Path header added.
+    """
+
+    #: The id given in the 250 reply ("250 2.0.0 <queue_id> Message accepted for delivery").
+    queue_id: str
+    #: The reverse-path from MAIL FROM ("" for the null sender ``<>``).
+    mail_from: str
+    #: Every forward-path accepted with RCPT TO, in order, Bcc recipients included.
+    rcpt_tos: tuple[str, ...]
+    raw: bytes = field(repr=False)
+    #: The client's address as (host, port).
+    peer: tuple[str, int]
+    #: The name the client gave in EHLO or HELO.
+    helo: str | None
+    #: "TLSv1.3" and the like, or None when the message came over plain text.
+    tls_version: str | None
+    #: The AUTH user, or None when the client did not authenticate.
+    user: str | None
+    received_at: datetime
+    #: MAIL FROM parameters such as "SIZE=266" or "BODY=8BITMIME", upper-cased.
+    mail_options: tuple[str, ...] = ()
+    #: The `SessionLog.number` of the session that delivered it.
+    session: int = 0
+
+    @cached_property
+    def message(self) -> EmailMessage:
+        """`raw` parsed with the modern email policy (parsed once, on first use)."""
+        return BytesParser(policy=policy.default).parsebytes(self.raw)
+
+    @property
+    def subject(self) -> str | None:
+        """The Subject header, or None."""
+        subject = self.message["Subject"]
+        return None if subject is None else str(subject)
+
+    def __repr__(self) -> str:
+        head = self.raw[:40]
+        more = "…" if len(self.raw) > len(head) else ""
+        return (
+            f"<ReceivedMessage {self.queue_id} from {self.mail_from!r} to {list(self.rcpt_tos)!r}"
+            f", {len(self.raw)} bytes, subject {self.subject!r}, raw={head!r}{more}>"
+        )
+
+
+class Mailbox(Sequence[ReceivedMessage]):
+    """Every message the server accepted, oldest first; list-like and safe to read while it grows.
+
+    Use `wait_for` rather than sleeping: the 250 a client sees and the message appearing
+    here happen in the same step on the server thread, but the client may be another thread.
+    """
+
+    def __init__(self) -> None:
+        self._messages: list[ReceivedMessage] = []
+        self._changed = threading.Condition()
+        self._listeners: list[Callable[[ReceivedMessage], None]] = []
+
+    def _append(self, message: ReceivedMessage) -> None:
+        with self._changed:
+            self._messages.append(message)
+            listeners = list(self._listeners)
+            self._changed.notify_all()
+        for listener in listeners:
+            listener(message)
+
+    def add_listener(self, listener: Callable[[ReceivedMessage], None]) -> None:
+        """Call `listener(message)` on the server thread for each message from now on."""
+        with self._changed:
+            self._listeners.append(listener)
+
+    def wait_for(self, count: int = 1, timeout: float = 5.0) -> list[ReceivedMessage]:
+        """Block until at least `count` messages are here; return them all.
+
+        Raises `TimeoutError` saying how many arrived when `timeout` seconds pass first.
+        """
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while len(self._messages) < count:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(
+                        f"waited {timeout} s for {count} message(s), "
+                        f"the mailbox has {len(self._messages)}"
+                    )
+                self._changed.wait(remaining)
+            return list(self._messages)
+
+    def clear(self) -> None:
+        """Forget every message (a Maildir on disk is left alone)."""
+        with self._changed:
+            self._messages.clear()
+
+    @overload
+    def __getitem__(self, index: int) -> ReceivedMessage: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[ReceivedMessage]: ...
+    def __getitem__(self, index: int | slice) -> ReceivedMessage | list[ReceivedMessage]:
+        with self._changed:
+            return self._messages[index]
+
+    def __len__(self) -> int:
+        with self._changed:
+            return len(self._messages)
+
+    def __iter__(self) -> Iterator[ReceivedMessage]:
+        with self._changed:
+            return iter(list(self._messages))
+
+    def __repr__(self) -> str:
+        return f"<Mailbox with {len(self)} message(s)>"
+
+
+def store_in_maildir(path: str, message: ReceivedMessage) -> str:
+    """Deliver `message` into the Maildir at `path` (created if missing); return its key.
+
+    The caller replies 250 only after this returns, so a 250 means the message is on disk:
+    `mailbox.Maildir.add` fsyncs the file, and we fsync the ``new/`` directory so the
+    rename into it survives a crash too.
+    """
+    maildir = stdlib_mailbox.Maildir(path, create=True)
+    # A delivery agent records the envelope sender in Return-Path (RFC 5321 §4.4).
+    key = maildir.add(b"Return-Path: <" + message.mail_from.encode() + b">\r\n" + message.raw)
+    new_dir = os.open(os.path.join(path, "new"), os.O_RDONLY)
+    try:
+        os.fsync(new_dir)
+    finally:
+        os.close(new_dir)
+    return key

@@ -1,0 +1,254 @@
+"""`DebugSMTP`: aiosmtpd's SMTP protocol class with a session log, limits and fault steps.
+
+aiosmtpd does the SMTP work; this subclass only wraps it at three seams: every reply goes
+through `push` (enhanced codes, logging), every line read goes through a `RecordingReader`
+(logging with credentials redacted), and every command method is wrapped once (bad UTF-8,
+fault injection). What the server *answers* to MAIL, RCPT, DATA, VRFY... is decided by the
+handler's hooks in `smtplearn.server.handler`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import functools
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timezone
+from typing import Any, NoReturn, cast
+
+from aiosmtpd.smtp import SMTP, Session
+
+from smtplearn.server.enhanced import with_enhanced_code
+from smtplearn.server.faults import CONNECT, Action
+from smtplearn.server.sessions import (
+    REDACTED,
+    Direction,
+    EventKind,
+    RecordingReader,
+    SessionEvent,
+    SessionLog,
+    shown,
+)
+from smtplearn.server.state import ServerState
+
+log = logging.getLogger("smtplearn.server")
+
+# "AUTH PLAIN <initial response>": the initial response carries the credentials (RFC 4954 §4).
+_AUTH_WITH_RESPONSE = re.compile(r"^(\s*AUTH\s+\S+\s+)\S.*$", re.IGNORECASE | re.DOTALL)
+# Lone surrogates are how aiosmtpd's surrogateescape decoding marks bytes that are not UTF-8.
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")
+#: Message lines kept in the session log per message; the mailbox has the whole message.
+DATA_LINES_LOGGED = 100
+
+CommandMethod = Callable[[Any], Awaitable[None]]
+
+
+class _Session(Session):
+    # aiosmtpd assigns this deprecated property on every successful AUTH and its setter logs
+    # a warning each time, which would land in the notebook; a plain attribute stays quiet.
+    login_data: Any = None
+
+
+class DebugSMTP(SMTP):
+    """One SMTP session of the DebugServer."""
+
+    # RFC 5321 §4.5.3.1.4: a command line is at most 512 octets *including* CRLF, and
+    # aiosmtpd measures the line without it.
+    command_size_limit = 510
+    # The prompts most servers send for AUTH LOGIN (aiosmtpd's own end in a NUL byte).
+    AuthLoginUsernameChallenge = "Username:"
+    AuthLoginPasswordChallenge = "Password:"
+
+    def __init__(self, handler: Any, state: ServerState, **kwargs: Any) -> None:
+        super().__init__(handler, **kwargs)
+        # aiosmtpd keeps these limits in a class attribute that every EHLO enlarges; a
+        # per-session copy keeps one client's EHLOs from changing another's limits.
+        self.command_size_limits = collections.defaultdict(lambda: self.command_size_limit)
+        self.state = state
+        self.log: SessionLog | None = None
+        self._reading: EventKind = "command"
+        self._data_lines = 0
+        self._greeted = False
+        self._answering_hello = False
+        self._tls_active = False
+        self._smtp_methods = {
+            verb: self._guarded(verb, method) for verb, method in self._smtp_methods.items()
+        }
+
+    def _create_session(self) -> Session:
+        return _Session(self.loop)
+
+    # -- facts about the session ------------------------------------------------------
+
+    @property
+    def tls_version(self) -> str | None:
+        """The TLS version in use ("TLSv1.3"), or None on a plain-text connection."""
+        transport = self.transport
+        ssl_object = transport.get_extra_info("ssl_object") if transport else None
+        return None if ssl_object is None else str(ssl_object.version())
+
+    @property
+    def peer(self) -> tuple[str, int]:
+        """The client's (address, port)."""
+        # aiosmtpd annotates Session.peer as a str; it holds the socket's peername tuple.
+        peer: Any = self.session.peer if self.session is not None else None
+        return (str(peer[0]), int(peer[1])) if peer else ("unknown", 0)
+
+    @property
+    def client_ip(self) -> str:
+        return self.peer[0]
+
+    # -- logging ----------------------------------------------------------------------
+
+    def _record(self, direction: Direction, kind: EventKind, text: str) -> None:
+        if self.log is not None:
+            self.log._add(SessionEvent(direction, kind, text, self._tls_active))
+
+    def _on_line(self, line: bytes, size: int) -> None:
+        if self._reading == "auth":
+            self._record("C", "auth", REDACTED)
+        elif self._reading == "data":
+            self._data_lines += 1
+            if self._data_lines <= DATA_LINES_LOGGED:
+                self._record("C", "data", shown(line, size))
+            elif self._data_lines == DATA_LINES_LOGGED + 1:
+                self._record("*", "note", "more message lines not logged (see the mailbox)")
+        else:
+            text = _AUTH_WITH_RESPONSE.sub(rf"\1{REDACTED}", shown(line, size))
+            self._record("C", "command", text)
+
+    def _cb_client_connected(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        # The recorder has every StreamReader method aiosmtpd calls, and passes the rest on.
+        recorder = cast(asyncio.StreamReader, RecordingReader(reader, self._on_line))
+        super()._cb_client_connected(recorder, writer)
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        starttls_done = self.transport is not None
+        super().connection_made(transport)
+        if starttls_done:
+            # aiosmtpd calls this a second time once the STARTTLS handshake has completed.
+            self._tls_active = True
+            if self.log is not None:
+                self.log.tls_version = self.tls_version
+            self._record("*", "note", f"TLS started ({self.tls_version})")
+            return
+        peer = self.peer
+        self.log = self.state.sessions._open(peer)
+        self._tls_active = self.tls_version is not None
+        self.log.tls_version = self.tls_version
+        implicit = f", TLS from the first byte ({self.tls_version})" if self._tls_active else ""
+        self._record("*", "note", f"connection from {peer[0]}:{peer[1]}{implicit}")
+
+    def connection_lost(self, error: Exception | None) -> None:
+        if self.log is not None and not self.log.closed:
+            self._record("*", "note", "connection closed")
+            self.log.ended_at = datetime.now(timezone.utc)
+        super().connection_lost(error)
+
+    async def push(self, status: str | bytes) -> None:
+        text = status.decode("utf-8", errors="replace") if isinstance(status, bytes) else status
+        # RFC 2034 §3: every reply carries an enhanced code, except the greeting and the
+        # replies to EHLO and HELO.
+        if self._greeted and not self._answering_hello:
+            text = with_enhanced_code(text)
+        self._greeted = True
+        for line in text.split("\r\n"):
+            self._record("S", "reply", line)
+        await super().push(text)
+
+    # -- session start: concurrency limit and CONNECT faults ---------------------------
+
+    async def _handle_client(self) -> None:
+        self.state.active_sessions += 1
+        try:
+            if self.state.active_sessions > self.state.max_sessions:
+                log.warning("%r refused: %d sessions already open", self.peer,
+                            self.state.max_sessions)
+                await self.push(
+                    f"421 4.7.0 {self.hostname} Too many concurrent sessions, try again later"
+                )
+                await self.hang_up(abort=False)
+            if await self._apply_faults(CONNECT):
+                return
+            await super()._handle_client()
+        finally:
+            self.state.active_sessions -= 1
+
+    # -- every command ----------------------------------------------------------------
+
+    def _guarded(self, verb: str, method: CommandMethod) -> CommandMethod:
+        @functools.wraps(method)
+        async def guarded(arg: str | None) -> None:
+            if arg is not None and _NOT_UTF8.search(arg):
+                await self.push("500 5.5.2 Error: command line is not valid UTF-8")
+                return
+            if await self._apply_faults(verb):
+                return
+            self._reading = "auth" if verb == "AUTH" else "data" if verb == "DATA" else "command"
+            self._data_lines = 0
+            self._answering_hello = verb in ("EHLO", "HELO")
+            try:
+                await method(arg)
+            finally:
+                self._reading = "command"
+                self._answering_hello = False
+                if self.log is not None and self.session is not None:
+                    self.log.helo = self.session.host_name
+                    if self.session.authenticated:
+                        self.log.user = self.session.auth_data
+
+        return guarded
+
+    async def smtp_EHLO(self, hostname: str) -> None:
+        # Each EHLO starts over (RFC 5321 §4.1.4); aiosmtpd would add the SIZE and
+        # SMTPUTF8 allowances to the MAIL line limit again on top of the previous ones.
+        self.command_size_limits.clear()
+        await super().smtp_EHLO(hostname)
+
+    async def fault_at(self, step: str) -> Action | None:
+        """Wait out the delays faults ask for at `step`; return the action that decides it."""
+        for action in self.state.faults.actions(step):
+            if action.delay:
+                log.info("%r fault: waiting %s s at %s", self.peer, action.delay, step)
+                await asyncio.sleep(action.delay)
+            if action.decides:
+                log.info("%r fault decides %s: %s", self.peer, step, action)
+                return action
+        return None
+
+    async def carry_out(self, action: Action) -> None:
+        """Send the fault's reply, then hang up if it says so."""
+        if action.reply is not None:
+            await self.push(action.reply)
+        if action.close:
+            # After a reply (421) the close is orderly; without one it is a crash.
+            await self.hang_up(abort=action.reply is None)
+
+    async def _apply_faults(self, step: str) -> bool:
+        """Apply the faults for `step`; True when one of them answered or hung up instead."""
+        action = await self.fault_at(step)
+        if action is None:
+            return False
+        await self.carry_out(action)
+        return True
+
+    async def hang_up(self, *, abort: bool = True) -> NoReturn:
+        """End the connection and this session's task now.
+
+        `abort` drops the connection at once, discarding unsent replies, as a crashed
+        server would; otherwise replies already written are delivered first.
+        """
+        self._record("*", "note", "server drops the connection" if abort else "server closes")
+        assert self._handler_coroutine is not None and self.transport is not None
+        self._handler_coroutine.cancel()
+        if abort and isinstance(self.transport, asyncio.Transport):
+            self.transport.abort()
+        else:
+            self.transport.close()
+        # The cancellation requested above is delivered at this await.
+        await asyncio.sleep(0)
+        raise AssertionError("unreachable: the session task was cancelled")

@@ -1,0 +1,225 @@
+"""The server-side session log: what each connection sent and what the server replied.
+
+`SessionLog` is one connection, `SessionLogs` all of them. `RecordingReader` sits between
+aiosmtpd and its stream reader and reports every line aiosmtpd consumes; the SMTP protocol
+class (`smtplearn.server.protocol`) decides what kind of line it was and redacts credentials
+before anything is stored here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Literal, overload
+
+#: Who produced an event: the client ("C"), the server ("S"), or a note from the log ("*").
+Direction = Literal["C", "S", "*"]
+#: What the event is: a command line, a line of message data, a line of an AUTH exchange
+#: (always redacted), a reply, or a note (connection opened, TLS started, closed...).
+EventKind = Literal["command", "data", "auth", "reply", "note"]
+
+REDACTED = "<redacted>"
+#: Longest line text kept in the log; the rest is summarised by its length.
+SHOWN_CHARS = 200
+
+
+@dataclass(frozen=True)
+class SessionEvent:
+    """One line of a session as the server saw it, credentials already redacted."""
+
+    direction: Direction
+    kind: EventKind
+    text: str
+    #: True when the line travelled inside TLS.
+    tls: bool
+
+    def __str__(self) -> str:
+        return f"{self.direction}: {self.text}" if self.direction != "*" else f"-- {self.text}"
+
+
+class SessionLog:
+    """One client connection: its events in order and the facts the server learned.
+
+    The server thread appends while the connection lives; reading from another thread
+    is safe and gives a snapshot.
+    """
+
+    def __init__(self, number: int, peer: tuple[str, int]) -> None:
+        #: 1 for the server's first session, 2 for the next...
+        self.number = number
+        self.peer = peer
+        self.started_at = datetime.now(timezone.utc)
+        self.ended_at: datetime | None = None
+        self.helo: str | None = None
+        self.tls_version: str | None = None
+        self.user: str | None = None
+        self._events: list[SessionEvent] = []
+        self._lock = threading.Lock()
+        self._listeners: list[Callable[[SessionLog, SessionEvent], None]] = []
+
+    def _add(self, event: SessionEvent) -> None:
+        with self._lock:
+            self._events.append(event)
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener(self, event)
+
+    @property
+    def events(self) -> tuple[SessionEvent, ...]:
+        """Every event so far, oldest first."""
+        with self._lock:
+            return tuple(self._events)
+
+    @property
+    def received(self) -> tuple[str, ...]:
+        """The text of each line the client sent (commands, data, redacted AUTH lines)."""
+        return tuple(e.text for e in self.events if e.direction == "C")
+
+    @property
+    def replies(self) -> tuple[str, ...]:
+        """The text of each reply line the server sent."""
+        return tuple(e.text for e in self.events if e.direction == "S")
+
+    @property
+    def closed(self) -> bool:
+        return self.ended_at is not None
+
+    def __str__(self) -> str:
+        return "\n".join(str(event) for event in self.events)
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else "open"
+        return (
+            f"<SessionLog #{self.number} from {self.peer[0]}:{self.peer[1]}, {state}, "
+            f"{len(self.events)} events, helo={self.helo!r}, user={self.user!r}, "
+            f"tls={self.tls_version!r}>"
+        )
+
+
+class SessionLogs(Sequence[SessionLog]):
+    """Every session the server has seen, oldest first; list-like and thread-safe."""
+
+    def __init__(self) -> None:
+        self._sessions: list[SessionLog] = []
+        self._lock = threading.Lock()
+        self._count = 0
+        self._listeners: list[Callable[[SessionLog, SessionEvent], None]] = []
+
+    def _open(self, peer: tuple[str, int]) -> SessionLog:
+        with self._lock:
+            self._count += 1
+            session = SessionLog(self._count, peer)
+            session._listeners = list(self._listeners)
+            self._sessions.append(session)
+        return session
+
+    def _forget(self, session: SessionLog) -> None:
+        with self._lock:
+            if session in self._sessions:
+                self._sessions.remove(session)
+            if session.number == self._count:
+                # Forgetting the latest session (the start-up check) frees its number.
+                self._count -= 1
+
+    def add_listener(self, listener: Callable[[SessionLog, SessionEvent], None]) -> None:
+        """Call `listener(session, event)` on the server thread for each event of new sessions."""
+        with self._lock:
+            self._listeners.append(listener)
+
+    def clear(self) -> None:
+        """Forget every session logged so far (numbering continues)."""
+        with self._lock:
+            self._sessions.clear()
+
+    @overload
+    def __getitem__(self, index: int) -> SessionLog: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[SessionLog]: ...
+    def __getitem__(self, index: int | slice) -> SessionLog | list[SessionLog]:
+        with self._lock:
+            return self._sessions[index]
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._sessions)
+
+    def __iter__(self) -> Iterator[SessionLog]:
+        with self._lock:
+            return iter(list(self._sessions))
+
+    def __repr__(self) -> str:
+        return f"<SessionLogs with {len(self)} session(s)>"
+
+
+def shown(line: bytes, size: int) -> str:
+    """A received line as log text: no line ending, invalid UTF-8 escaped, long lines cut.
+
+    `size` is the line's real length, which is more than ``len(line)`` when only the start
+    of an over-long line was kept.
+    """
+    text = line.rstrip(b"\r\n").decode("utf-8", errors="backslashreplace")
+    if len(text) > SHOWN_CHARS or size > len(line):
+        return f"{text[:SHOWN_CHARS]}… ({size} octets)"
+    return text
+
+
+class RecordingReader:
+    """Wraps aiosmtpd's `asyncio.StreamReader`, reporting each line aiosmtpd reads.
+
+    aiosmtpd reads commands with ``readuntil()``, DATA lines with ``readuntil(b"\\r\\n")``,
+    AUTH answers with ``readline()``, and drains an over-long line with ``read(n)`` before
+    the ``readuntil()`` that finds its end; the pieces of such a line are reported once,
+    as one line. Every other attribute (aiosmtpd sets ``_transport`` and clears ``_buffer``
+    on STARTTLS) passes through to the real reader.
+    """
+
+    __slots__ = ("_on_line", "_pending", "_pending_size", "_reader")
+    _reader: asyncio.StreamReader
+    _on_line: Callable[[bytes, int], None]
+    _pending: bytes
+    _pending_size: int
+
+    def __init__(
+        self, reader: asyncio.StreamReader, on_line: Callable[[bytes, int], None]
+    ) -> None:
+        object.__setattr__(self, "_reader", reader)
+        #: Called with (the line, or its start when it was over-long; its real size).
+        object.__setattr__(self, "_on_line", on_line)
+        object.__setattr__(self, "_pending", b"")
+        object.__setattr__(self, "_pending_size", 0)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._reader, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in RecordingReader.__slots__:
+            object.__setattr__(self, name, value)
+        else:
+            setattr(self._reader, name, value)
+
+    def _emit(self, data: bytes) -> None:
+        line = (self._pending + data)[: SHOWN_CHARS * 4]
+        size = self._pending_size + len(data)
+        self._pending, self._pending_size = b"", 0
+        if size:
+            self._on_line(line, size)
+
+    async def readuntil(self, separator: bytes = b"\n") -> bytes:
+        data = await self._reader.readuntil(separator)
+        self._emit(data)
+        return data
+
+    async def readline(self) -> bytes:
+        data = await self._reader.readline()
+        self._emit(data)
+        return data
+
+    async def read(self, n: int = -1) -> bytes:
+        data = await self._reader.read(n)
+        # Only the start of an over-long line is worth keeping: the log shows its length.
+        self._pending = (self._pending + data)[: SHOWN_CHARS * 4]
+        self._pending_size += len(data)
+        return data

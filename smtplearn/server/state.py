@@ -1,0 +1,40 @@
+"""`ServerState`: the settings and records one DebugServer shares with all its sessions.
+
+The notebook's thread may change a setting (``server.vrfy = "refuse"``) while sessions run
+on the server thread; each session reads the live value at the step that needs it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from smtplearn.server.directory import VrfyMode
+from smtplearn.server.faults import Faults
+from smtplearn.server.mailbox import Mailbox
+from smtplearn.server.sessions import SessionLogs
+
+
+@dataclass
+class ServerState:
+    """Everything a session needs to know about its server."""
+
+    #: The name in the greeting, the EHLO reply and the certificate.
+    hostname: str
+    users: Mapping[str, str]
+    directory: Mapping[str, str]
+    vrfy: VrfyMode
+    size_limit: int
+    maildir: str | None
+    max_sessions: int
+    faults: Faults
+    mailbox: Mailbox = field(default_factory=Mailbox)
+    sessions: SessionLogs = field(default_factory=SessionLogs)
+    #: Sessions open right now; changed only on the server thread.
+    active_sessions: int = 0
+    _queue_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def next_queue_id(self) -> str:
+        """A short id for an accepted message, unique within this server."""
+        return f"DS{next(self._queue_ids):05d}"
