@@ -9,22 +9,18 @@ import pytest
 
 from smtplearn.exercises.student_version import MarkerError, main, strip_solutions, student_notebook
 
-SOLVED = '''def read_reply(sock):
+SOLVED = """def read_reply(sock):
     ### BEGIN SOLUTION
     data = sock.recv(1024)
     return int(data[:3]), data[4:].decode()
     ### END SOLUTION
 
-print("done")'''
+print("done")"""
 
 
 def test_solution_becomes_an_indented_stub() -> None:
     assert strip_solutions(SOLVED) == (
-        "def read_reply(sock):\n"
-        "    # YOUR CODE HERE\n"
-        "    raise NotImplementedError()\n"
-        "\n"
-        'print("done")'
+        'def read_reply(sock):\n    # YOUR CODE HERE\n    raise NotImplementedError()\n\nprint("done")'
     )
 
 
