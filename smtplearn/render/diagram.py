@@ -61,7 +61,7 @@ def sequence_svg(steps: Iterable[Step], *, reveal: bool = False, title: str = "S
         row = len(rows)
         y = _TOP + _ROW * row + _ROW // 2 + 6
         if event.outgoing:
-            lines = sent_lines(step, event.index, exchange, reveal=reveal)
+            lines = sent_lines(exchange, reveal=reveal)
             if not lines:
                 continue
             if len(lines) > 1:

@@ -76,7 +76,7 @@ def _lines_html(steps: list[Step], *, reveal: bool) -> list[str]:
             tip = _one_line(explain(verb)) if verb else step.name
             arrow = " ~> " if step.tls else " -> "
             style = _SENT.format(border=border)
-            for line in sent_lines(step, event.index, event.exchange, reveal=reveal):
+            for line in sent_lines(event.exchange, reveal=reveal):
                 out.append(_line_div(arrow + line, style, tip))
             continue
         reply = event.exchange.reply

@@ -24,6 +24,7 @@ __all__ = [
     "sent_lines",
     "smtplib_debug",
     "smtplib_debug_lines",
+    "smtplib_message",
     "wire_events",
 ]
 
@@ -37,13 +38,14 @@ def sent_bytes(exchange: Exchange, *, reveal: bool = False) -> bytes:
     return exchange.sent if reveal else exchange.sent_redacted
 
 
-def is_message_body(step_name: str, index: int) -> bool:
-    """True when exchange `index` of a step is the message content, not a command line.
+def is_message_body(exchange: Exchange) -> bool:
+    """True when the exchange sent message content rather than one command line.
 
-    A DATA step sends the ``DATA`` line first (index 0) and the message after the 354
-    (RFC 5321 §4.1.1.4), so everything after the first exchange is content.
+    A command is one line ending in its only CRLF (RFC 5321 §2.3.8); the content sent
+    after DATA's 354 always ends with CRLF "." CRLF (RFC 5321 §4.1.1.4), so it holds
+    at least two.
     """
-    return step_name.lower() == "data" and index > 0
+    return exchange.sent_redacted.count(b"\r\n") > 1
 
 
 def reply_wire_lines(reply: Reply) -> list[bytes]:
@@ -62,63 +64,67 @@ def reply_wire_lines(reply: Reply) -> list[bytes]:
     ]
 
 
-def smtplib_debug_lines(
-    step_name: str,
-    exchange: Exchange,
-    *,
-    index: int = 0,
-    details: Mapping[str, str] | None = None,
-    reveal: bool = False,
-) -> list[str]:
-    """What ``smtplib.SMTP`` with ``set_debuglevel(1)`` prints for one exchange.
+def smtplib_message(reply: Reply) -> bytes:
+    """The reply text as smtplib's ``getreply()`` returns it: lines from column 4, joined."""
+    return b"\n".join(line[4:].strip(b" \t\r\n") for line in reply_wire_lines(reply))
 
-    `step_name` is the client method that took the step ("connect", "ehlo", "data"...),
-    `index` the exchange's position inside its step. The smtplib-compatible facade
-    calls this after every exchange and writes the lines to stderr; `smtplib_debug`
-    does it for a whole session. Lines carry no newline.
 
-    For "connect", ``details["host"]`` and ``details["port"]`` give smtplib's
-    ``connect: to (host, port) None`` line (it is left out without them).
+def smtplib_debug_lines(exchange: Exchange, *, reveal: bool = False) -> list[str]:
+    """What smtplib's ``send()`` and ``getreply()`` print for one exchange at debug level 1.
+
+    A command line is printed as a str repr (smtplib sends commands as str), the
+    message content as a bytes repr (``data()`` sends bytes); then one ``reply:`` line
+    per reply line and the ``retcode`` summary. Lines carry no newline. The lines that
+    smtplib's ``connect()`` and ``data()`` add themselves (``connect: ...``,
+    ``data: (354, ...)``) are not included: an smtplib-compatible facade prints those
+    from its own ``connect``/``data``, and `smtplib_debug` adds them for a transcript.
     """
-    name = step_name.lower()
     lines: list[str] = []
-    if name == "connect" and details and "host" in details and "port" in details:
-        lines.append(f"connect: to {(details['host'], int(details['port']))!r} None")
     sent = sent_bytes(exchange, reveal=reveal)
     if sent:
-        if is_message_body(name, index):
-            # smtplib.data() sends the encoded message as bytes: printed as a bytes repr.
+        if is_message_body(exchange):
             lines.append(f"send: {sent!r}")
         else:
-            # putcmd() sends a str, so smtplib prints the str repr of the line.
             lines.append(f"send: {sent.decode('utf-8', 'surrogateescape')!r}")
     reply = exchange.reply
-    if reply is None:
-        return lines
-    wire = reply_wire_lines(reply)
-    lines.extend(f"reply: {line!r}" for line in wire)
-    # smtplib.getreply(): the text of each line from column 4, whitespace stripped.
-    message = b"\n".join(line[4:].strip(b" \t\r\n") for line in wire)
-    lines.append(f"reply: retcode ({reply.code}); Msg: {message!a}")
-    if name == "connect":
-        lines.append(f"connect: {message!r}")
-    elif name == "data":
-        lines.append(f"data: {(reply.code, message)!r}")
+    if reply is not None:
+        lines += [f"reply: {line!r}" for line in reply_wire_lines(reply)]
+        lines.append(f"reply: retcode ({reply.code}); Msg: {smtplib_message(reply)!a}")
     return lines
+
+
+def _peer(details: Mapping[str, str]) -> tuple[str, int] | None:
+    """(host, port) from a connect step's details: ``peer="host:port"`` or host and port."""
+    if "host" in details and "port" in details:
+        host, port = details["host"], details["port"]
+    elif "peer" in details:
+        host, _, port = details["peer"].rpartition(":")
+    else:
+        return None
+    return (host, int(port)) if port.isdigit() else None
 
 
 def smtplib_debug(steps: Iterable[Step], *, reveal: bool = False) -> str:
     """The whole session as smtplib's ``set_debuglevel(1)`` output (stderr), one line each.
 
-    Identical to the standard library's output except that secrets stay redacted
-    unless `reveal` is true. No trailing newline.
+    Identical to the standard library's output (``connect()``/``data()`` lines included)
+    except that secrets stay redacted unless `reveal` is true. No trailing newline.
     """
     lines: list[str] = []
     for step in steps:
-        for index, exchange in enumerate(step.exchanges):
-            lines += smtplib_debug_lines(
-                step.name, exchange, index=index, details=step.details, reveal=reveal
-            )
+        name = step.name.lower()
+        peer = _peer(step.details) if name == "connect" else None
+        if peer is not None:
+            lines.append(f"connect: to {peer!r} None")
+        for exchange in step.exchanges:
+            lines += smtplib_debug_lines(exchange, reveal=reveal)
+            reply = exchange.reply
+            if reply is None:
+                continue
+            if name == "connect":
+                lines.append(f"connect: {smtplib_message(reply)!r}")
+            elif step.command.upper() == "DATA":
+                lines.append(f"data: {(reply.code, smtplib_message(reply))!r}")
     return "\n".join(lines)
 
 
@@ -167,9 +173,9 @@ def wire_events(steps: Iterable[Step]) -> Iterator[WireEvent]:
                 yield WireEvent(False, step, index, exchange)
 
 
-def sent_lines(step: Step, index: int, exchange: Exchange, *, reveal: bool) -> list[str]:
+def sent_lines(exchange: Exchange, *, reveal: bool = False) -> list[str]:
     """The lines a learner reads for what was sent in one exchange (no CRLF)."""
-    if is_message_body(step.name, index):
+    if is_message_body(exchange):
         body = sent_bytes(exchange, reveal=reveal).decode("utf-8", "replace")
         return body.removesuffix("\r\n").split("\r\n")
     if reveal and exchange.has_secret:
@@ -192,7 +198,7 @@ def arrows(steps: Iterable[Step], *, reveal: bool = False) -> str:
     for event in wire_events(steps):
         tls = event.step.tls
         if event.outgoing:
-            lines = sent_lines(event.step, event.index, event.exchange, reveal=reveal)
+            lines = sent_lines(event.exchange, reveal=reveal)
             out += [(" ~> " if tls else " -> ") + line for line in lines]
         elif event.exchange.reply is not None:
             out += [("<~  " if tls else "<-  ") + line for line in reply_lines(event.exchange.reply)]

@@ -1,11 +1,13 @@
 """Records built by hand for the renderer tests: the seed's first PyMOTW session, and a
-STARTTLS + AUTH session whose AUTH line carries a real password."""
+STARTTLS + AUTH session whose AUTH line carries a real password.
+
+Imported by module name (pytest puts tests/render on sys.path); not a conftest, so the
+name is unique across the suite.
+"""
 
 from __future__ import annotations
 
 import base64
-
-import pytest
 
 from smtplearn.protocol.replies import Reply
 from smtplearn.protocol.states import ClientState as S
@@ -193,13 +195,3 @@ def auth_session() -> Transcript:
             step("quit", "QUIT", ex("QUIT", reply(221, "2.0.0 Bye")), tls=True, after=S.CLOSED),
         ]
     )
-
-
-@pytest.fixture
-def seed() -> Transcript:
-    return seed_session()
-
-
-@pytest.fixture
-def session() -> Transcript:
-    return auth_session()
