@@ -1,0 +1,236 @@
+"""The checks of lessons 04 and 07 pass the solutions and name the step a wrong answer breaks.
+
+Everything runs against a real DebugServer over loopback; the learners' answers are
+written here the way a learner would write them (right, and wrong in typical ways).
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable, Iterator
+from email.message import EmailMessage
+from typing import Any
+
+import pytest
+
+from smtplearn.client import Client, SendError
+from smtplearn.exercises.advanced import check_raw_session, check_read_reply, check_retry_loop, lab_message
+from smtplearn.server import DebugServer
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[DebugServer]:
+    with DebugServer(tls=False) as running:
+        yield running
+
+
+@pytest.fixture(autouse=True)
+def fresh(server: DebugServer) -> None:
+    server.faults.clear()
+    server.mailbox.clear()
+    server.sessions.clear()
+
+
+# -- lesson 04: retry loops -------------------------------------------------------------
+
+
+def good_deliver(
+    server: Any, message: EmailMessage, *, attempts: int, first_delay: float, sleep: Callable[[float], None]
+) -> Any:
+    delay = first_delay
+    for attempt in range(1, attempts + 1):
+        try:
+            with Client(server.host, server.port) as client:
+                return client.send_message(message)
+        except SendError as error:
+            failure = next(step for step in error.steps if not step.ok)
+            if failure.reply is None or not failure.reply.is_transient or attempt == attempts:
+                raise
+        sleep(delay)
+        delay *= 2
+    return None
+
+
+def test_retry_check_passes_a_correct_loop(server: DebugServer) -> None:
+    result = check_retry_loop(good_deliver, server)
+    assert result.passed, result
+    assert len(server.faults) == 0  # the check leaves the server as it found it
+
+
+def no_retry(server: Any, message: EmailMessage, **_: Any) -> Any:
+    with Client(server.host, server.port) as client:
+        return client.send_message(message)
+
+
+def retries_everything(
+    server: Any, message: EmailMessage, *, attempts: int, first_delay: float, sleep: Callable[[float], None]
+) -> Any:
+    for _ in range(attempts):
+        try:
+            with Client(server.host, server.port) as client:
+                return client.send_message(message)
+        except SendError:
+            sleep(first_delay * 2)  # and the same wait each time
+    raise RuntimeError("gave up")
+
+
+def fixed_wait(
+    server: Any, message: EmailMessage, *, attempts: int, first_delay: float, sleep: Callable[[float], None]
+) -> Any:
+    for _ in range(attempts):
+        try:
+            with Client(server.host, server.port) as client:
+                return client.send_message(message)
+        except SendError as error:
+            if not any(s.reply and s.reply.is_transient for s in error.steps):
+                raise
+            sleep(first_delay)
+    raise RuntimeError("gave up")
+
+
+@pytest.mark.parametrize(
+    ("deliver", "says"),
+    [(no_retry, "Greylisting"), (fixed_wait, "each wait should be longer"), (retries_everything, "Backoff")],
+)
+def test_retry_check_names_what_is_wrong(server: DebugServer, deliver: Any, says: str) -> None:
+    result = check_retry_loop(deliver, server)
+    assert not result.passed
+    assert says in str(result)
+
+
+def test_retry_check_catches_retrying_a_permanent_failure(server: DebugServer) -> None:
+    def stubborn(server: Any, message: EmailMessage, *, attempts: int, first_delay: float, sleep: Any) -> Any:
+        delay = first_delay
+        for _ in range(attempts):
+            try:
+                with Client(server.host, server.port) as client:
+                    return client.send_message(message)
+            except SendError:
+                sleep(delay)
+                delay *= 2
+        raise RuntimeError("gave up")
+
+    result = check_retry_loop(stubborn, server)
+    assert not result.passed
+    assert "550" in str(result) and "4 times" in str(result)
+
+
+# -- lesson 07: read_reply ----------------------------------------------------------------
+
+
+def good_read_reply(sock: socket.socket) -> tuple[int, str]:
+    buffer = b""
+    lines: list[str] = []
+    while True:
+        while b"\r\n" not in buffer:
+            buffer += sock.recv(1024)
+        line, buffer = buffer.split(b"\r\n", 1)
+        lines.append(line[4:].decode())
+        if line[3:4] == b" ":
+            return int(line[:3]), "\n".join(lines)
+
+
+def one_recv(sock: socket.socket) -> tuple[int, str]:
+    data = sock.recv(1024).decode()
+    return int(data[:3]), data[4:].strip()
+
+
+def test_read_reply_check_passes_a_correct_reader() -> None:
+    assert check_read_reply(good_read_reply).passed
+
+
+def test_read_reply_check_fails_a_single_recv_reader() -> None:
+    result = check_read_reply(one_recv)
+    assert not result.passed
+    assert "multi-line" in str(result)
+
+
+def test_read_reply_check_fails_a_reader_that_returns_a_string_code() -> None:
+    result = check_read_reply(lambda sock: (str(good_read_reply(sock)[0]), good_read_reply(sock)[1]))
+    assert not result.passed
+
+
+# -- lesson 07: the raw-socket session ------------------------------------------------------
+
+SENDER, RECIPIENT, SUBJECT = "student@example.test", "teacher@example.test", "Raw socket lab"
+
+
+def raw_session(server: DebugServer, lines: list[bytes], *, quit: bool = True) -> None:
+    with socket.create_connection((server.host, server.port), timeout=5) as sock:
+        good_read_reply(sock)
+        for line in lines:
+            sock.sendall(line)
+            if line != b"":
+                good_read_reply(sock)
+        if quit:
+            sock.sendall(b"QUIT\r\n")
+            good_read_reply(sock)
+    # The server logs the close on its own thread; wait for it rather than for a time.
+    deadline = time.monotonic() + 5
+    while not server.sessions[-1].closed and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def good_lines() -> list[bytes]:
+    return [
+        b"EHLO student.example\r\n",
+        f"MAIL FROM:<{SENDER}>\r\n".encode(),
+        f"RCPT TO:<{RECIPIENT}>\r\n".encode(),
+        b"DATA\r\n",
+        (lab_message(SENDER, RECIPIENT, SUBJECT) + ".\r\n").encode(),
+    ]
+
+
+def check(server: DebugServer) -> str:
+    result = check_raw_session(server, sender=SENDER, recipient=RECIPIENT, subject=SUBJECT)
+    return str(result)
+
+
+def test_raw_session_check_passes_the_solution(server: DebugServer) -> None:
+    raw_session(server, good_lines())
+    assert check(server).startswith("✔")
+
+
+def test_raw_session_check_with_no_session(server: DebugServer) -> None:
+    assert "Step 1 (connect)" in check(server)
+
+
+@pytest.mark.parametrize(
+    ("index", "line", "step"),
+    [
+        (0, b"HELLO there\r\n", "Step 2 (EHLO)"),
+        (1, f"MAIL FROM: {SENDER}\r\n".encode(), "Step 3 (MAIL FROM)"),
+        (1, b"MAIL FROM:<someone.else@example.test>\r\n", "Step 3 (MAIL FROM)"),
+        (2, b"RCPT TO:<>\r\n", "Step 4 (RCPT TO)"),
+        (3, b"DATE\r\n", "Step 5 (DATA)"),
+    ],
+)
+def test_raw_session_check_names_the_wrong_step(
+    server: DebugServer, index: int, line: bytes, step: str
+) -> None:
+    lines = good_lines()
+    lines[index] = line
+    if step != "Step 3 (MAIL FROM)" or b"<" not in line:
+        lines = lines[: index + 1]  # after a refused command a learner's later steps fail too
+    raw_session(server, lines)
+    assert check(server).startswith(f"✘ Not yet: {step} is wrong"), check(server)
+
+
+def test_raw_session_check_bare_lf_message(server: DebugServer) -> None:
+    lines = good_lines()
+    lines[4] = (lab_message(SENDER, RECIPIENT, SUBJECT).replace("\r\n", "\n") + "\r\n.\r\n").encode()
+    raw_session(server, lines)
+    assert "Step 6 (message)" in check(server) and "554" in check(server)
+
+
+def test_raw_session_check_missing_quit(server: DebugServer) -> None:
+    raw_session(server, good_lines(), quit=False)
+    assert "Step 7 (QUIT)" in check(server)
+
+
+def test_raw_session_check_wrong_subject(server: DebugServer) -> None:
+    lines = good_lines()
+    lines[4] = (lab_message(SENDER, RECIPIENT, "hello") + ".\r\n").encode()
+    raw_session(server, lines)
+    assert "Step 6 (message)" in check(server) and "'hello'" in check(server)
