@@ -1,0 +1,100 @@
+"""SVG diagrams: well-formed XML, one arrow per line sent and reply, TLS and pipelining marked."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from render_records import auth_session, ex, reply, seed_session, step
+
+from smtplearn.protocol.states import ClientState
+from smtplearn.render.diagram import sequence_svg, state_diagram_svg
+
+NS = "{http://www.w3.org/2000/svg}"
+
+
+def svg(markup: str) -> ET.Element:
+    root = ET.fromstring(markup)
+    assert root.tag == f"{NS}svg"
+    return root
+
+
+def arrow_labels(root: ET.Element) -> list[str]:
+    """Texts of the arrow groups: a <g> holding a <line> and a <text>."""
+    return [
+        "".join(g.find(f"{NS}text").itertext())  # type: ignore[union-attr]
+        for g in root.iter(f"{NS}g")
+        if g.find(f"{NS}line") is not None
+    ]
+
+
+def test_sequence_has_one_arrow_per_send_and_reply_in_wire_order() -> None:
+    labels = arrow_labels(svg(sequence_svg(auth_session())))
+    assert labels[:3] == [
+        "220 smtp.example.com ESMTP ready",
+        "EHLO client.example",
+        "250-smtp.example.com  (+3 lines)",
+    ]
+    # Pipelined: MAIL, RCPT, RCPT, DATA go out before their four replies.
+    start = labels.index("MAIL FROM:<user@isp.net>")
+    assert labels[start : start + 8] == [
+        "MAIL FROM:<user@isp.net>",
+        "RCPT TO:<a@example.com>",
+        "RCPT TO:<nobody@example.com>",
+        "DATA",
+        "250 2.1.0 OK",
+        "250 2.1.5 OK",
+        "550 5.1.1 <nobody@example.com>: no such user",
+        "354 End data with <CR><LF>.<CR><LF>",
+    ]
+    assert labels[start + 8] == "message: 4 lines, 38 bytes"
+    assert len(labels) == 21  # greeting + 10 exchanges × 2
+
+
+def test_tls_part_and_pipelined_group_are_marked_only_when_present() -> None:
+    with_tls = sequence_svg(auth_session())
+    assert "protected by TLS" in with_tls and "pipelined" in with_tls
+    plain = sequence_svg(seed_session())
+    assert "protected by TLS" not in plain and "pipelined" not in plain
+
+
+def test_sequence_title_is_escaped_and_output_deterministic() -> None:
+    markup = sequence_svg(seed_session(), title="<Lesson 1> & more")
+    root = svg(markup)
+    assert "".join(root.find(f"{NS}title").itertext()) == "<Lesson 1> & more"  # type: ignore[union-attr]
+    assert markup == sequence_svg(seed_session(), title="<Lesson 1> & more")
+    long = step("noop", "NOOP", ex("NOOP " + "x" * 200, reply(250, "ok")))
+    assert "…" in sequence_svg([long])
+
+
+EDGES = [
+    (ClientState.DISCONNECTED, "connect", ClientState.CONNECTED),
+    (ClientState.CONNECTED, "EHLO", ClientState.READY),
+    (ClientState.CONNECTED, "HELO", ClientState.READY),
+    (ClientState.READY, "MAIL", ClientState.MAIL),
+    (ClientState.MAIL, "RCPT", ClientState.RCPT),
+    (ClientState.RCPT, "RCPT", ClientState.RCPT),
+    (ClientState.READY, "NOOP", ClientState.READY),
+    (ClientState.MAIL, "RSET", ClientState.READY),
+]
+
+
+def test_state_diagram_nodes_edges_and_current_state() -> None:
+    root = svg(state_diagram_svg(EDGES, current=ClientState.READY, title="client"))
+    titles = ["".join(t.itertext()) for t in root.iter(f"{NS}title")]
+    assert "READY (current state)" in titles
+    for name in ("DISCONNECTED", "CONNECTED", "MAIL", "RCPT"):
+        assert name in titles
+    # Parallel edges share one arrow, labels joined; self-loops are drawn too.
+    assert "CONNECTED → READY: EHLO, HELO" in titles
+    assert "RCPT → RCPT: RCPT" in titles
+    assert "READY → READY: NOOP" in titles
+    paths = [g for g in root.iter(f"{NS}g") if g.find(f"{NS}path") is not None]
+    assert len(paths) == 7  # 8 edges, EHLO and HELO merged
+
+
+def test_state_diagram_accepts_names_and_is_deterministic() -> None:
+    named = [(a.name, label, b.name) for a, label, b in EDGES]
+    assert state_diagram_svg(named, "READY") == state_diagram_svg(EDGES, ClientState.READY)
+    plain = state_diagram_svg(named)
+    assert "(current state)" not in plain
+    svg(state_diagram_svg([], current="CLOSED"))
