@@ -1,0 +1,33 @@
+"""ipywidgets UIs over the client and the DebugServer: steppers, labs and views.
+
+Importing this module imports ipywidgets; ``import smtplearn`` never does.
+
+``SendingStepper(server)``
+    send one message one SMTP step per click, each step explained.
+``TLSAuthLab(server)``
+    STARTTLS on or off, a SASL mechanism, user and password: see each exchange decoded, and
+    the refusal to authenticate without TLS.
+``VRFYLab(server)``
+    ask the server whether an address exists; switch the server to refusing mode (252).
+``TranscriptView(transcript)`` and ``MailboxView(server.mailbox)``
+    the reusable views the others are made of.
+
+Each widget is a `VBox` whose controls carry a stable ``description`` and a DOM class
+(``smtplearn-next-step``, ``smtplearn-send-all``, ``smtplearn-reset``,
+``smtplearn-transcript``, ``smtplearn-mailbox``, ``smtplearn-starttls``, ``smtplearn-auth``,
+``smtplearn-vrfy`` …; each class's docstring lists its own) so browser tests can find them.
+
+Text representation: ipywidgets 8.1 makes a widget's ``text/plain`` from ``repr(widget)``
+(normally ``VBox(children=(...))`` with model ids inside). Each widget here overrides
+``__repr__`` with a short deterministic summary such as ``SendingStepper: 0 of 7 steps done,
+client DISCONNECTED``, so a notebook cell that ends with the widget stores stable
+``text/plain`` that nbval can compare; the widget view itself
+(``application/vnd.jupyter.widget-view+json``, random model id) is skipped by nbval.
+"""
+
+from __future__ import annotations
+
+from smtplearn.widgets.stepper import SendingStepper
+from smtplearn.widgets.views import MailboxView, TranscriptView
+
+__all__ = ["MailboxView", "SendingStepper", "TranscriptView"]
