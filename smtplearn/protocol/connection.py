@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from collections import deque
-from email.message import EmailMessage
+from email.message import Message
 from typing import Literal
 
 from smtplearn.protocol import states
@@ -123,7 +123,7 @@ class ClientConnection:
                 "VRFY, EXPN, NOOP or QUIT must end a group (RFC 2920 §3.1)"
             )
 
-    def send_data(self, message: EmailMessage | str | bytes) -> bytes:
+    def send_data(self, message: Message | str | bytes) -> bytes:
         """The message content for the wire, once DATA got its 354."""
         if self.strict:
             states.check(self.state, states.MESSAGE)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from email import policy
-from email.message import EmailMessage, Message
+from email.message import Message
 
 # RFC 5321 §2.3.8: "In addition, the appearance of "bare" "CR" or "LF" characters in
 # text (i.e., either without the other) has a long history of causing problems in
@@ -17,10 +17,10 @@ from email.message import EmailMessage, Message
 LINE_ENDING = re.compile(rb"\r\n|\r|\n")
 
 
-def message_bytes(message: EmailMessage | str | bytes, *, smtputf8: bool = False) -> bytes:
+def message_bytes(message: Message | str | bytes, *, smtputf8: bool = False) -> bytes:
     """The message with every line ending CRLF: not dot-stuffed, no terminator.
 
-    This is what SIZE counts and what a server stores. An `EmailMessage` is
+    This is what SIZE counts and what a server stores. An `EmailMessage` (any `Message`) is
     serialised with `email.policy.SMTP` (or `SMTPUTF8`, which leaves UTF-8 headers
     as they are, RFC 6531 §3.3).
     """
@@ -40,7 +40,7 @@ def message_bytes(message: EmailMessage | str | bytes, *, smtputf8: bool = False
 # RFC 5321 §4.1.1.4: "The mail data are terminated by a line containing only a
 # period, that is, the character sequence "<CRLF>.<CRLF>", where the first <CRLF> is
 # actually the terminator of the previous line."
-def encode_data(message: EmailMessage | str | bytes, *, smtputf8: bool = False) -> bytes:
+def encode_data(message: Message | str | bytes, *, smtputf8: bool = False) -> bytes:
     """The exact bytes to send after a 354: CRLF lines, dot-stuffed, ended by ``.``."""
     content = message_bytes(message, smtputf8=smtputf8)
     if content.startswith(b"."):
