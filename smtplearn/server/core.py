@@ -6,6 +6,7 @@ This module starts and stops the server and holds its settings; what a session d
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import logging
 import socket
@@ -78,6 +79,24 @@ class _BoundController(Controller):
 
     def _create_server(self) -> Any:
         return self.loop.create_server(self._factory_invoker, sock=self._sock, ssl=self.ssl_context)
+
+    def stop(self, no_assert: bool = False) -> None:
+        # aiosmtpd's stop cancels the sessions and stops the loop at once, which leaves a
+        # TLS connection's socket open (its close needs the loop) and warns at exit. Drop
+        # every connection first, while the loop still runs.
+        if self._thread is not None and self.loop.is_running():
+            closing = asyncio.run_coroutine_threadsafe(self._drop_connections(), self.loop)
+            closing.result(READY_TIMEOUT)
+        super().stop(no_assert)
+
+    async def _drop_connections(self) -> None:
+        if self.server is not None:
+            self.server.close()
+        connections = list(self._state.connections)
+        for connection in connections:
+            connection.abort()
+        if connections:
+            await asyncio.wait([c.lost for c in connections], timeout=READY_TIMEOUT)
 
     def _trigger_server(self) -> None:
         # Same check as aiosmtpd's (read the greeting), but the TLS handshake is verified
@@ -219,7 +238,8 @@ class DebugServer:
             self._ca = None
 
     def __enter__(self) -> DebugServer:
-        return self.start()
+        # ``with server.start():`` and ``with server:`` both work.
+        return self if self.running else self.start()
 
     def __exit__(
         self,

@@ -73,6 +73,8 @@ class DebugSMTP(SMTP):
         self._greeted = False
         self._answering_hello = False
         self._tls_active = False
+        #: Done once the connection is gone, whichever way it went.
+        self.lost: asyncio.Future[None] = self.loop.create_future()
         self._smtp_methods = {
             verb: self._guarded(verb, method) for verb, method in self._smtp_methods.items()
         }
@@ -136,6 +138,7 @@ class DebugSMTP(SMTP):
                 self.log.tls_version = self.tls_version
             self._record("*", "note", f"TLS started ({self.tls_version})")
             return
+        self.state.connections.add(self)
         peer = self.peer
         self.log = self.state.sessions._open(peer)
         self._tls_active = self.tls_version is not None
@@ -144,6 +147,9 @@ class DebugSMTP(SMTP):
         self._record("*", "note", f"connection from {peer[0]}:{peer[1]}{implicit}")
 
     def connection_lost(self, error: Exception | None) -> None:
+        self.state.connections.discard(self)
+        if not self.lost.done():
+            self.lost.set_result(None)
         if self.log is not None and not self.log.closed:
             self._record("*", "note", "connection closed")
             self.log.ended_at = datetime.now(timezone.utc)
@@ -235,6 +241,14 @@ class DebugSMTP(SMTP):
             return False
         await self.carry_out(action)
         return True
+
+    def abort(self) -> None:
+        """Drop the connection at once (used when the server stops)."""
+        # After STARTTLS the socket's own transport sits under the TLS one; aborting it
+        # skips the TLS goodbye, which needs a running loop the stopping server won't have.
+        transport = self._original_transport or self.transport
+        if isinstance(transport, asyncio.Transport):
+            transport.abort()
 
     async def hang_up(self, *, abort: bool = True) -> NoReturn:
         """End the connection and this session's task now.

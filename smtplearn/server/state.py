@@ -9,11 +9,15 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from smtplearn.server.directory import VrfyMode
 from smtplearn.server.faults import Faults
 from smtplearn.server.mailbox import Mailbox
 from smtplearn.server.sessions import SessionLogs
+
+if TYPE_CHECKING:
+    from smtplearn.server.protocol import DebugSMTP
 
 
 @dataclass
@@ -33,6 +37,8 @@ class ServerState:
     sessions: SessionLogs = field(default_factory=SessionLogs)
     #: Sessions open right now; changed only on the server thread.
     active_sessions: int = 0
+    #: Connections open right now (a STARTTLS session counts once); server thread only.
+    connections: set[DebugSMTP] = field(default_factory=set)
     _queue_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def next_queue_id(self) -> str:
