@@ -28,6 +28,8 @@ client DISCONNECTED``, so a notebook cell that ends with the widget stores stabl
 from __future__ import annotations
 
 from smtplearn.widgets.stepper import SendingStepper
+from smtplearn.widgets.tlsauth import TLSAuthLab
 from smtplearn.widgets.views import MailboxView, TranscriptView
+from smtplearn.widgets.vrfy import VRFYLab
 
-__all__ = ["MailboxView", "SendingStepper", "TranscriptView"]
+__all__ = ["MailboxView", "SendingStepper", "TLSAuthLab", "TranscriptView", "VRFYLab"]

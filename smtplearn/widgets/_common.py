@@ -16,6 +16,8 @@ from html import escape
 from typing import Any, Protocol, TypeAlias, TypeVar
 
 from smtplearn.client import Client
+from smtplearn.protocol.errors import SMTPLearnError
+from smtplearn.protocol.states import ClientState
 
 log = logging.getLogger("smtplearn.widgets")
 
@@ -130,3 +132,15 @@ def add_classes(widget: W, *classes: str) -> W:
     for name in classes:
         widget.add_class(name)  # type: ignore[attr-defined]
     return widget
+
+
+def goodbye(client: Client) -> None:
+    """End `client`'s session politely with QUIT if it is open, else just close the socket."""
+    if client.state in (ClientState.DISCONNECTED, ClientState.CLOSED):
+        return
+    try:
+        client.quit()
+    except SMTPLearnError:
+        # QUIT is not allowed in every state (e.g. mid-AUTH) or the peer is gone: just close.
+        log.debug("QUIT failed; closing the connection", exc_info=True)
+        client.close()

@@ -26,6 +26,7 @@ from smtplearn.widgets._common import (
     add_classes,
     endpoint,
     error_html,
+    goodbye,
     log,
     note_html,
     sender_address,
@@ -201,12 +202,7 @@ class SendingStepper(widgets.VBox):  # type: ignore[misc]
 
     def reset(self) -> None:
         """Close the session (politely, with QUIT, when one is open) and start over."""
-        if self.client.state not in (ClientState.DISCONNECTED, ClientState.CLOSED):
-            try:
-                self.client.quit()
-            except SMTPLearnError:
-                log.debug("QUIT during reset failed; closing", exc_info=True)
-            self.client.close()
+        goodbye(self.client)
         self.client = self.endpoint.client(**self._client_options)
         self.steps = []
         self._plan = []

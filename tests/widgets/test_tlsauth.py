@@ -1,0 +1,110 @@
+"""TLSAuthLab against a real DebugServer: each mechanism, the refusals, and no password anywhere."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+
+import pytest
+
+from smtplearn.server import DEMO_PASSWORD, DEMO_USER, DebugServer
+from smtplearn.widgets import TLSAuthLab
+from tests.widgets.conftest import shown_text
+
+
+def _secret_forms(user: str, password: str) -> list[str]:
+    """The password and every base64 form in which PLAIN or LOGIN would carry it."""
+    b64 = lambda raw: base64.b64encode(raw.encode()).decode()  # noqa: E731
+    return [password, b64(password), b64(f"\0{user}\0{password}")]
+
+
+@pytest.fixture
+def open_server() -> Iterator[DebugServer]:
+    """A server that accepts AUTH without TLS, to show what then crosses the wire."""
+    with DebugServer(auth_require_tls=False) as running:
+        yield running
+
+
+@pytest.mark.parametrize("mechanism", ["PLAIN", "LOGIN", "CRAM-MD5"])
+def test_login_after_starttls_shows_the_decoded_exchange(server: DebugServer, mechanism: str) -> None:
+    lab = TLSAuthLab(server, password=DEMO_PASSWORD)
+    lab.mechanism_field.value = mechanism
+    lab.login_button.click()
+    assert lab.outcome == "authenticated"
+    assert "Authenticated." in lab.result_html.value
+    assert "235" in lab.result_html.value and "TLSv1" in lab.result_html.value
+    exchange = lab.exchange_html.value
+    assert f"AUTH {mechanism}, exchange by exchange" in exchange
+    assert "&lt;redacted&gt;" in exchange
+    if mechanism == "LOGIN":
+        assert "challenge decoded: Username:" in exchange and "challenge decoded: Password:" in exchange
+    if mechanism == "CRAM-MD5":
+        assert "HMAC-MD5 key = the password (&lt;redacted&gt;)" in exchange
+        assert "digest = " in exchange
+    assert repr(lab) == f"TLSAuthLab: STARTTLS on, {mechanism}, last run: authenticated"
+    names = [step.name for step in lab.transcript_view.transcript]
+    assert names == ["connect", "ehlo", "starttls", "ehlo", "login", "quit"]
+    assert server.sessions[0].user == DEMO_USER
+
+
+@pytest.mark.parametrize("mechanism", ["PLAIN", "LOGIN"])
+def test_the_password_appears_nowhere_in_the_lab(open_server: DebugServer, mechanism: str) -> None:
+    lab = TLSAuthLab(open_server, password=DEMO_PASSWORD)
+    lab.mechanism_field.value = mechanism
+    texts = []
+    for starttls, insecure in [(True, False), (False, False), (False, True)]:
+        lab.starttls_box.value = starttls
+        lab.insecure_box.value = insecure
+        lab.login_button.click()
+        texts.append(shown_text(lab))
+        texts.append(lab.transcript_view.transcript.arrows())
+    assert lab.outcome == "authenticated"  # the last run sent the credentials in clear...
+    everything = "\n".join(texts)
+    for secret in _secret_forms(DEMO_USER, DEMO_PASSWORD):
+        assert secret not in everything  # ...and still nothing shows them
+    assert lab.password_field.value == DEMO_PASSWORD
+
+
+def test_the_client_refuses_to_authenticate_without_tls(server: DebugServer) -> None:
+    lab = TLSAuthLab(server, password=DEMO_PASSWORD, starttls=False)
+    assert lab.run() == "refused by the client"
+    assert "The client refused to send the credentials." in lab.result_html.value
+    assert "refusing to send credentials over an unencrypted connection" in lab.result_html.value
+    assert "RFC 4954" in lab.result_html.value
+    assert all(not line.startswith("AUTH") for line in server.sessions[0].received)
+    assert server.sessions[0].received[-1] == "QUIT"
+
+
+def test_the_server_refuses_too_when_the_client_is_told_to_send_anyway(server: DebugServer) -> None:
+    lab = TLSAuthLab(server, password=DEMO_PASSWORD, starttls=False)
+    lab.insecure_box.value = True
+    lab.login_button.click()
+    assert lab.outcome == "refused by the server"
+    assert "The server refused." in lab.result_html.value
+    assert "538" in lab.result_html.value and "Encryption required" in lab.result_html.value
+    assert "AUTH PLAIN &lt;redacted&gt;" in lab.exchange_html.value
+    assert server.sessions[0].user is None
+
+
+def test_cleartext_login_on_a_permissive_server_is_flagged(open_server: DebugServer) -> None:
+    lab = TLSAuthLab(open_server, password=DEMO_PASSWORD, starttls=False, mechanism="LOGIN")
+    lab.insecure_box.value = True
+    assert lab.run() == "authenticated"
+    assert "in CLEARTEXT" in lab.result_html.value
+    assert "base64 is an encoding" in lab.result_html.value
+
+
+def test_a_wrong_password_gets_535(server: DebugServer) -> None:
+    lab = TLSAuthLab(server, password="not-the-password")
+    lab.login_button.click()
+    assert lab.outcome == "refused by the server"
+    assert "535" in lab.result_html.value
+    assert "not-the-password" not in shown_text(lab)
+
+
+def test_no_server_is_an_error_shown_not_raised() -> None:
+    with DebugServer() as gone:
+        address = f"{gone.host}:{gone.port}"
+    lab = TLSAuthLab(address, password=DEMO_PASSWORD)
+    assert lab.run() == "failed"
+    assert "ConnectError" in lab.error_html.value
