@@ -26,6 +26,8 @@ _MAX_LABEL = 58
 # Sequence diagram geometry (pixels).
 _WIDTH, _CLIENT_X, _SERVER_X = 760, 130, 630
 _TOP, _ROW = 78, 30
+# State diagram geometry: distance between states in a layer, between layers, side margin.
+_COLUMN, _LAYER, _SIDE = 290, 110, 150
 
 
 def _clip(text: str, limit: int = _MAX_LABEL) -> str:
@@ -155,6 +157,34 @@ def _state_name(state: str | enum.Enum) -> str:
     return state.name if isinstance(state, enum.Enum) else str(state)
 
 
+def _ranks(names: list[str], targets: dict[str, list[str]]) -> dict[str, int]:
+    """Layer of each state: its distance from the first state (breadth-first)."""
+    rank: dict[str, int] = {}
+    frontier = names[:1]
+    for name in frontier:
+        rank[name] = 0
+    while frontier:
+        following: list[str] = []
+        for name in frontier:
+            for target in targets.get(name, []):
+                if target not in rank:
+                    rank[target] = rank[name] + 1
+                    following.append(target)
+        frontier = following
+    unreachable = max(rank.values(), default=-1) + 1
+    return {name: rank.get(name, unreachable) for name in names}
+
+
+def _wrap(labels: list[str], width: int = 22) -> list[str]:
+    lines: list[str] = []
+    for label in labels:
+        if lines and len(lines[-1]) + 2 + len(label) <= width:
+            lines[-1] += ", " + label
+        else:
+            lines.append(label)
+    return lines
+
+
 def state_diagram_svg(
     edges: Sequence[tuple[str | enum.Enum, str, str | enum.Enum]],
     current: str | enum.Enum | None = None,
@@ -163,12 +193,14 @@ def state_diagram_svg(
 ) -> str:
     """Draw a state machine from ``(from_state, label, to_state)`` edges.
 
-    States may be names or Enum members (e.g. `ClientState`). States sit on a circle in
-    order of first appearance; parallel edges share one arrow with their labels joined,
-    self-loops are small loops outside the state. `current` is highlighted.
+    States may be names or Enum members (e.g. `ClientState`). The first state is at the
+    top and every other state one layer below the nearest state that leads to it, so
+    the happy path reads downwards; parallel edges share one arrow with their labels
+    joined, and self-loops sit to the right of their state. `current` is highlighted.
     """
     names: list[str] = []
     merged: dict[tuple[str, str], list[str]] = {}
+    targets: dict[str, list[str]] = {}
     for source, label, target in edges:
         a, b = _state_name(source), _state_name(target)
         for n in (a, b):
@@ -177,54 +209,66 @@ def state_diagram_svg(
         labels = merged.setdefault((a, b), [])
         if label not in labels:
             labels.append(label)
+        if b not in targets.setdefault(a, []):
+            targets[a].append(b)
     now = _state_name(current) if current is not None else None
     if now is not None and now not in names:
         names.append(now)
 
-    count = max(len(names), 1)
-    radius = max(150.0, count * 34.0)
-    margin = 150.0
-    size = 2 * (radius + margin)
-    top = 30.0 if title else 0.0
-    centre = size / 2
+    rank = _ranks(names, targets)
+    layers: dict[int, list[str]] = {}
+    for name in names:
+        layers.setdefault(rank[name], []).append(name)
+    columns = max((len(layer) for layer in layers.values()), default=1)
+    width = columns * _COLUMN + 2 * _SIDE
+    top = 40.0 if title else 10.0
+    height = top + len(layers) * _LAYER + 20
     pos: dict[str, tuple[float, float]] = {}
-    for i, name in enumerate(names):
-        # Start at the top and go clockwise, so the first state reads first.
-        angle = -math.pi / 2 + 2 * math.pi * i / count
-        pos[name] = (centre + radius * math.cos(angle), top + centre + radius * math.sin(angle))
+    for r, layer in sorted(layers.items()):
+        for i, name in enumerate(layer):
+            x = width / 2 + (i - (len(layer) - 1) / 2) * _COLUMN
+            pos[name] = (x, top + _LAYER / 2 + r * _LAYER)
     box = {n: (len(n) * 7.6 + 18, 26.0) for n in names}
 
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{size:.0f}" height="{size + top:.0f}" '
-        f'viewBox="0 0 {size:.0f} {size + top:.0f}" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
+        f'viewBox="0 0 {width:.0f} {height:.0f}" role="img" '
         f'aria-label="{escape(title or "state diagram")}">',
-        f'<rect x="0" y="0" width="{size:.0f}" height="{size + top:.0f}" fill="#ffffff"/>',
+        f'<rect x="0" y="0" width="{width:.0f}" height="{height:.0f}" fill="#ffffff"/>',
     ]
     if title:
         out.append(
-            f'<text x="{centre:.1f}" y="22" text-anchor="middle" font-size="15" '
+            f'<text x="{width / 2:.1f}" y="24" text-anchor="middle" font-size="15" '
             f'font-weight="bold" style="font-family:system-ui,sans-serif">{escape(title)}</text>'
         )
     labels_svg: list[str] = []
     for (a, b), labels in merged.items():
-        text = ", ".join(labels)
-        tip = f"{a} → {b}: {text}"
+        tip = f"{a} → {b}: {', '.join(labels)}"
         if a == b:
-            out_svg, label_svg = _self_loop(pos[a], box[a], (centre, top + centre), text, tip)
+            out_svg, label_svg = _self_loop(pos[a], box[a], _wrap(labels), tip)
         else:
-            out_svg, label_svg = _edge(pos[a], box[a], pos[b], box[b], text, tip)
+            # One layer down is the usual way forward: nearly straight. Anything else
+            # (back, sideways, skipping layers) bends more, so it is told apart.
+            step = rank[b] - rank[a]
+            bend = 0.12 if step == 1 else 0.45 if step < -1 else 0.3
+            if (b, a) not in merged:
+                # Alone between its two states, the edge may bend either way: take the
+                # side that keeps it furthest from the other states.
+                others = [pos[n] for n in names if n not in (a, b)]
+                bend = max(bend, -bend, key=lambda k: _clearance(pos[a], pos[b], k, others))
+            out_svg, label_svg = _edge(pos[a], box[a], pos[b], box[b], _wrap(labels), tip, bend)
         out.append(out_svg)
         labels_svg.append(label_svg)
     for name in names:
         x, y = pos[name]
         w, h = box[name]
         active = name == now
-        fill, stroke, width = ("#ffd33d", "#9a6700", 3) if active else ("#f6f8fa", "#57606a", 1)
+        fill, stroke, line = ("#ffd33d", "#9a6700", 3) if active else ("#f6f8fa", "#57606a", 1)
         note = " (current state)" if active else ""
         out.append(
             f"<g><title>{escape(name + note)}</title>"
             f'<rect x="{x - w / 2:.1f}" y="{y - h / 2:.1f}" width="{w:.1f}" height="{h:.1f}" '
-            f'rx="13" fill="{fill}" stroke="{stroke}" stroke-width="{width}"/>'
+            f'rx="13" fill="{fill}" stroke="{stroke}" stroke-width="{line}"/>'
             f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle" font-size="12" '
             f'font-weight="{"bold" if active else "normal"}" style="{_FONT}">'
             f"{escape(name)}</text></g>"
@@ -233,6 +277,27 @@ def state_diagram_svg(
     out += labels_svg
     out.append("</svg>")
     return "".join(out)
+
+
+def _control(a: tuple[float, float], b: tuple[float, float], bend: float) -> tuple[float, float]:
+    """The Bézier control point bending the edge a→b to its left by `bend` of its length."""
+    mx, my = (a[0] + b[0]) / 2, (a[1] + b[1]) / 2
+    return mx + (b[1] - a[1]) * bend, my - (b[0] - a[0]) * bend
+
+
+def _clearance(
+    a: tuple[float, float], b: tuple[float, float], bend: float, others: list[tuple[float, float]]
+) -> float:
+    """How close the curved edge a→b comes to any other state's centre."""
+    c = _control(a, b, bend)
+    closest = math.inf
+    for i in range(1, 10):
+        t = i / 10
+        x = (1 - t) ** 2 * a[0] + 2 * t * (1 - t) * c[0] + t**2 * b[0]
+        y = (1 - t) ** 2 * a[1] + 2 * t * (1 - t) * c[1] + t**2 * b[1]
+        for ox, oy in others:
+            closest = min(closest, math.hypot(x - ox, y - oy))
+    return closest
 
 
 def _border(
@@ -250,14 +315,21 @@ def _border(
     return x + dx * scale, y + dy * scale
 
 
-def _label(x: float, y: float, text: str, tip: str) -> str:
-    width = len(text) * 6.2 + 8
+def _label(x: float, y: float, lines: list[str], tip: str, anchor: str = "middle") -> str:
+    width = max(len(line) for line in lines) * 6.2 + 8
+    height = 13 * len(lines) + 2
+    left = {"middle": x - width / 2, "start": x - 4}[anchor]
+    top = y - height / 2
+    spans = "".join(
+        f'<tspan x="{x:.1f}" y="{top + 11 + 13 * i:.1f}">{escape(line)}</tspan>'
+        for i, line in enumerate(lines)
+    )
     return (
         f"<g><title>{escape(tip)}</title>"
-        f'<rect x="{x - width / 2:.1f}" y="{y - 8:.1f}" width="{width:.1f}" height="14" '
+        f'<rect x="{left:.1f}" y="{top:.1f}" width="{width:.1f}" height="{height}" '
         f'rx="3" fill="#ffffff" fill-opacity="0.9"/>'
-        f'<text x="{x:.1f}" y="{y + 3:.1f}" text-anchor="middle" font-size="10" '
-        f'fill="#24292f" style="{_FONT}">{escape(text)}</text></g>'
+        f'<text text-anchor="{anchor}" font-size="10" fill="#24292f" style="{_FONT}">'
+        f"{spans}</text></g>"
     )
 
 
@@ -276,13 +348,12 @@ def _edge(
     box_a: tuple[float, float],
     b: tuple[float, float],
     box_b: tuple[float, float],
-    text: str,
+    lines: list[str],
     tip: str,
+    bend: float,
 ) -> tuple[str, str]:
-    # Bend every edge to its left: A→B and B→A then never overlap.
-    mx, my = (a[0] + b[0]) / 2, (a[1] + b[1]) / 2
-    dx, dy = b[0] - a[0], b[1] - a[1]
-    control = (mx + dy * 0.18, my - dx * 0.18)
+    # A positive bend curves the edge to its left, so A→B and B→A never overlap.
+    control = _control(a, b, bend)
     start = _border(a, box_a, control)
     end = _border(b, box_b, control)
     path = (
@@ -294,29 +365,19 @@ def _edge(
     # The curve's midpoint (t = 1/2 on a quadratic Bézier).
     lx = 0.25 * start[0] + 0.5 * control[0] + 0.25 * end[0]
     ly = 0.25 * start[1] + 0.5 * control[1] + 0.25 * end[1]
-    return path, _label(lx, ly, text, tip)
+    return path, _label(lx, ly, lines, tip)
 
 
 def _self_loop(
-    at: tuple[float, float],
-    box: tuple[float, float],
-    centre: tuple[float, float],
-    text: str,
-    tip: str,
+    at: tuple[float, float], box: tuple[float, float], lines: list[str], tip: str
 ) -> tuple[str, str]:
-    # Loop on the side facing away from the circle's centre, where nothing else is drawn.
-    angle = math.atan2(at[1] - centre[1], at[0] - centre[0])
-    ux, uy = math.cos(angle), math.sin(angle)
-    px, py = -uy, ux
-    base = _border(at, box, (at[0] + ux * 100, at[1] + uy * 100))
-    s = (base[0] + px * 9, base[1] + py * 9)
-    e = (base[0] - px * 9, base[1] - py * 9)
-    c1 = (s[0] + ux * 46 + px * 22, s[1] + uy * 46 + py * 22)
-    c2 = (e[0] + ux * 46 - px * 22, e[1] + uy * 46 - py * 22)
+    right = at[0] + box[0] / 2
+    s, e = (right, at[1] - 6), (right, at[1] + 6)
+    c1, c2 = (right + 40, at[1] - 30), (right + 40, at[1] + 30)
     path = (
         f"<g><title>{escape(tip)}</title>"
         f'<path d="M{s[0]:.1f},{s[1]:.1f} C{c1[0]:.1f},{c1[1]:.1f} {c2[0]:.1f},{c2[1]:.1f} '
         f'{e[0]:.1f},{e[1]:.1f}" fill="none" stroke="#57606a" stroke-width="1.3"/>'
         f"{_head(e[0], e[1], c2[0], c2[1])}</g>"
     )
-    return path, _label(base[0] + ux * 52, base[1] + uy * 52, text, tip)
+    return path, _label(right + 38, at[1], lines, tip, anchor="start")
