@@ -90,6 +90,12 @@ class Step:
             raise SMTPReplyError(self.shown or self.name, self.reply)
         return self
 
+    def __str__(self) -> str:
+        """The step as a swaks-style arrow log, secrets redacted (the text form of its HTML)."""
+        from smtplearn.render.text import arrows
+
+        return arrows([self])
+
     def explain(self) -> Explanation:
         """What this step did and what its reply means, with RFC sections."""
         from smtplearn.explain import explain

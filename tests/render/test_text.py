@@ -167,3 +167,10 @@ def test_message_body_in_arrows_is_the_wire_text_line_by_line() -> None:
         " -> .",
         "<-  250 ok",
     ]
+
+
+def test_step_text_form_is_its_arrow_log() -> None:
+    session = auth_session()
+    login = session[4]
+    assert str(login) == " ~> AUTH PLAIN <redacted>\n<~  235 2.7.0 Authentication successful"
+    assert "\n".join(str(s) for s in session[:5]) == "\n".join(session.arrows().splitlines()[:14])
