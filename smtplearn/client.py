@@ -121,6 +121,7 @@ class Client:
         self._conn = ClientConnection(strict=strict)
         self._transport = Transport(host, port, timeout)
         self._waiting_since_send = False
+        self._smtputf8 = False
 
     # -- what a learner can look at ------------------------------------------------------
 
@@ -256,11 +257,13 @@ class Client:
         """Start a mail transaction: the envelope sender (RFC 5321 §4.1.1.2)."""
         self._check_tls_required()
         command = commands.mail(from_addr, size=size, body=body, smtputf8=smtputf8, params=params)
+        # RFC 6531 §3.4: SMTPUTF8 on MAIL lets the whole transaction use non-ASCII addresses.
+        self._smtputf8 = smtputf8
         return self._simple("mail", command)
 
     def rcpt(self, to_addr: str, *, params: Iterable[str] = ()) -> Step:
         """Add one envelope recipient (RFC 5321 §4.1.1.3)."""
-        return self._simple("rcpt", commands.rcpt(to_addr, params=params))
+        return self._simple("rcpt", commands.rcpt(to_addr, smtputf8=self._smtputf8, params=params))
 
     def data(self, message: MessageLike) -> Step:
         """Send DATA, then (after 354) the message, dot-stuffed and ended by "." (§4.1.1.4)."""
@@ -376,6 +379,7 @@ class Client:
     def _stepwise_transaction(
         self, mail_command: Command, recipients: Sequence[str], body: bytes
     ) -> list[Step]:
+        self._smtputf8 = b"SMTPUTF8" in mail_command.line
         steps = [self._simple("mail", mail_command)]
         if not steps[0].ok:
             steps.append(self.rset())
@@ -392,7 +396,8 @@ class Client:
     ) -> list[Step]:
         self._check_tls_required()
         group = [("mail", mail_command)]
-        group += [("rcpt", commands.rcpt(address)) for address in recipients]
+        smtputf8 = b"SMTPUTF8" in mail_command.line
+        group += [("rcpt", commands.rcpt(address, smtputf8=smtputf8)) for address in recipients]
         group.append(("data", commands.data()))
         started = time.perf_counter()
         wire = b"".join(self._conn.send(command) for _name, command in group)

@@ -7,12 +7,11 @@ import re
 from email.message import EmailMessage
 
 import pytest
+from aiosmtpd_peer import USERS, Peer, b64
 
 from smtplearn import Client, ClientState, LocalProtocolError
 from smtplearn.client import SendError
 from smtplearn.transport import ConnectError, TLSError
-
-from .conftest import USERS, Peer, b64
 
 PASSWORD = USERS["alice"]
 
@@ -157,8 +156,9 @@ def test_send_message_raises_with_the_transcript_when_every_recipient_is_refused
 ) -> None:
     message = _message()
     with Client(aiosmtpd_peer.host, aiosmtpd_peer.port) as client, pytest.raises(SendError) as caught:
-        client.send_message(message, to_addrs=["<broken"])
-    assert caught.value.steps[0].name == "mail"
+        client.send_message(message, to_addrs=["x@refused.example", "y@refused.example"])
+    assert [s.name for s in caught.value.steps] == ["mail", "rcpt", "rcpt", "data", "rset"]
+    assert caught.value.reply is not None and caught.value.reply.code == 250  # the RSET
     assert caught.value.steps[-1].name == "rset"
     assert aiosmtpd_peer.handler.received == []
 
