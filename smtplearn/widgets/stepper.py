@@ -18,8 +18,9 @@ import ipywidgets as widgets
 
 from smtplearn.client import Client
 from smtplearn.protocol.errors import SMTPLearnError
-from smtplearn.protocol.states import ClientState
+from smtplearn.protocol.states import ClientState, edges
 from smtplearn.record import Step
+from smtplearn.render.diagram import state_diagram_svg
 from smtplearn.render.html import step_html
 from smtplearn.widgets._common import (
     Target,
@@ -54,7 +55,8 @@ class SendingStepper(widgets.VBox):  # type: ignore[misc]
     "To", "Cc", "Bcc", "Subject" and the text area "Body" (``smtplearn-from`` …
     ``smtplearn-body``); buttons "Next step" (``smtplearn-next-step``), "Send all"
     (``smtplearn-send-all``) and "Reset" (``smtplearn-reset``). Output: ``smtplearn-progress``
-    (steps done, what comes next), ``smtplearn-state`` (the client's state),
+    (steps done, what comes next), ``smtplearn-state`` (the client's state) and
+    ``smtplearn-state-diagram`` (the state table drawn, current state highlighted),
     ``smtplearn-step`` (the last step and its explanation), ``smtplearn-error`` (a refusal or
     a network failure, shown instead of raised), ``smtplearn-transcript`` and
     ``smtplearn-mailbox``.
@@ -86,7 +88,7 @@ class SendingStepper(widgets.VBox):  # type: ignore[misc]
 
         def field(description: str, value: str, css: str) -> Any:
             return add_classes(
-                widgets.Text(value=value, description=description, continuous_update=False), css
+                widgets.Text(value=value, description=description), css
             )
 
         self.from_field = field("From", from_addr, "smtplearn-from")
@@ -95,8 +97,7 @@ class SendingStepper(widgets.VBox):  # type: ignore[misc]
         self.bcc_field = field("Bcc", bcc, "smtplearn-bcc")
         self.subject_field = field("Subject", subject, "smtplearn-subject")
         self.body_field = add_classes(
-            widgets.Textarea(value=body, description="Body", rows=4, continuous_update=False),
-            "smtplearn-body",
+            widgets.Textarea(value=body, description="Body", rows=4), "smtplearn-body"
         )
         self.next_button = add_classes(
             widgets.Button(description="Next step", button_style="primary", icon="step-forward"),
@@ -108,6 +109,7 @@ class SendingStepper(widgets.VBox):  # type: ignore[misc]
         self.reset_button = add_classes(widgets.Button(description="Reset", icon="undo"), "smtplearn-reset")
         self.progress_label = add_classes(widgets.Label(), "smtplearn-progress")
         self.state_label = add_classes(widgets.Label(), "smtplearn-state")
+        self.state_diagram = add_classes(widgets.HTML(), "smtplearn-state-diagram")
         self.step_html = add_classes(widgets.HTML(), "smtplearn-step")
         self.error_html = add_classes(widgets.HTML(), "smtplearn-error")
         self.transcript_view = TranscriptView()
@@ -135,6 +137,8 @@ class SendingStepper(widgets.VBox):  # type: ignore[misc]
             widgets.HBox([self.next_button, self.send_all_button, self.reset_button]),
             self.progress_label,
             self.state_label,
+            # An Accordion keeps its open/closed state while the diagram inside is redrawn.
+            widgets.Accordion(children=[self.state_diagram], titles=("The client's state machine",)),
             self.error_html,
             self.step_html,
             widgets.HTML("<strong>Transcript</strong>"),
@@ -285,6 +289,8 @@ class SendingStepper(widgets.VBox):  # type: ignore[misc]
     def _show(self) -> None:
         self._show_progress()
         self.state_label.value = f"Client state: {self.client.state.name}"
+        svg = state_diagram_svg(edges(), self.client.state, title="current state highlighted")
+        self.state_diagram.value = f'<div style="max-width:100%;overflow-x:auto">{svg}</div>'
         self.transcript_view.transcript = self.client.transcript
         if self.mailbox_view is not None:
             self.mailbox_view.refresh()

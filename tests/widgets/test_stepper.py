@@ -183,3 +183,34 @@ def test_the_view_text_is_what_a_learner_sees(server: DebugServer) -> None:
     text = shown_text(stepper)
     assert "Next step" in text and "Send all" in text and "Reset" in text
     assert "250" in text
+
+
+def test_text_plain_is_deterministic_for_nbval(server: DebugServer) -> None:
+    bundles = [SendingStepper(server)._repr_mimebundle_() for _ in range(2)]
+    assert [b["text/plain"] for b in bundles] == ["SendingStepper: 0 of 6 steps done, client DISCONNECTED"] * 2
+    # The view itself is there for a frontend to render (nbval skips its random model id).
+    assert all("application/vnd.jupyter.widget-view+json" in b for b in bundles)
+
+
+def test_the_plan_follows_the_fields_until_the_first_step(server: DebugServer) -> None:
+    stepper = SendingStepper(server, to="a@example.com")
+    assert repr(stepper).startswith("SendingStepper: 0 of 6 steps")
+    stepper.cc_field.value = "b@example.com, Cee <c@example.com>"
+    assert repr(stepper).startswith("SendingStepper: 0 of 8 steps")
+    assert stepper.progress_label.value.startswith("0 of 8 steps done")
+    assert [p.argument for p in stepper.plan if p.name == "rcpt"] == [
+        "a@example.com",
+        "b@example.com",
+        "c@example.com",
+    ]
+    stepper.next_button.click()
+    stepper.cc_field.value = ""  # locked in the UI; a change from code does not alter the session
+    assert repr(stepper) == "SendingStepper: 1 of 8 steps done, client CONNECTED"
+
+
+def test_the_state_diagram_highlights_the_current_state(server: DebugServer) -> None:
+    stepper = SendingStepper(server)
+    before = stepper.state_diagram.value
+    assert "<svg" in before and "DISCONNECTED" in before
+    stepper.next_button.click()
+    assert stepper.state_diagram.value != before
