@@ -667,9 +667,9 @@ ENHANCED_DETAILS: dict[str, Entry] = {
 EXTENSIONS: dict[str, Entry] = {
     "SIZE": Entry(
         "SIZE — message size declaration",
-        "The server announces the largest message it accepts (in octets; 0 or no number means "
-        "no fixed limit), and the client may declare SIZE= on MAIL so an oversized message "
-        "is refused before it is sent.",
+        "The server announces the largest message it accepts, in octets (0 means no fixed "
+        "limit; no number gives no indication), and the client may declare SIZE= on MAIL so "
+        "an oversized message is refused before it is sent.",
         "RFC 1870",
     ),
     "PIPELINING": Entry(
@@ -788,7 +788,8 @@ SASL_MECHANISMS: dict[str, Entry] = {
     "XOAUTH2": Entry(
         "XOAUTH2 — OAuth 2.0 bearer token",
         "Sends a user name and an OAuth 2.0 access token instead of a password. A vendor "
-        "mechanism (Google, Microsoft); OAUTHBEARER is its standard successor.",
+        "mechanism (Google, Microsoft) with no RFC of its own; the reference is to RFC 7628, "
+        "its standard successor OAUTHBEARER.",
         "RFC 7628",
     ),
     "OAUTHBEARER": Entry(
@@ -839,7 +840,7 @@ IN_CONTEXT: dict[tuple[str, int], Entry] = {
     ("VRFY", 250): Entry(
         "Address verified",
         "The server knows this user; the text usually gives the full name and mailbox.",
-        "RFC 5321 §3.5.1",
+        "RFC 5321 §3.5",
     ),
     ("VRFY", 252): Entry(
         "Won't say",
@@ -849,7 +850,7 @@ IN_CONTEXT: dict[tuple[str, int], Entry] = {
     ("VRFY", 550): Entry(
         "No such user",
         "The server says this address does not exist here.",
-        "RFC 5321 §3.5.1",
+        "RFC 5321 §3.5",
     ),
     ("DATA", 354): Entry(
         "Send the message",

@@ -228,7 +228,7 @@ def test_str_is_stable_indented_plain_text() -> None:
         "servers refuse to say (reply 252) so that spammers cannot harvest addresses. "
         "(RFC 5321 §4.1.1.6)\n"
         "  550 No such user: The server says this address does not exist here. (550: Requested "
-        "action not taken: mailbox unavailable.) (RFC 5321 §3.5.1)\n"
+        "action not taken: mailbox unavailable.) (RFC 5321 §3.5)\n"
         "    5.1.1 Bad destination mailbox address: Permanent Failure. The mailbox named in the "
         "recipient address does not exist here. (RFC 3463 §3.2)"
     )
