@@ -7,6 +7,8 @@ explanations are built from redacted views only, so they can be shown anywhere.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from dataclasses import dataclass
 
@@ -208,9 +210,27 @@ def explain_reply(reply: Reply, command: str | None = None) -> Explanation:
 
 def _explain_reply(reply: Reply, command: str | None = None) -> Explanation:
     base = _explain_code(reply.code, command)
+    summary = base.summary
+    if reply.code == 334 and command == "AUTH":
+        challenge = _decoded_challenge(reply.text)
+        if challenge is not None:
+            summary += f' Decoded, the challenge reads "{challenge}".'
     enhanced = reply.enhanced_code
     parts = (_explain_enhanced(enhanced),) if enhanced is not None else ()
-    return Explanation(base.title, base.summary, base.rfc, base.url, parts, base.known)
+    return Explanation(base.title, summary, base.rfc, base.url, parts, base.known)
+
+
+def _decoded_challenge(text: str) -> str | None:
+    """The server's 334 challenge decoded (RFC 4954 §4), if it is printable text.
+
+    Challenges come from the server and hold no secret of the client's, so showing them
+    is safe; they teach that base64 hides nothing ("Username:", "<1896.697@host>").
+    """
+    try:
+        decoded = base64.b64decode(text.strip(), validate=True).decode("ascii")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return decoded if decoded and decoded.isprintable() else None
 
 
 def _explain_step(step: Step) -> Explanation:

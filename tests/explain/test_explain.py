@@ -268,3 +268,13 @@ def test_explanation_is_frozen() -> None:
     assert isinstance(e, Explanation)
     with pytest.raises(AttributeError):
         e.title = "x"  # type: ignore[misc]
+
+
+def test_auth_challenges_are_decoded_for_the_learner() -> None:
+    username = explain_reply(Reply(334, ("VXNlcm5hbWU6",)), "AUTH")
+    assert username.summary.endswith('Decoded, the challenge reads "Username:".')
+    # RFC 2195's CRAM-MD5 example challenge.
+    cram = explain_reply(Reply(334, ("PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+",)), "AUTH")
+    assert '"<1896.697170952@postoffice.reston.mci.net>"' in cram.summary
+    assert "Decoded" not in explain_reply(Reply(334, ("",)), "AUTH").summary
+    assert "Decoded" not in explain_reply(Reply(334, ("not base64!",)), "AUTH").summary
