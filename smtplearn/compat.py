@@ -31,9 +31,8 @@ from smtplearn.protocol import commands
 from smtplearn.protocol.commands import Command
 from smtplearn.protocol.data import message_bytes
 from smtplearn.protocol.errors import SMTPLearnError
-from smtplearn.protocol.replies import Reply
 from smtplearn.record import Step, Transcript
-from smtplearn.render.text import smtplib_debug_lines
+from smtplearn.render.text import smtplib_debug_lines, smtplib_message
 from smtplearn.transport import ConnectionClosedError
 
 SMTP_PORT = smtplib.SMTP_PORT
@@ -79,11 +78,6 @@ class SMTPAuthenticationError(smtplib.SMTPAuthenticationError, SMTPResponseExcep
 
 class SMTPConnectError(smtplib.SMTPConnectError, SMTPResponseException):
     pass
-
-
-def smtplib_message(reply: Reply) -> bytes:
-    """The reply text as smtplib returns it: each line after its code, stripped, joined by LF."""
-    return b"\n".join(line[4:].strip(b" \t\r\n") for line in reply.raw.splitlines(keepends=True))
 
 
 def _default_local_hostname() -> str:
