@@ -7,7 +7,8 @@ import pytest
 from smtplearn.protocol.states import ClientState
 from smtplearn.server import DebugServer, RejectRecipient
 from smtplearn.widgets import SendingStepper
-from tests.widgets.conftest import shown_text
+
+from .conftest import shown_text
 
 
 def _filled(server: DebugServer, **fields: str) -> SendingStepper:
@@ -187,7 +188,8 @@ def test_the_view_text_is_what_a_learner_sees(server: DebugServer) -> None:
 
 def test_text_plain_is_deterministic_for_nbval(server: DebugServer) -> None:
     bundles = [SendingStepper(server)._repr_mimebundle_() for _ in range(2)]
-    assert [b["text/plain"] for b in bundles] == ["SendingStepper: 0 of 6 steps done, client DISCONNECTED"] * 2
+    expected = "SendingStepper: 0 of 6 steps done, client DISCONNECTED"
+    assert [b["text/plain"] for b in bundles] == [expected, expected]
     # The view itself is there for a frontend to render (nbval skips its random model id).
     assert all("application/vnd.jupyter.widget-view+json" in b for b in bundles)
 

@@ -9,7 +9,8 @@ import pytest
 
 from smtplearn.server import DEMO_PASSWORD, DEMO_USER, DebugServer
 from smtplearn.widgets import TLSAuthLab
-from tests.widgets.conftest import shown_text
+
+from .conftest import shown_text
 
 
 def _secret_forms(user: str, password: str) -> list[str]:

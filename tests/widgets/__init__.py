@@ -1,0 +1,1 @@
+"""Headless tests of smtplearn.widgets against a real DebugServer."""
