@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 from typing import Any, NoReturn, cast
 
-from aiosmtpd.smtp import SMTP, Session
+from aiosmtpd.smtp import SMTP, Session, syntax
 
 from smtplearn.server.enhanced import with_enhanced_code
 from smtplearn.server.faults import CONNECT, Action
@@ -158,8 +158,8 @@ class DebugSMTP(SMTP):
     async def push(self, status: str | bytes) -> None:
         text = status.decode("utf-8", errors="replace") if isinstance(status, bytes) else status
         # RFC 2034 §3: every reply carries an enhanced code, except the greeting and the
-        # replies to EHLO and HELO.
-        if self._greeted and not self._answering_hello:
+        # replies to EHLO and HELO (we give their error replies one all the same).
+        if self._greeted and not (self._answering_hello and text.startswith("250")):
             text = with_enhanced_code(text)
         self._greeted = True
         for line in text.split("\r\n"):
@@ -209,6 +209,7 @@ class DebugSMTP(SMTP):
 
         return guarded
 
+    @syntax("EHLO hostname")
     async def smtp_EHLO(self, hostname: str) -> None:
         # Each EHLO starts over (RFC 5321 §4.1.4); aiosmtpd would add the SIZE and
         # SMTPUTF8 allowances to the MAIL line limit again on top of the previous ones.
