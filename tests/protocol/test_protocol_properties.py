@@ -20,8 +20,8 @@ from smtplearn.protocol.replies import Reply, ReplyParser
 TOKENS = [b"250", b"220", b"354", b"421", b"199", b"600", b"25", b"2x0", b"-", b" ", b"\t",
           b"\r\n", b"\n", b"\r", b"AUTH", b"=", b"SIZE", b"0", b"\xff", b"\xc3\xa9", b"\x00"]
 reply_like = st.one_of(
-    st.binary(max_size=300),
-    st.lists(st.one_of(st.sampled_from(TOKENS), st.binary(max_size=8)), max_size=60).map(b"".join),
+    st.binary(max_size=200),
+    st.lists(st.one_of(st.sampled_from(TOKENS), st.binary(max_size=8)), max_size=40).map(b"".join),
 )
 
 
@@ -63,11 +63,11 @@ def test_any_chunking_equals_whole(data: bytes, cuts: list[int], eof: bool) -> N
 
 
 text_line = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n"),
-                    max_size=40)
+                    max_size=30)
 
 
-@given(st.lists(st.tuples(st.integers(200, 599), st.lists(text_line, min_size=1, max_size=5)),
-                min_size=1, max_size=5))
+@given(st.lists(st.tuples(st.integers(200, 599), st.lists(text_line, min_size=1, max_size=4)),
+                min_size=1, max_size=4))
 def test_well_formed_replies_round_trip(replies: list[tuple[int, list[str]]]) -> None:
     wire = b""
     for code, lines in replies:
