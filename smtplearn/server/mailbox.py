@@ -51,7 +51,9 @@ class ReceivedMessage:
     @cached_property
     def message(self) -> EmailMessage:
         """`raw` parsed with the modern email policy (parsed once, on first use)."""
-        return BytesParser(policy=policy.default).parsebytes(self.raw)
+        # The server refuses bare CR and LF, so every line ends in CRLF; parsing with plain
+        # newlines gives the same message without "\r" left in every body line.
+        return BytesParser(policy=policy.default).parsebytes(self.raw.replace(b"\r\n", b"\n"))
 
     @property
     def subject(self) -> str | None:
@@ -144,7 +146,9 @@ def store_in_maildir(path: str, message: ReceivedMessage) -> str:
     """
     maildir = stdlib_mailbox.Maildir(path, create=True)
     # A delivery agent records the envelope sender in Return-Path (RFC 5321 §4.4).
-    key = maildir.add(b"Return-Path: <" + message.mail_from.encode() + b">\r\n" + message.raw)
+    # On disk a Maildir message has the local line ending, as every delivery agent writes it.
+    text = b"Return-Path: <" + message.mail_from.encode() + b">\n"
+    key = maildir.add(text + message.raw.replace(b"\r\n", b"\n"))
     new_dir = os.open(os.path.join(path, "new"), os.O_RDONLY)
     try:
         os.fsync(new_dir)
