@@ -16,16 +16,20 @@ SUBCOMMANDS = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(prog="smtplearn", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    modules = {}
-    for name, (module_name, help_text) in SUBCOMMANDS.items():
-        sub = commands.add_parser(name, help=help_text, description=help_text)
-        module = importlib.import_module(module_name)
-        module.add_arguments(sub)
-        modules[name] = module
-    args = parser.parse_args(argv)
-    result: int = modules[args.command].run(args)
+    subparsers = {
+        name: commands.add_parser(name, help=help_text, description=help_text)
+        for name, (_module, help_text) in SUBCOMMANDS.items()
+    }
+    # Import only the chosen subcommand: `smtplearn demo` need not load the others.
+    chosen = next((word for word in arguments if word in SUBCOMMANDS), None)
+    if chosen is not None:
+        module = importlib.import_module(SUBCOMMANDS[chosen][0])
+        module.add_arguments(subparsers[chosen])
+    args = parser.parse_args(arguments)
+    result: int = module.run(args)
     return result
 
 

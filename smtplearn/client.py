@@ -209,7 +209,8 @@ class Client:
                 details["discarded_cleartext_bytes"] = str(len(dropped))
             details.update(self._transport.start_tls(context or self._context()))
             self._conn.starttls_done()
-        return self._record("starttls", "STARTTLS", [exchange], before, started, details)
+        # The STARTTLS line and its 220 crossed the wire in cleartext, whatever came after.
+        return self._record("starttls", "STARTTLS", [exchange], before, started, details, tls=False)
 
     def login(self, user: str, password: str, mechanism: str | None = None) -> Step:
         """Authenticate with SASL (RFC 4954); picks the strongest mechanism offered by default.
@@ -403,6 +404,8 @@ class Client:
         wire = b"".join(self._conn.send(command) for _name, command in group)
         # RFC 2920 §3.1: the whole group goes out in one write, then the replies are read in order.
         self._send_bytes(wire)
+        # Renderers draw steps sharing a "pipeline" id as one group: all sends, then replies.
+        details = {"pipeline": str(self.round_trips + 1)}  # the round trip this write begins
         steps: list[Step] = []
         for name, command in group:
             before = self.state
@@ -411,7 +414,7 @@ class Client:
             ]
             if name == "data" and self.state is ClientState.DATA:
                 exchanges.append(self._send_message_body(body))
-            steps.append(self._record(name, command.verb, exchanges, before, started))
+            steps.append(self._record(name, command.verb, exchanges, before, started, details))
         rcpt_steps = steps[1:-1]
         if not steps[0].ok:
             steps.append(self.rset())
@@ -507,6 +510,8 @@ class Client:
         before: ClientState,
         started: float,
         details: dict[str, str] | None = None,
+        *,
+        tls: bool | None = None,
     ) -> Step:
         step = Step(
             name=name,
@@ -515,7 +520,7 @@ class Client:
             state_before=before,
             state_after=self.state,
             elapsed=time.perf_counter() - started,
-            tls=self.tls_active,
+            tls=self.tls_active if tls is None else tls,
             details=details or {},
         )
         self.transcript.append(step)

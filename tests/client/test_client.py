@@ -43,10 +43,11 @@ def test_full_session_byte_for_byte(aiosmtpd_peer: Peer, mechanism: str) -> None
         assert client.extensions.has("STARTTLS")
         starttls = client.starttls()
         assert starttls.ok and client.tls_active
+        assert not starttls.tls  # the STARTTLS line itself went out in cleartext
         assert starttls.details["tls_version"].startswith("TLSv1")
         assert client.state is ClientState.CONNECTED  # RFC 3207 §4.2: EHLO again
         assert not client.extensions.has("AUTH")  # forgotten until the next EHLO
-        client.ehlo().raise_for_reply()
+        assert client.ehlo().raise_for_reply().tls
         assert not client.extensions.has("STARTTLS")
         login = client.login("alice", PASSWORD, mechanism=mechanism)
         assert login.ok, login.reply
@@ -138,10 +139,14 @@ def _message() -> EmailMessage:
 def test_send_message_envelope_and_bcc(aiosmtpd_peer: Peer, pipelining: bool) -> None:
     with Client(aiosmtpd_peer.host, aiosmtpd_peer.port) as client:
         result = client.send_message(_message(), pipelining=pipelining)
-        after_ehlo = client.round_trips - 2  # the greeting and EHLO
+        trips = client.round_trips
+        after_ehlo = trips - 2  # the greeting and EHLO
     assert result.ok
     assert result.accepted == ("bob@example.com", "dave@example.com", "carol@example.com")
     assert [s.name for s in result.steps] == ["mail", "rcpt", "rcpt", "rcpt", "data"]
+    groups = {step.details.get("pipeline") for step in result.steps}
+    # One group id for the pipelined steps: the round trip that carried MAIL, RCPT×3 and DATA.
+    assert groups == ({str(trips - 1)} if pipelining else {None})
     # RFC 2920: with pipelining, MAIL+RCPT×3+DATA are one round trip and the message a second one.
     assert after_ehlo == (2 if pipelining else 6)
     [received] = aiosmtpd_peer.handler.received
