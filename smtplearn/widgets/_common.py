@@ -63,10 +63,15 @@ class Endpoint:
         """The context to verify the server's certificate with: `given`, else the server's own."""
         if given is not None:
             return given
-        if self.server is not None and hasattr(self.server, "client_tls_context"):
+        if self.server is None or not hasattr(self.server, "client_tls_context"):
+            return None
+        try:
             context: ssl.SSLContext = self.server.client_tls_context()
-            return context
-        return None
+        except RuntimeError:
+            # A DebugServer made with tls=False has no CA; STARTTLS will simply not be offered.
+            log.debug("the server has no TLS context; using the default one", exc_info=True)
+            return None
+        return context
 
     def client(self, **options: Any) -> Client:
         """A fresh, unconnected `Client` for this endpoint."""

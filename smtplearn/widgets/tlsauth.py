@@ -126,12 +126,6 @@ class TLSAuthLab(widgets.VBox):  # type: ignore[misc]
         self.error_html.value = self.exchange_html.value = ""
         try:
             self.outcome = self._session(client)
-        except LocalProtocolError as refusal:
-            # The client's refusal comes before any byte of the credentials is written.
-            self.outcome = "refused by the client"
-            self.result_html.value = _verdict(
-                _BAD, "The client refused to send the credentials.", str(refusal)
-            )
         except SMTPLearnError as error:
             log.info("TLS/AUTH lab session failed: %s", error)
             self.outcome = "failed"
@@ -153,7 +147,15 @@ class TLSAuthLab(widgets.VBox):  # type: ignore[misc]
                 return self._stopped(step)
             tls_version = step.details.get("tls_version") or tls_version
             client.ehlo()
-        step = client.login(self.user_field.value, self.password_field.value, self.mechanism_field.value)
+        user, password = self.user_field.value, self.password_field.value
+        try:
+            step = client.login(user, password, self.mechanism_field.value)
+        except LocalProtocolError as refusal:
+            # The client's refusal comes before any byte of the credentials is written.
+            self.result_html.value = _verdict(
+                _BAD, "The client refused to send the credentials.", str(refusal)
+            )
+            return "refused by the client"
         self.auth_step = step
         self.exchange_html.value = auth_exchange_html(step)
         reply = step.reply

@@ -109,3 +109,12 @@ def test_no_server_is_an_error_shown_not_raised() -> None:
     lab = TLSAuthLab(address, password=DEMO_PASSWORD)
     assert lab.run() == "failed"
     assert "ConnectError" in lab.error_html.value
+
+
+def test_a_server_without_tls_refuses_starttls() -> None:
+    with DebugServer(tls=False) as plain:
+        lab = TLSAuthLab(plain, password=DEMO_PASSWORD)
+        assert lab.run() == "refused by the server"
+        assert "The server refused STARTTLS." in lab.result_html.value
+        assert "454" in lab.result_html.value
+        assert [s.name for s in lab.transcript_view.transcript] == ["connect", "ehlo", "starttls", "quit"]
