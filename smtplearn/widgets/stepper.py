@@ -238,9 +238,9 @@ class SendingStepper(widgets.VBox):  # type: ignore[misc]
         """The message the DATA step sends: the fields as headers, except Bcc (that is the point)."""
         message = EmailMessage()
         message["From"] = self.from_field.value
-        message["To"] = self.to_field.value
-        if self.cc_field.value.strip():
-            message["Cc"] = self.cc_field.value
+        for name, box in (("To", self.to_field), ("Cc", self.cc_field)):
+            if box.value.strip():
+                message[name] = box.value
         message["Subject"] = self.subject_field.value
         body = self.body_field.value
         if body.isascii():

@@ -72,7 +72,6 @@ def test_each_step_is_shown_with_its_explanation(server: DebugServer) -> None:
     title = first_line.split(":", 1)[0]
     assert title and title in stepper.step_html.value
     assert "RFC 5321" in stepper.step_html.value
-    assert "next: MAIL FROM:&lt;" not in stepper.progress_label.value  # labels are plain text
     assert "next: MAIL FROM:<author@example.com>" in stepper.progress_label.value
 
 
@@ -216,3 +215,31 @@ def test_the_state_diagram_highlights_the_current_state(server: DebugServer) -> 
     assert "<svg" in before and "DISCONNECTED" in before
     stepper.next_button.click()
     assert stepper.state_diagram.value != before
+
+
+def test_a_header_injection_in_the_subject_is_refused_and_shown(server: DebugServer) -> None:
+    stepper = _filled(server, subject="Hello\r\nBcc: evil@example.com", bcc="")
+    stepper.send_all_button.click()
+    assert "DATA (then the message) was not sent" in stepper.error_html.value
+    assert "linefeed or carriage return" in stepper.error_html.value
+    assert [s.name for s in stepper.steps] == ["connect", "ehlo", "mail", "rcpt", "quit"]
+    assert "DATA" not in server.sessions[0].received
+    assert len(server.mailbox) == 0
+
+
+def test_no_recipient_at_all_is_explained_by_the_client(server: DebugServer) -> None:
+    stepper = _filled(server, to="", bcc="")
+    stepper.send_all_button.click()
+    assert "LocalProtocolError" in stepper.error_html.value
+    assert "DATA" in stepper.error_html.value
+    assert len(server.mailbox) == 0
+
+
+def test_a_non_ascii_body_arrives_intact(server: DebugServer) -> None:
+    stepper = _filled(server, body="Grüße aus Köln — ünïcödé", bcc="", to="")
+    stepper.bcc_field.value = "only-bcc@example.com"
+    stepper.send_all_button.click()
+    (message,) = server.mailbox
+    assert message.message.get_content().strip() == "Grüße aus Köln — ünïcödé"
+    assert message.message["To"] is None
+    assert message.rcpt_tos == ("only-bcc@example.com",)
