@@ -49,8 +49,12 @@ ENV_SERVER = "SMTPLEARN_SERVER"
 ENV_CA = "SMTPLEARN_CA"
 
 
-class LessonError(Exception):
-    """A lesson asked for something its server cannot give (e.g. a remote server's mailbox)."""
+class LessonError(AttributeError):
+    """A lesson asked for something its server cannot give (e.g. a remote server's mailbox).
+
+    An `AttributeError`, so ``hasattr(server, "mailbox")`` is simply False for a remote
+    server and code written for either kind of server can ask before it uses one.
+    """
 
 
 def parse_address(value: str) -> tuple[str, int]:

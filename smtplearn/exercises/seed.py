@@ -235,19 +235,29 @@ def check_vrfy(source: StepSource, query: str, predicted_code: object) -> CheckR
     )
 
 
-def check_enumeration(found: object, source: StepSource) -> CheckResult:
-    """`found` lists exactly the VRFY queries of the session that the server confirmed with 250."""
+def check_enumeration(
+    found: object, source: StepSource, candidates: Iterable[str] | None = None
+) -> CheckResult:
+    """`found` lists exactly the names that VRFY confirmed with 250 in `source`.
+
+    With `candidates`, only the VRFY steps for those names count, and each must have been asked.
+    """
     steps = _vrfy_steps(source)
-    if len(steps) < 2:
-        return not_yet("try several candidate names with VRFY first.", "loop over the candidates list.")
+    if candidates is not None:
+        wanted = {name.strip().strip("<>").casefold() for name in candidates}
+        steps = [s for s in steps if _query_of(s).casefold() in wanted]
+        missing = wanted - {_query_of(s).casefold() for s in steps}
+        if missing:
+            return not_yet(f"no VRFY was sent for {sorted(missing)}.", "loop over every candidate.")
+    if len(steps) < 3:
+        return not_yet("try at least three candidate names with VRFY first.", "loop over a list of guesses.")
     confirmed = sorted({_query_of(s) for s in steps if s.reply is not None and s.reply.code == 250})
-    guessed = _as_set(found)
-    if guessed is None:
+    if isinstance(found, str) or not isinstance(found, Iterable):
         return not_yet("found should be a list of the names the server confirmed.")
-    if guessed != {name.upper() for name in confirmed}:
+    names = sorted(str(name) for name in found)
+    if {name.casefold() for name in names} != {name.casefold() for name in confirmed}:
         return not_yet(
-            f"you found {sorted(found) if isinstance(found, Iterable) else found}, but the server "
-            f"confirmed {confirmed}.",
+            f"you found {names}, but the server confirmed {confirmed}.",
             "keep a name only when its VRFY reply code is 250.",
         )
     return correct(
