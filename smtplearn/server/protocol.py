@@ -15,7 +15,6 @@ import functools
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timezone
 from typing import Any, NoReturn, cast
 
 from aiosmtpd.smtp import SMTP, Session, syntax
@@ -152,7 +151,7 @@ class DebugSMTP(SMTP):
             self.lost.set_result(None)
         if self.log is not None and not self.log.closed:
             self._record("*", "note", "connection closed")
-            self.log.ended_at = datetime.now(timezone.utc)
+            self.log._close()
         super().connection_lost(error)
 
     async def push(self, status: str | bytes) -> None:

@@ -58,6 +58,7 @@ class SessionLog:
         self.user: str | None = None
         self._events: list[SessionEvent] = []
         self._lock = threading.Lock()
+        self._ended = threading.Event()
         self._listeners: list[Callable[[SessionLog, SessionEvent], None]] = []
 
     def _add(self, event: SessionEvent) -> None:
@@ -85,7 +86,16 @@ class SessionLog:
 
     @property
     def closed(self) -> bool:
-        return self.ended_at is not None
+        return self._ended.is_set()
+
+    def _close(self) -> None:
+        self.ended_at = datetime.now(timezone.utc)
+        self._ended.set()
+
+    def wait_closed(self, timeout: float = 5.0) -> None:
+        """Block until the connection is gone; `TimeoutError` after `timeout` seconds."""
+        if not self._ended.wait(timeout):
+            raise TimeoutError(f"session #{self.number} still open after {timeout} s")
 
     def __str__(self) -> str:
         return "\n".join(str(event) for event in self.events)
