@@ -21,11 +21,12 @@ def shown_texts(widget: Any) -> list[str]:
     """Every text a learner can see in `widget` and its descendants.
 
     HTML and labels, button and field descriptions, text-field values, and `Output`
-    contents. A `Password` field's own value is left out: it is the input, shown as dots.
+    contents. A `Password` field's own value is left out (it is the input, shown as dots),
+    but its repr is kept: that is what a learner sees on evaluating the field in a cell.
     """
     texts: list[str] = []
     if isinstance(widget, widgets.Password):
-        return [widget.description]
+        return [widget.description, repr(widget)]
     for name in ("description", "value", "placeholder", "tooltip"):
         value = getattr(widget, name, None)
         if isinstance(value, str):
