@@ -1,0 +1,123 @@
+"""`smtplearn.lesson`: a notebook's own DebugServer by default, an instructor's when named."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from collections.abc import Iterator
+
+import pytest
+
+from smtplearn.lesson import (
+    ENV_CA,
+    ENV_SERVER,
+    LessonError,
+    RemoteServer,
+    client_for,
+    describe,
+    lesson_server,
+    parse_address,
+    show,
+)
+from smtplearn.server import DebugServer
+
+
+@pytest.fixture
+def instructor() -> Iterator[DebugServer]:
+    with DebugServer() as server:
+        yield server
+
+
+def test_without_the_variable_a_lesson_starts_its_own_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(ENV_SERVER, raising=False)
+    server = lesson_server(vrfy="refuse")
+    try:
+        assert isinstance(server, DebugServer)
+        assert server.host == "127.0.0.1"
+        assert server.vrfy == "refuse"
+        with smtplib.SMTP(server.host, server.port, local_hostname="localhost") as smtp:
+            assert smtp.noop()[0] == 250
+        assert describe(server).startswith("A DebugServer named mail.example.test is running")
+    finally:
+        server.stop()
+    with pytest.raises(OSError), smtplib.SMTP(server.host, server.port, timeout=5):
+        pass
+
+
+def test_the_variable_points_the_lesson_at_a_running_server(
+    monkeypatch: pytest.MonkeyPatch, instructor: DebugServer
+) -> None:
+    monkeypatch.setenv(ENV_SERVER, f"{instructor.host}:{instructor.port}")
+    monkeypatch.setenv(ENV_CA, str(instructor.ca_pem_path))
+    server = lesson_server()
+    assert server == RemoteServer(instructor.host, instructor.port, str(instructor.ca_pem_path))
+    assert ENV_SERVER in describe(server)
+
+    client = client_for(server)
+    client.connect()
+    client.ehlo()
+    # The CA named by SMTPLEARN_CA is what makes the instructor's certificate verify.
+    assert client.starttls().ok
+    assert client.tls_active
+    client.quit()
+    server.stop()  # not ours to stop: the instructor's server keeps serving
+    with smtplib.SMTP(instructor.host, instructor.port, local_hostname="localhost") as smtp:
+        assert smtp.noop()[0] == 250
+    # The lesson's session really happened on the instructor's server, under TLS.
+    assert instructor.sessions[0].tls_version is not None
+
+
+def test_a_remote_servers_mailbox_and_switches_live_elsewhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ENV_SERVER, "192.0.2.10:8025")
+    monkeypatch.delenv(ENV_CA, raising=False)
+    server = lesson_server()
+    assert isinstance(server, RemoteServer)
+    assert server.address == ("192.0.2.10", 8025)
+    assert server.ca_pem_path is None
+    with pytest.raises(LessonError, match=r"lives on the server at 192\.0\.2\.10:8025"):
+        _ = server.mailbox
+    assert not hasattr(server, "sessions")
+    assert not hasattr(server, "vrfy")
+
+
+def test_options_for_a_server_we_do_not_start_are_ignored_with_a_warning(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv(ENV_SERVER, "127.0.0.1:2525")
+    with caplog.at_level(logging.WARNING, logger="smtplearn.lesson"):
+        lesson_server(vrfy="refuse")
+    assert "ignoring the DebugServer options ['vrfy']" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("127.0.0.1:8025", ("127.0.0.1", 8025)),
+        (" mail.example.test:25 ", ("mail.example.test", 25)),
+        ("[::1]:2525", ("::1", 2525)),
+    ],
+)
+def test_parse_address_accepts_host_and_port(value: str, expected: tuple[str, int]) -> None:
+    assert parse_address(value) == expected
+
+
+@pytest.mark.parametrize("value", ["localhost", "localhost:", ":25", "localhost:0", "host:99999", "host:x"])
+def test_parse_address_says_what_it_expected(value: str) -> None:
+    with pytest.raises(LessonError, match="host:port"):
+        parse_address(value)
+
+
+def test_show_gives_the_wire_lines_and_the_explanation_and_nothing_that_varies(
+    instructor: DebugServer,
+) -> None:
+    with client_for(instructor) as client:
+        step = client.ehlo()
+        again = client.ehlo()
+    text = str(show(step))
+    assert text.splitlines()[0] == " -> EHLO localhost"
+    assert "RFC 5321 §4.1.1.1" in text
+    assert repr(show(step)) == text
+    # Two identical steps show identically: no timing, no ids.
+    assert str(show(again)) == text
+    html = show(step)._repr_html_()
+    assert "smtplearn-step" in html and "EHLO localhost" in html
