@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import shutil
 from pathlib import Path
 
 import pytest
@@ -79,3 +81,19 @@ def test_the_smtplearn_command_dispatches_to_it(tmp_path: Path) -> None:
 
     assert main(["notebooks", str(tmp_path / "out")]) == 0
     assert (tmp_path / "out" / "00-start-here.ipynb").exists()
+
+
+def test_an_installed_wheel_uses_its_own_notebooks_folder(tmp_path: Path) -> None:
+    # The wheel's layout (pyproject force-includes notebooks/ as smtplearn/_notebooks): the
+    # module must find the copy beside itself, not a notebooks/ folder that happens to be near.
+    package = tmp_path / "site-packages" / "smtplearn"
+    (package / "_notebooks").mkdir(parents=True)
+    (package / "_notebooks" / "00-start-here.ipynb").write_text("{}")
+    (tmp_path / "site-packages" / "notebooks").mkdir()
+    (tmp_path / "site-packages" / "notebooks" / "stray.ipynb").write_text("{}")
+    shutil.copyfile(notebook_files.__file__, package / "notebook_files.py")
+    spec = importlib.util.spec_from_file_location("installed_notebook_files", package / "notebook_files.py")
+    assert spec is not None and spec.loader is not None
+    installed = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(installed)
+    assert installed.notebooks_source() == package / "_notebooks"
