@@ -1,0 +1,164 @@
+"""``smtplearn server``: the foreground server, run as a real process and stopped with Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import smtplib
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from smtplearn.server import DEMO_PASSWORD, DEMO_USER
+from smtplearn.server.console import add_arguments, build_server
+
+
+class Console:
+    def __init__(self, *args: str) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "smtplearn.server.console", "--port", "0", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        self.stdout = self.process.stdout
+        first = self.stdout.readline()
+        match = re.search(r"listening on 127\.0\.0\.1:(\d+)", first)
+        assert match, first + self.process.stderr.read()  # type: ignore[union-attr]
+        self.port = int(match.group(1))
+        self.lines = [first.rstrip("\n")]
+
+    def read_until(self, text: str) -> list[str]:
+        """Read printed lines up to and including the first containing `text`."""
+        start = len(self.lines)
+        while True:
+            line = self.stdout.readline()
+            assert line, f"output ended before {text!r}: {self.lines[start:]}"
+            self.lines.append(line.rstrip("\n"))
+            if text in line:
+                return self.lines[start:]
+
+    def interrupt(self) -> int:
+        self.process.send_signal(signal.SIGINT)
+        self.lines += self.stdout.read().splitlines()
+        return self.process.wait(timeout=30)
+
+
+@pytest.fixture
+def console() -> Iterator[type[Console]]:
+    started: list[Console] = []
+
+    def start(*args: str) -> Console:
+        running = Console(*args)
+        started.append(running)
+        return running
+
+    yield start  # type: ignore[misc]
+    for running in started:
+        if running.process.poll() is None:
+            running.process.kill()
+        running.process.wait(timeout=30)
+        running.stdout.close()
+        running.process.stderr.close()  # type: ignore[union-attr]
+
+
+def test_prints_banner_dialog_and_message_then_stops_on_ctrl_c(console) -> None:  # type: ignore[no-untyped-def]
+    server = console()
+    banner = server.read_until("Press Ctrl-C to stop.")
+    ca_line = next(line for line in banner if "CA certificate:" in line)
+    ca_path = ca_line.split("CA certificate:")[1].strip()
+    assert os.path.exists(ca_path)
+    assert f"  demo account:   {DEMO_USER} / {DEMO_PASSWORD}" in banner
+
+    import ssl
+
+    context = ssl.create_default_context(cafile=ca_path)
+    with smtplib.SMTP("127.0.0.1", server.port, timeout=10) as client:
+        client.starttls(context=context)
+        client.login(DEMO_USER, DEMO_PASSWORD)
+        client.sendmail(
+            "author@example.com", ["recipient@example.com"], b"Subject: Hello class\r\n\r\nHi!\r\n"
+        )
+    dialog = server.read_until("S: 221 ")
+    assert dialog[0] == "[#1] -- connection from 127.0.0.1:" + dialog[0].rsplit(":", 1)[1]
+    assert "[#1] C: STARTTLS" in dialog
+    assert any(line.startswith("[#1] -- TLS started") for line in dialog)
+    assert "[#1] C: AUTH PLAIN <redacted>" in dialog or "[#1] C: <redacted>" in dialog
+    assert "[#1] C: mail FROM:<author@example.com> size=29" in dialog
+    start = dialog.index("[#1] C: .")
+    assert dialog[start + 1 : start + 6] == [
+        "---------- message DS00001 from <author@example.com> to <recipient@example.com> "
+        "----------",
+        "Subject: Hello class",
+        "",
+        "Hi!",
+        "---------- end of message DS00001 ----------",
+    ]
+    assert dialog[start + 6] == "[#1] S: 250 2.0.0 DS00001 Message accepted for delivery"
+    assert not [line for line in server.lines if DEMO_PASSWORD in line and "demo account" not in line]
+
+    assert server.interrupt() == 0
+    assert server.lines[-1] == "stopping"
+    assert not os.path.exists(ca_path)
+
+
+def test_sigterm_stops_cleanly_too(console) -> None:  # type: ignore[no-untyped-def]
+    server = console("--no-tls")
+    server.read_until("Press Ctrl-C")
+    server.process.send_signal(signal.SIGTERM)
+    assert server.process.wait(timeout=30) == 0
+
+
+def test_options_reach_the_server(console, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    directory = tmp_path / "directory.json"
+    directory.write_text(json.dumps({"ada": "Ada Lovelace <ada@analytical.test>"}))
+    server = console(
+        "--no-tls",
+        "--plain-auth",
+        "--user", "ada:lovelace",
+        "--directory", str(directory),
+        "--fault", "reject-rcpt:bad@*",
+        "--hostname", "smtp.school.test",
+        "--maildir", str(tmp_path / "Maildir"),
+    )
+    banner = server.read_until("Press Ctrl-C")
+    assert server.lines[0].endswith("(no TLS)")
+    assert "  accounts:       ada" in banner
+    with smtplib.SMTP("127.0.0.1", server.port, timeout=10) as client:
+        assert client.ehlo("pc")[1].startswith(b"smtp.school.test Hello pc")
+        assert client.login("ada", "lovelace")[0] == 235
+        assert client.verify("ada")[0] == 250
+        refused = client.sendmail("a@example.com", ["ok@example.com", "bad@example.com"], b"x\r\n")
+        assert list(refused) == ["bad@example.com"]
+    server.read_until("end of message DS00001")
+    assert len(list((tmp_path / "Maildir" / "new").iterdir())) == 1
+    assert server.interrupt() == 0
+
+
+def test_bad_arguments_are_reported() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "smtplearn.server.console", "--host", "0.0.0.0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "allow_remote=True" in result.stderr
+
+
+def test_build_server_defaults() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    server = build_server(parser.parse_args([]))
+    assert (server.port, server.tls, server.vrfy) == (8025, "starttls", "directory")
+    assert dict(server.users) == {DEMO_USER: DEMO_PASSWORD}
+    assert build_server(parser.parse_args(["--tls", "implicit"])).tls == "implicit"
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--user", "nopassword"])
