@@ -33,16 +33,6 @@ class _Sentinel(enum.Enum):
 #: Returned by `next_reply()` when no complete reply is buffered yet.
 NEED_DATA: Literal[_Sentinel.NEED_DATA] = _Sentinel.NEED_DATA
 
-# RFC 2920 §3.1: "The actual transfer of message content is explicitly allowed to be
-# the first "command" in a group. ... RSET, MAIL FROM, SEND FROM, SOML FROM, SAML
-# FROM, and RCPT TO can all appear anywhere in a pipelined command group. The EHLO,
-# DATA, VRFY, EXPN, TURN, QUIT, and NOOP commands can only appear as the last
-# command in a group since their success or failure produces a change of state
-# which the client SMTP must accommodate."
-PIPELINE_ANYWHERE = frozenset({"RSET", "MAIL", "RCPT"})
-PIPELINE_LAST = frozenset({"EHLO", "DATA", "VRFY", "EXPN", "QUIT", "NOOP"})
-
-
 class ClientConnection:
     """An SMTP client session as a state machine: commands out, replies in.
 
@@ -97,31 +87,10 @@ class ClientConnection:
         return command.line
 
     def _check_order(self, verb: str) -> None:
-        states.check(self.expected_state, verb)
-        if verb == "STARTTLS" and self.tls_active:
-            raise LocalProtocolError(
-                "STARTTLS is not allowed: TLS is already active (RFC 3207 §4.2)"
-            )
-        if verb == "AUTH" and self.authenticated:
-            raise LocalProtocolError(
-                "AUTH is not allowed: already authenticated, and the server MUST "
-                "reject another AUTH (RFC 4954 §4)"
-            )
-        if not self._pending:
-            return
-        waiting = ", ".join(self._pending)
-        if not self.extensions.has("PIPELINING"):
-            raise LocalProtocolError(
-                f"{verb} cannot be sent while waiting for the reply to {waiting}: the "
-                "server did not announce PIPELINING (RFC 2920 §3.1)"
-            )
-        blocking = [v for v in self._pending if v not in PIPELINE_ANYWHERE | {states.MESSAGE}]
-        if blocking or verb not in PIPELINE_ANYWHERE | PIPELINE_LAST:
-            raise LocalProtocolError(
-                f"{verb} cannot be sent while waiting for the reply to {waiting}: only "
-                "RSET, MAIL and RCPT may be followed by more commands, and EHLO, DATA, "
-                "VRFY, EXPN, NOOP or QUIT must end a group (RFC 2920 §3.1)"
-            )
+        states.check(
+            self.expected_state, verb, tls_active=self.tls_active, authenticated=self.authenticated
+        )
+        states.check_pipelined(verb, self._pending, pipelining=self.extensions.has("PIPELINING"))
 
     def send_data(self, message: Message | str | bytes) -> bytes:
         """The message content for the wire, once DATA got its 354."""

@@ -154,7 +154,7 @@ class ReplyParser:
         # a server that never sends a line feed cannot make us buffer forever.
         if partial + 1 > MAX_LINE:
             raise RemoteProtocolError(f"reply line longer than {MAX_LINE} bytes")
-        if self._buffer and len(self._buffer) + 1 > MAX_REPLY:
+        if len(self._buffer) + 1 > MAX_REPLY:
             raise RemoteProtocolError(f"reply longer than {MAX_REPLY} bytes")
         if self._eof and self._buffer:
             raise RemoteProtocolError("connection closed in the middle of a reply")

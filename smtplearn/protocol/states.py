@@ -1,12 +1,13 @@
 """The client's state machine: its states and the one table of allowed moves.
 
-Everything that decides whether a command may be sent now lives in this module.
+Everything that decides whether a command may be sent now lives in this module:
+the table, the once-only rules for STARTTLS and AUTH, and what may be pipelined.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -151,13 +152,56 @@ def allowed(state: ClientState) -> frozenset[str]:
     return frozenset(verb for (s, verb) in TRANSITIONS if s is state and verb != GREETING)
 
 
-def check(state: ClientState, verb: str) -> None:
+def check(
+    state: ClientState, verb: str, *, tls_active: bool = False, authenticated: bool = False
+) -> None:
     """Raise `LocalProtocolError` unless `verb` may be sent in `state`."""
+    if verb == "STARTTLS" and tls_active:
+        # RFC 3207 §4.2: "A client MUST NOT attempt to start a TLS session if a TLS
+        # session is already active."
+        raise LocalProtocolError("STARTTLS is not allowed: TLS is already active (RFC 3207 §4.2)")
+    if verb == "AUTH" and authenticated:
+        # RFC 4954 §4: "After a successful AUTH command completes, a server MUST
+        # reject any further AUTH commands with a 503 reply."
+        raise LocalProtocolError(
+            "AUTH is not allowed: already authenticated, and the server MUST reject "
+            "another AUTH (RFC 4954 §4)"
+        )
     if (state, verb) in TRANSITIONS:
         return
     if verb not in KNOWN_VERBS and state in SESSION_STATES:
         return
     raise LocalProtocolError(f"{verb} is not allowed in state {state.name}: {_hint(state, verb)}")
+
+
+# RFC 2920 §3.1: "The actual transfer of message content is explicitly allowed to be
+# the first "command" in a group. ... RSET, MAIL FROM, SEND FROM, SOML FROM, SAML
+# FROM, and RCPT TO can all appear anywhere in a pipelined command group. The EHLO,
+# DATA, VRFY, EXPN, TURN, QUIT, and NOOP commands can only appear as the last
+# command in a group since their success or failure produces a change of state
+# which the client SMTP must accommodate."
+PIPELINE_ANYWHERE = frozenset({"RSET", "MAIL", "RCPT"})
+PIPELINE_LAST = frozenset({"EHLO", "DATA", "VRFY", "EXPN", "QUIT", "NOOP"})
+
+
+def check_pipelined(verb: str, pending: Sequence[str], *, pipelining: bool) -> None:
+    """Raise `LocalProtocolError` unless `verb` may go out while `pending` await replies."""
+    if not pending:
+        return
+    waiting = ", ".join(pending)
+    if not pipelining:
+        raise LocalProtocolError(
+            f"{verb} cannot be sent while waiting for the reply to {waiting}: the server "
+            "did not announce PIPELINING (RFC 2920 §3.1)"
+        )
+    if any(v not in PIPELINE_ANYWHERE | {MESSAGE} for v in pending) or verb not in (
+        PIPELINE_ANYWHERE | PIPELINE_LAST
+    ):
+        raise LocalProtocolError(
+            f"{verb} cannot be sent while waiting for the reply to {waiting}: only RSET, "
+            "MAIL and RCPT (or the message) may be followed by more commands, and EHLO, "
+            "DATA, VRFY, EXPN, NOOP or QUIT must end a group (RFC 2920 §3.1)"
+        )
 
 
 def _hint(state: ClientState, verb: str) -> str:

@@ -179,3 +179,38 @@ def test_edges_draw_the_diagram() -> None:
     # Every state but CLOSED has a way out, and every state is reachable.
     assert {a for a, _, b in edges if a is not b} == set(S) - {S.CLOSED}
     assert {b for _, _, b in edges} == set(S) - {S.DISCONNECTED}
+
+
+def test_starttls_and_auth_happen_once() -> None:
+    states.check(S.READY, "STARTTLS", tls_active=False)
+    states.check(S.READY, "AUTH", authenticated=False)
+    with pytest.raises(LocalProtocolError, match=r"TLS is already active \(RFC 3207 §4.2\)"):
+        states.check(S.READY, "STARTTLS", tls_active=True)
+    with pytest.raises(LocalProtocolError, match=r"already authenticated.*\(RFC 4954 §4\)"):
+        states.check(S.READY, "AUTH", authenticated=True)
+
+
+@pytest.mark.parametrize(
+    ("pending", "verb", "ok"),
+    [
+        ((), "STARTTLS", True),  # nothing pending: not pipelining at all
+        (("MAIL",), "RCPT", True),
+        (("MAIL", "RCPT", "RCPT"), "DATA", True),
+        ((MESSAGE,), "QUIT", True),
+        (("RSET",), "EHLO", True),
+        (("MAIL", "RCPT", "DATA"), "RSET", False),
+        (("NOOP",), "MAIL", False),
+        (("RSET",), "HELP", False),
+        (("RSET",), "AUTH", False),
+        ((GREETING,), "EHLO", False),
+    ],
+)
+def test_check_pipelined(pending: tuple[str, ...], verb: str, ok: bool) -> None:
+    if ok:
+        states.check_pipelined(verb, pending, pipelining=True)
+    else:
+        with pytest.raises(LocalProtocolError, match=r"must end a group \(RFC 2920 §3.1\)"):
+            states.check_pipelined(verb, pending, pipelining=True)
+    if pending:
+        with pytest.raises(LocalProtocolError, match="did not announce PIPELINING"):
+            states.check_pipelined(verb, pending, pipelining=False)
