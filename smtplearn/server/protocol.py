@@ -14,6 +14,7 @@ import collections
 import functools
 import logging
 import re
+import socket
 from collections.abc import Awaitable, Callable
 from typing import Any, NoReturn, cast
 
@@ -138,6 +139,13 @@ class DebugSMTP(SMTP):
             self._record("*", "note", f"TLS started ({self.tls_version})")
             return
         self.state.connections.add(self)
+        # aiosmtpd writes each reply of a pipelined group separately; with Nagle's algorithm
+        # every write after the first waits for the client's delayed ACK (~40 ms on Linux),
+        # which made pipelining slower than none. asyncio turns Nagle off only on sockets it
+        # created itself (proto IPPROTO_TCP); ours come from socket.create_server (proto 0).
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         peer = self.peer
         self.log = self.state.sessions._open(peer)
         self._tls_active = self.tls_version is not None
