@@ -304,17 +304,29 @@ def _said(c: Conversation) -> str:
     return f"the server received {c.text!r} and answered {answer!r}"
 
 
-def check_raw_session(server: DebugServer, *, sender: str, recipient: str, subject: str) -> CheckResult:
+def _so_far(done: int) -> CheckResult:
+    steps = "Step 1 is" if done == 1 else f"Steps 1–{done} are"
+    return correct(f"{steps} right so far; go on with step {done + 1} ({_STEP_NAMES[done]}).")
+
+
+def check_raw_session(
+    server: DebugServer, *, sender: str, recipient: str, subject: str, upto: int = 7
+) -> CheckResult:
     """Judge the latest session on `server` as the raw-socket lab: which step went wrong?
 
     Expected, in order: EHLO (or HELO) → 250, ``MAIL FROM:<sender>`` → 250,
     ``RCPT TO:<recipient>`` → 250, DATA → 354, the message ending in a lone "." → 250
-    (and in the mailbox with `subject`), QUIT → 221.
+    (and in the mailbox with `subject`), QUIT → 221. With `upto` below 7 only the
+    steps up to that one are judged, so a learner can check each step as it is done.
     """
+    if not 1 <= upto <= len(_STEP_NAMES):
+        raise ValueError(f"upto must be a step number from 1 to {len(_STEP_NAMES)}, not {upto!r}")
     sessions = list(server.sessions)
     if not sessions:
         return _step(1, f"the server saw no connection at all. Connect to ({server.host!r}, {server.port}).")
     session = sessions[-1]
+    if upto == 1:
+        return _so_far(1)
     talk = conversation(session)
     commands = [c for c in talk if c.kind == "command"]
     if not commands:
@@ -327,6 +339,8 @@ def check_raw_session(server: DebugServer, *, sender: str, recipient: str, subje
         return _step(2, f"the first command must be EHLO (or HELO), but {_said(greeting)}.")
     if greeting.code != 250:
         return _step(2, f"{_said(greeting)}. Send 'EHLO' and a name, e.g. 'EHLO student.example'.")
+    if upto == 2:
+        return _so_far(2)
 
     mail = next((c for c in commands if c.verb == "MAIL"), None)
     if mail is None:
@@ -335,6 +349,8 @@ def check_raw_session(server: DebugServer, *, sender: str, recipient: str, subje
         return _step(3, f"{_said(mail)}. The exact form is 'MAIL FROM:<{sender}>' (RFC 5321 §4.1.1.2).")
     if mail.text.upper() != f"MAIL FROM:<{sender}>".upper():
         return _step(3, f"the sender should be <{sender}>, but {_said(mail)}.")
+    if upto == 3:
+        return _so_far(3)
 
     rcpt = next((c for c in commands if c.verb == "RCPT"), None)
     if rcpt is None:
@@ -343,12 +359,16 @@ def check_raw_session(server: DebugServer, *, sender: str, recipient: str, subje
         return _step(4, f"{_said(rcpt)}. The exact form is 'RCPT TO:<{recipient}>' (RFC 5321 §4.1.1.3).")
     if rcpt.text.upper() != f"RCPT TO:<{recipient}>".upper():
         return _step(4, f"the recipient should be <{recipient}>, but {_said(rcpt)}.")
+    if upto == 4:
+        return _so_far(4)
 
     data = next((c for c in commands if c.verb == "DATA"), None)
     if data is None:
         return _step(5, "the server never received DATA. Send 'DATA\\r\\n' and wait for 354.")
     if data.code != 354:
         return _step(5, f"{_said(data)}; DATA must come after an accepted MAIL and RCPT.")
+    if upto == 5:
+        return _so_far(5)
 
     stored = [m for m in server.mailbox if m.session == session.number]
     if not stored:
@@ -379,6 +399,8 @@ def check_raw_session(server: DebugServer, *, sender: str, recipient: str, subje
             f"the message arrived, but its Subject is {received.subject!r}, not {subject!r}. "
             "Headers come first, then an empty line, then the body.",
         )
+    if upto == 6:
+        return _so_far(6)
 
     last = commands[-1]
     if last.verb != "QUIT":

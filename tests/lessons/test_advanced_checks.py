@@ -234,3 +234,31 @@ def test_raw_session_check_wrong_subject(server: DebugServer) -> None:
     lines[4] = (lab_message(SENDER, RECIPIENT, "hello") + ".\r\n").encode()
     raw_session(server, lines)
     assert "Step 6 (message)" in check(server) and "'hello'" in check(server)
+
+
+def test_raw_session_check_step_by_step(server: DebugServer) -> None:
+    """Checked after each step, the lab says how far it got; a step not taken yet fails."""
+    with socket.create_connection((server.host, server.port), timeout=5) as sock:
+        good_read_reply(sock)
+        assert str(
+            check_raw_session(server, sender=SENDER, recipient=RECIPIENT, subject=SUBJECT, upto=1)
+        ) == ("✔ Correct: Step 1 is right so far; go on with step 2 (EHLO).")
+        for number, line in enumerate(good_lines(), start=2):
+            early = check_raw_session(
+                server, sender=SENDER, recipient=RECIPIENT, subject=SUBJECT, upto=number
+            )
+            assert not early.passed and f"Step {number} " in str(early)
+            sock.sendall(line)
+            good_read_reply(sock)
+            result = check_raw_session(
+                server, sender=SENDER, recipient=RECIPIENT, subject=SUBJECT, upto=number
+            )
+            assert result.passed and f"Steps 1–{number} are right" in str(result), result
+        sock.sendall(b"QUIT\r\n")
+        good_read_reply(sock)
+    assert check(server).startswith("✔ Correct: All seven steps")
+
+
+def test_raw_session_check_refuses_a_step_that_does_not_exist(server: DebugServer) -> None:
+    with pytest.raises(ValueError, match="upto"):
+        check_raw_session(server, sender=SENDER, recipient=RECIPIENT, subject=SUBJECT, upto=8)
