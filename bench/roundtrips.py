@@ -4,27 +4,24 @@ A round trip is one time the client has sent something and must wait for the ser
 before it can go on. smtplearn counts them itself (`Client.round_trips`); for smtplib we
 count calls of `getreply()`, which is exactly where smtplib waits.
 
-The 20 ms delay is added by `LatencyProxy`, a TCP relay in front of the DebugServer that
-holds every chunk the server sends for 20 ms before passing it on (chunks keep their
-order and do not queue behind each other's delay). That is what a distant server looks
-like to a client; a delay *inside* the server would instead be paid once per command even
-when commands are pipelined, and so would hide the very effect RFC 2920 is about.
+The 20 ms delay is added by `smtplearn.server.latency.LatencyProxy`, a TCP relay in front
+of the DebugServer that holds every chunk the server sends for 20 ms before passing it on
+(chunks keep their order and do not queue behind each other's delay). That is what a
+distant server looks like to a client; a delay *inside* the server (the Delay fault) would
+be paid once per command even when commands are pipelined, and so would hide the very
+effect RFC 2920 is about.
 """
 
 from __future__ import annotations
 
-import contextlib
 import smtplib
-import socket
-import threading
 import time
-from collections import deque
-from typing import Any
 
 from common import Row, make_message, median
 
 from smtplearn.client import Client
 from smtplearn.server import DebugServer
+from smtplearn.server.latency import LatencyProxy
 
 
 class CountingSMTP(smtplib.SMTP):
@@ -35,99 +32,6 @@ class CountingSMTP(smtplib.SMTP):
     def getreply(self) -> tuple[int, bytes]:
         self.waits += 1
         return super().getreply()
-
-
-class LatencyProxy:
-    """Relay 127.0.0.1:port → target, delaying server-to-client bytes by `delay` seconds."""
-
-    def __init__(self, target: tuple[str, int], delay: float) -> None:
-        self.target = target
-        self.delay = delay
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.port: int = self._listener.getsockname()[1]
-        self._threads: list[threading.Thread] = []
-        self._sockets: list[socket.socket] = []
-        self._stopping = False
-
-    def __enter__(self) -> LatencyProxy:
-        self._spawn(self._accept_loop)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stopping = True
-        # close() alone does not wake a thread blocked in accept() on Linux; shutdown() does.
-        with contextlib.suppress(OSError):
-            self._listener.shutdown(socket.SHUT_RDWR)
-        self._listener.close()
-        for sock in self._sockets:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-            sock.close()
-        for thread in self._threads:
-            thread.join(5)
-
-    def _spawn(self, target: Any, *args: Any) -> None:
-        thread = threading.Thread(target=target, args=args, daemon=True)
-        self._threads.append(thread)
-        thread.start()
-
-    def _accept_loop(self) -> None:
-        while not self._stopping:
-            try:
-                client, _ = self._listener.accept()
-            except OSError:
-                return
-            upstream = socket.create_connection(self.target)
-            for sock in (client, upstream):
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                self._sockets.append(sock)
-            pending: deque[tuple[float, bytes]] = deque()
-            ready = threading.Condition()
-            self._spawn(self._pump_now, client, upstream)
-            self._spawn(self._pump_in, upstream, pending, ready)
-            self._spawn(self._pump_out, client, pending, ready)
-
-    @staticmethod
-    def _pump_now(source: socket.socket, sink: socket.socket) -> None:
-        try:
-            while data := source.recv(65536):
-                sink.sendall(data)
-            sink.shutdown(socket.SHUT_WR)
-        except OSError:
-            pass
-
-    def _pump_in(
-        self, source: socket.socket, pending: deque[tuple[float, bytes]], ready: threading.Condition
-    ) -> None:
-        try:
-            while data := source.recv(65536):
-                with ready:
-                    pending.append((time.monotonic() + self.delay, data))
-                    ready.notify()
-        except OSError:
-            pass
-        with ready:
-            pending.append((0.0, b""))
-            ready.notify()
-
-    @staticmethod
-    def _pump_out(
-        sink: socket.socket, pending: deque[tuple[float, bytes]], ready: threading.Condition
-    ) -> None:
-        while True:
-            with ready:
-                while not pending:
-                    ready.wait()
-                due, data = pending.popleft()
-            if not data:
-                with contextlib.suppress(OSError):
-                    sink.shutdown(socket.SHUT_WR)
-                return
-            time.sleep(max(0.0, due - time.monotonic()))
-            try:
-                sink.sendall(data)
-            except OSError:
-                return
 
 
 def count_round_trips(rcpt_count: int) -> dict[str, int]:
