@@ -104,8 +104,7 @@ def _build(verb: str, public: str, secret: str | None = None) -> Command:
         )
         hint = " (send AUTH without an initial response)" if verb == "AUTH" else ""
         raise LocalProtocolError(
-            f"the {verb} line would be {len(line)} octets with its CRLF; "
-            f"{rule} at most {limit}{hint}"
+            f"the {verb} line would be {len(line)} octets with its CRLF; {rule} at most {limit}{hint}"
         )
     return Command(verb, line, shown, shown.encode("utf-8") + b"\r\n")
 
@@ -114,9 +113,7 @@ def _domain(domain: str) -> str:
     # RFC 5321 §4.1.1.1: ehlo = "EHLO" SP ( Domain / address-literal ) CRLF
     check_text("domain", domain)
     if not domain or " " in domain:
-        raise LocalProtocolError(
-            f"domain must be one non-empty word, got {domain!r} (RFC 5321 §4.1.1.1)"
-        )
+        raise LocalProtocolError(f"domain must be one non-empty word, got {domain!r} (RFC 5321 §4.1.1.1)")
     return domain
 
 
@@ -130,8 +127,7 @@ def _path(address: str, *, smtputf8: bool, null_ok: bool) -> str:
     inner = address[1:-1] if address.startswith("<") and address.endswith(">") else address
     if not inner and not null_ok:
         raise LocalProtocolError(
-            "a recipient needs an address: only MAIL FROM may use the null path <> "
-            "(RFC 5321 §4.1.1.3)"
+            "a recipient needs an address: only MAIL FROM may use the null path <> (RFC 5321 §4.1.1.3)"
         )
     for position, char in enumerate(inner):
         if char in "<>" or (char == " " and not inner.startswith('"')):
@@ -254,9 +250,7 @@ def auth(mechanism: str, initial_response: str | None = None, *, secret: bool = 
     """``AUTH mechanism [initial-response]``; `secret` redacts the response."""
     check_text("mechanism", mechanism)
     if not SASL_MECH.match(mechanism):
-        raise LocalProtocolError(
-            f"mechanism {mechanism!r} is not a SASL mechanism name (RFC 4422 §3.1)"
-        )
+        raise LocalProtocolError(f"mechanism {mechanism!r} is not a SASL mechanism name (RFC 4422 §3.1)")
     public = f"AUTH {mechanism.upper()}"
     if initial_response is None:
         return _build("AUTH", public)

@@ -33,6 +33,7 @@ class _Sentinel(enum.Enum):
 #: Returned by `next_reply()` when no complete reply is buffered yet.
 NEED_DATA: Literal[_Sentinel.NEED_DATA] = _Sentinel.NEED_DATA
 
+
 class ClientConnection:
     """An SMTP client session as a state machine: commands out, replies in.
 
@@ -62,6 +63,11 @@ class ClientConnection:
         return len(self._pending)
 
     @property
+    def waiting_for(self) -> tuple[str, ...]:
+        """The verbs awaiting replies, oldest first ("<greeting>", "MAIL", "<message>"...)."""
+        return tuple(self._pending)
+
+    @property
     def expected_state(self) -> ClientState:
         """The state the session will be in if every pending command succeeds."""
         state = self.state
@@ -87,9 +93,7 @@ class ClientConnection:
         return command.line
 
     def _check_order(self, verb: str) -> None:
-        states.check(
-            self.expected_state, verb, tls_active=self.tls_active, authenticated=self.authenticated
-        )
+        states.check(self.expected_state, verb, tls_active=self.tls_active, authenticated=self.authenticated)
         states.check_pipelined(verb, self._pending, pipelining=self.extensions.has("PIPELINING"))
 
     def send_data(self, message: Message | str | bytes) -> bytes:

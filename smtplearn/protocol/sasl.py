@@ -53,9 +53,7 @@ class SASLMechanism(abc.ABC):
     # containing the [BASE64] encoded string supplied by the SASL mechanism."
     def _decode(self, challenge: Reply) -> bytes:
         if challenge.code != 334:
-            raise LocalProtocolError(
-                f"respond() answers a 334 challenge, not a {challenge.code} reply"
-            )
+            raise LocalProtocolError(f"respond() answers a 334 challenge, not a {challenge.code} reply")
         self.challenges += 1
         text = challenge.text.strip()
         try:

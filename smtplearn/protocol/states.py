@@ -152,9 +152,7 @@ def allowed(state: ClientState) -> frozenset[str]:
     return frozenset(verb for (s, verb) in TRANSITIONS if s is state and verb != GREETING)
 
 
-def check(
-    state: ClientState, verb: str, *, tls_active: bool = False, authenticated: bool = False
-) -> None:
+def check(state: ClientState, verb: str, *, tls_active: bool = False, authenticated: bool = False) -> None:
     """Raise `LocalProtocolError` unless `verb` may be sent in `state`."""
     if verb == "STARTTLS" and tls_active:
         # RFC 3207 §4.2: "A client MUST NOT attempt to start a TLS session if a TLS
@@ -230,8 +228,7 @@ def _hint(state: ClientState, verb: str) -> str:
         return "start TLS before the mail transaction: RSET first (RFC 3207 §4)"
     if verb == "MAIL":
         return (
-            "a mail transaction is already open: finish it with DATA or abort it "
-            "with RSET (RFC 5321 §4.1.4)"
+            "a mail transaction is already open: finish it with DATA or abort it with RSET (RFC 5321 §4.1.4)"
         )
     if verb == "RCPT":
         return "send MAIL FROM first (RFC 5321 §4.1.1.3)"

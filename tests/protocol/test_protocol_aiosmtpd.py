@@ -31,7 +31,11 @@ class Handler:
         self.messages: list[Envelope] = []
 
     async def handle_EHLO(  # aiosmtpd's hook name
-        self, server: SMTP, session: Session, envelope: Envelope, hostname: str,
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        hostname: str,
         responses: list[str],
     ) -> list[str]:
         # aiosmtpd reads one line at a time, so pipelined commands work: say so.
@@ -39,7 +43,11 @@ class Handler:
         return [*responses[:-1], "250-PIPELINING", responses[-1]]
 
     async def handle_MAIL(
-        self, server: SMTP, session: Session, envelope: Envelope, address: str,
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
         options: list[str],
     ) -> str:
         if address == "refused@example.com":
@@ -53,8 +61,9 @@ class Handler:
         return "250 2.0.0 accepted"
 
 
-def authenticator(server: SMTP, session: Session, envelope: Envelope, mechanism: str,
-                  auth_data: Any) -> AuthResult:
+def authenticator(
+    server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any
+) -> AuthResult:
     ok = isinstance(auth_data, LoginPassword) and USERS.get(auth_data.login) == auth_data.password
     # handled=False: aiosmtpd sends the 535 itself.
     return AuthResult(success=ok, handled=False)
@@ -70,10 +79,20 @@ def server() -> Iterator[tuple[int, Handler]]:
 
     def serve() -> None:
         asyncio.set_event_loop(loop)
-        listener = loop.run_until_complete(loop.create_server(
-            lambda: SMTP(handler, hostname="mx.test", authenticator=authenticator,
-                         auth_require_tls=False, enable_SMTPUTF8=True, loop=loop),
-            "127.0.0.1", 0))
+        listener = loop.run_until_complete(
+            loop.create_server(
+                lambda: SMTP(
+                    handler,
+                    hostname="mx.test",
+                    authenticator=authenticator,
+                    auth_require_tls=False,
+                    enable_SMTPUTF8=True,
+                    loop=loop,
+                ),
+                "127.0.0.1",
+                0,
+            )
+        )
         ports.append(listener.sockets[0].getsockname()[1])
         ready.set()
         loop.run_forever()
@@ -120,14 +139,16 @@ def session(server: tuple[int, Handler]) -> Iterator[Wire]:
     s.close()
 
 
-def test_pipelined_transaction_is_stored_byte_for_byte(
-    server: tuple[int, Handler], session: Wire
-) -> None:
+def test_pipelined_transaction_is_stored_byte_for_byte(server: tuple[int, Handler], session: Wire) -> None:
     conn = session.conn
     assert conn.extensions.has("PIPELINING") and conn.extensions.domain == "mx.test"
     message = "Subject: dots\n\n.leading dot\n..two dots\n.\nend\n"
-    replies = session.send(c.mail("a@example.com", size=len(message_bytes(message))),
-                           c.rcpt("b@example.com"), c.rcpt("c@example.com"), c.data())
+    replies = session.send(
+        c.mail("a@example.com", size=len(message_bytes(message))),
+        c.rcpt("b@example.com"),
+        c.rcpt("c@example.com"),
+        c.data(),
+    )
     assert [r.code for r in replies] == [250, 250, 250, 354]
     assert conn.state is S.DATA
     session.sock.sendall(conn.send_data(message))

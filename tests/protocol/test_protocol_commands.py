@@ -29,8 +29,11 @@ WIRE = [
         "MAIL",
         b"MAIL FROM:<a@b> RET=HDRS ENVID=QQ314159\r\n",
     ),
-    (c.mail("jörg@bücher.example", smtputf8=True), "MAIL",
-     "MAIL FROM:<jörg@bücher.example> SMTPUTF8\r\n".encode()),
+    (
+        c.mail("jörg@bücher.example", smtputf8=True),
+        "MAIL",
+        "MAIL FROM:<jörg@bücher.example> SMTPUTF8\r\n".encode(),
+    ),
     (c.rcpt("recipient@example.com"), "RCPT", b"RCPT TO:<recipient@example.com>\r\n"),
     (c.rcpt("Postmaster"), "RCPT", b"RCPT TO:<Postmaster>\r\n"),
     (c.rcpt("a@b", params=("NOTIFY=NEVER",)), "RCPT", b"RCPT TO:<a@b> NOTIFY=NEVER\r\n"),
@@ -51,8 +54,11 @@ WIRE = [
     (c.auth("EXTERNAL", ""), "AUTH", b"AUTH EXTERNAL =\r\n"),
     (c.auth_response("dGlt", secret=False), "AUTH-RESPONSE", b"dGlt\r\n"),
     (c.auth_response("*", secret=False), "AUTH-RESPONSE", b"*\r\n"),
-    (c.raw("mail FROM:<author@example.com> size=266"), "MAIL",
-     b"mail FROM:<author@example.com> size=266\r\n"),
+    (
+        c.raw("mail FROM:<author@example.com> size=266"),
+        "MAIL",
+        b"mail FROM:<author@example.com> size=266\r\n",
+    ),
     (c.raw("ehlo localhost.local"), "EHLO", b"ehlo localhost.local\r\n"),
     (c.raw("XYZZY"), "XYZZY", b"XYZZY\r\n"),
 ]

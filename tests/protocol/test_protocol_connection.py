@@ -54,18 +54,28 @@ def test_seed_sendmail_session_byte_for_byte() -> None:
     reply(conn, b"220 mail.example.com ESMTP Sendmail\r\n")
     assert (conn.state, conn.pending) == (S.CONNECTED, 0)
     script = [
-        (c.raw("ehlo localhost.local"), b"ehlo localhost.local\r\n",
-         b"250-mail.example.com Hello [192.168.1.17], pleased to meet you\r\n"
-         b"250-ENHANCEDSTATUSCODES\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-SIZE\r\n"
-         b"250-DSN\r\n250-ETRN\r\n250-AUTH GSSAPI DIGEST-MD5 CRAM-MD5\r\n250-DELIVERBY\r\n"
-         b"250 HELP\r\n", S.READY),
-        (c.raw("mail FROM:<author@example.com> size=266"),
-         b"mail FROM:<author@example.com> size=266\r\n",
-         b"250 2.1.0 <author@example.com>... Sender ok\r\n", S.MAIL),
-        (c.raw("rcpt TO:<recipient@example.com>"), b"rcpt TO:<recipient@example.com>\r\n",
-         b"250 2.1.5 <recipient@example.com>... Recipient ok\r\n", S.RCPT),
-        (c.raw("data"), b"data\r\n",
-         b'354 Enter mail, end with "." on a line by itself\r\n', S.DATA),
+        (
+            c.raw("ehlo localhost.local"),
+            b"ehlo localhost.local\r\n",
+            b"250-mail.example.com Hello [192.168.1.17], pleased to meet you\r\n"
+            b"250-ENHANCEDSTATUSCODES\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-SIZE\r\n"
+            b"250-DSN\r\n250-ETRN\r\n250-AUTH GSSAPI DIGEST-MD5 CRAM-MD5\r\n250-DELIVERBY\r\n"
+            b"250 HELP\r\n",
+            S.READY,
+        ),
+        (
+            c.raw("mail FROM:<author@example.com> size=266"),
+            b"mail FROM:<author@example.com> size=266\r\n",
+            b"250 2.1.0 <author@example.com>... Sender ok\r\n",
+            S.MAIL,
+        ),
+        (
+            c.raw("rcpt TO:<recipient@example.com>"),
+            b"rcpt TO:<recipient@example.com>\r\n",
+            b"250 2.1.5 <recipient@example.com>... Recipient ok\r\n",
+            S.RCPT,
+        ),
+        (c.raw("data"), b"data\r\n", b'354 Enter mail, end with "." on a line by itself\r\n', S.DATA),
     ]
     for command, wire, answer, after in script:
         assert conn.send(command) == wire
@@ -116,8 +126,9 @@ def test_seed_starttls_then_cram_md5_session() -> None:
     with pytest.raises(LocalProtocolError, match=r"TLS is already active \(RFC 3207 §4.2\)"):
         conn.send(c.starttls())
 
-    mech = sasl.mechanism(sasl.choose(conn.extensions.auth_mechanisms), "dhellmann@earthlink.net",
-                          "not-the-real-one")
+    mech = sasl.mechanism(
+        sasl.choose(conn.extensions.auth_mechanisms), "dhellmann@earthlink.net", "not-the-real-one"
+    )
     assert conn.send(mech.start()) == b"AUTH CRAM-MD5\r\n"
     seed_challenge = b"PDExNjkyLjEyMjI2MTI1NzlAZWxhc210cC1tZWFseS5hdGwuc2EuZWFydGhsaW5rLm5ldD4="
     challenge = reply(conn, b"334 " + seed_challenge + b"\r\n")
@@ -181,8 +192,11 @@ def test_helo_means_no_extensions() -> None:
 
 def test_out_of_order_command_raises_before_any_byte() -> None:
     conn = greeted(None)
-    with pytest.raises(LocalProtocolError, match=r"MAIL is not allowed in state CONNECTED: send "
-                       r"EHLO \(or HELO\) first \(RFC 5321 §4.1.4\)"):
+    with pytest.raises(
+        LocalProtocolError,
+        match=r"MAIL is not allowed in state CONNECTED: send "
+        r"EHLO \(or HELO\) first \(RFC 5321 §4.1.4\)",
+    ):
         conn.send(c.mail("a@b"))
     assert conn.pending == 0
 
@@ -289,9 +303,11 @@ def test_send_data_with_smtputf8_keeps_utf8_headers() -> None:
     msg = EmailMessage()
     msg["Subject"] = "Grüße"
     msg.set_content("hallo\n")
-    for command, answer in [(c.mail("jörg@example.com", smtputf8=True), b"250 ok\r\n"),
-                            (c.rcpt("zoë@example.com", smtputf8=True), b"250 ok\r\n"),
-                            (c.data(), b"354 go\r\n")]:
+    for command, answer in [
+        (c.mail("jörg@example.com", smtputf8=True), b"250 ok\r\n"),
+        (c.rcpt("zoë@example.com", smtputf8=True), b"250 ok\r\n"),
+        (c.data(), b"354 go\r\n"),
+    ]:
         conn.send(command)
         reply(conn, answer)
     assert "Subject: Grüße\r\n".encode() in conn.send_data(msg)
@@ -302,17 +318,18 @@ def test_send_data_without_smtputf8_encodes_headers() -> None:
     msg = EmailMessage()
     msg["Subject"] = "Grüße"
     msg.set_content("hallo\n")
-    for command, answer in [(c.mail("a@example.com"), b"250 ok\r\n"),
-                            (c.rcpt("b@example.com"), b"250 ok\r\n"), (c.data(), b"354 go\r\n")]:
+    for command, answer in [
+        (c.mail("a@example.com"), b"250 ok\r\n"),
+        (c.rcpt("b@example.com"), b"250 ok\r\n"),
+        (c.data(), b"354 go\r\n"),
+    ]:
         conn.send(command)
         reply(conn, answer)
     assert b"Subject: =?utf-8?q?Gr=C3=BC=C3=9Fe?=\r\n" in conn.send_data(msg)
 
 
 def test_repr() -> None:
-    assert repr(greeted()) == (
-        "<ClientConnection state=READY pending=0 tls=False authenticated=False>"
-    )
+    assert repr(greeted()) == ("<ClientConnection state=READY pending=0 tls=False authenticated=False>")
 
 
 # --- PIPELINING (RFC 2920) ---------------------------------------------------
@@ -328,8 +345,7 @@ def test_second_command_needs_pipelining() -> None:
 
 def test_pipelined_transaction_replies_matched_in_order() -> None:
     conn = greeted(EHLO_PIPELINING)
-    sent = b"".join(conn.send(cmd) for cmd in
-                    (c.mail("a@b"), c.rcpt("c@d"), c.rcpt("e@f"), c.data()))
+    sent = b"".join(conn.send(cmd) for cmd in (c.mail("a@b"), c.rcpt("c@d"), c.rcpt("e@f"), c.data()))
     assert sent == b"MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nRCPT TO:<e@f>\r\nDATA\r\n"
     # The state moves only with real replies; legality follows the expected state.
     assert (conn.state, conn.expected_state, conn.pending) == (S.READY, S.DATA, 4)
@@ -360,8 +376,11 @@ def test_pipelined_rcpts_after_a_failed_mail_are_just_data() -> None:
 def test_message_may_be_followed_by_pipelined_commands() -> None:
     # RFC 2920 §3.1: message content "is explicitly allowed to be the first command in a group".
     conn = greeted(EHLO_PIPELINING)
-    for cmd, answer in [(c.mail("a@b"), b"250 ok\r\n"), (c.rcpt("c@d"), b"250 ok\r\n"),
-                        (c.data(), b"354 go\r\n")]:
+    for cmd, answer in [
+        (c.mail("a@b"), b"250 ok\r\n"),
+        (c.rcpt("c@d"), b"250 ok\r\n"),
+        (c.data(), b"354 go\r\n"),
+    ]:
         conn.send(cmd)
         reply(conn, answer)
     conn.send_data("hi")

@@ -82,8 +82,7 @@ def test_message_bytes_of_email_message_has_no_terminator() -> None:
 
 @pytest.mark.parametrize(
     ("content", "needed"),
-    [(b"plain ascii\r\n", False), (b"", False), ("café".encode(), True), (b"\x80", True),
-     (b"\x7f", False)],
+    [(b"plain ascii\r\n", False), (b"", False), ("café".encode(), True), (b"\x80", True), (b"\x7f", False)],
 )
 def test_needs_8bitmime(content: bytes, needed: bool) -> None:
     assert needs_8bitmime(content) is needed

@@ -44,8 +44,15 @@ def test_seed_sendmail_ehlo() -> None:
     assert ext.domain == "mail.example.com"
     assert ext.greeting == "Hello [192.168.1.17], pleased to meet you"
     assert list(ext) == [
-        "ENHANCEDSTATUSCODES", "PIPELINING", "8BITMIME", "SIZE", "DSN", "ETRN", "AUTH",
-        "DELIVERBY", "HELP",
+        "ENHANCEDSTATUSCODES",
+        "PIPELINING",
+        "8BITMIME",
+        "SIZE",
+        "DSN",
+        "ETRN",
+        "AUTH",
+        "DELIVERBY",
+        "HELP",
     ]
     assert ext["AUTH"] == "GSSAPI DIGEST-MD5 CRAM-MD5"
     assert ext.auth_mechanisms == ("GSSAPI", "DIGEST-MD5", "CRAM-MD5")
@@ -65,8 +72,11 @@ def test_seed_authenticated_ehlo() -> None:
     assert ext.domain == "elasmtp-isp.net"
     assert ext.greeting == "Hello localhost.local [<your IP here>]"
     assert dict(ext) == {
-        "SIZE": "14680064", "PIPELINING": "", "AUTH": "PLAIN LOGIN CRAM-MD5",
-        "STARTTLS": "", "HELP": "",
+        "SIZE": "14680064",
+        "PIPELINING": "",
+        "AUTH": "PLAIN LOGIN CRAM-MD5",
+        "STARTTLS": "",
+        "HELP": "",
     }
     assert ext.size_limit == 14680064
     assert ext.auth_mechanisms == ("PLAIN", "LOGIN", "CRAM-MD5")
@@ -90,8 +100,13 @@ def test_old_style_auth_equals_line_is_merged() -> None:
 
 @pytest.mark.parametrize(
     ("size_line", "limit"),
-    [("SIZE 10240000", 10240000), ("SIZE 0", None), ("SIZE", None), ("SIZE lots", None),
-     ("SIZE ４２", None)],
+    [
+        ("SIZE 10240000", 10240000),
+        ("SIZE 0", None),
+        ("SIZE", None),
+        ("SIZE lots", None),
+        ("SIZE ４２", None),
+    ],
 )
 def test_size_limit(size_line: str, limit: int | None) -> None:
     ext = Extensions.from_ehlo(Reply(250, ("mx.example", size_line)))

@@ -17,8 +17,29 @@ from smtplearn.protocol.extensions import Extensions
 from smtplearn.protocol.replies import Reply, ReplyParser
 
 # Bytes that look like replies often enough to reach every branch of the parser.
-TOKENS = [b"250", b"220", b"354", b"421", b"199", b"600", b"25", b"2x0", b"-", b" ", b"\t",
-          b"\r\n", b"\n", b"\r", b"AUTH", b"=", b"SIZE", b"0", b"\xff", b"\xc3\xa9", b"\x00"]
+TOKENS = [
+    b"250",
+    b"220",
+    b"354",
+    b"421",
+    b"199",
+    b"600",
+    b"25",
+    b"2x0",
+    b"-",
+    b" ",
+    b"\t",
+    b"\r\n",
+    b"\n",
+    b"\r",
+    b"AUTH",
+    b"=",
+    b"SIZE",
+    b"0",
+    b"\xff",
+    b"\xc3\xa9",
+    b"\x00",
+]
 reply_like = st.one_of(
     st.binary(max_size=200),
     st.lists(st.one_of(st.sampled_from(TOKENS), st.binary(max_size=8)), max_size=40).map(b"".join),
@@ -62,12 +83,14 @@ def test_any_chunking_equals_whole(data: bytes, cuts: list[int], eof: bool) -> N
     assert outcome(chunks, eof=eof) == outcome([data], eof=eof)
 
 
-text_line = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n"),
-                    max_size=30)
+text_line = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n"), max_size=30)
 
 
-@given(st.lists(st.tuples(st.integers(200, 599), st.lists(text_line, min_size=1, max_size=4)),
-                min_size=1, max_size=4))
+@given(
+    st.lists(
+        st.tuples(st.integers(200, 599), st.lists(text_line, min_size=1, max_size=4)), min_size=1, max_size=4
+    )
+)
 def test_well_formed_replies_round_trip(replies: list[tuple[int, list[str]]]) -> None:
     wire = b""
     for code, lines in replies:
@@ -95,9 +118,7 @@ def test_extensions_from_any_reply_bytes_raise_only_remote_protocol_error(data: 
 
 
 @given(st.integers(200, 599), st.lists(st.text(max_size=30), max_size=8))
-def test_extensions_from_any_reply_raise_only_remote_protocol_error(
-    code: int, lines: list[str]
-) -> None:
+def test_extensions_from_any_reply_raise_only_remote_protocol_error(code: int, lines: list[str]) -> None:
     try:
         ext = Extensions.from_ehlo(Reply(code, tuple(lines)))
     except RemoteProtocolError:
@@ -126,8 +147,9 @@ def test_connection_raises_only_remote_protocol_error(data: bytes) -> None:
 # --- builders ---------------------------------------------------------------------
 
 controls = st.sampled_from([chr(i) for i in range(0x20)] + ["\x7f"])
-safe = st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E, blacklist_characters="<>"),
-               min_size=1, max_size=20)
+safe = st.text(
+    st.characters(min_codepoint=0x21, max_codepoint=0x7E, blacklist_characters="<>"), min_size=1, max_size=20
+)
 
 BUILDERS: dict[str, Callable[[str], c.Command]] = {
     "ehlo": c.ehlo,
@@ -147,9 +169,7 @@ BUILDERS: dict[str, Callable[[str], c.Command]] = {
 
 
 @given(st.sampled_from(sorted(BUILDERS)), safe, controls, safe)
-def test_no_control_character_ever_becomes_bytes(
-    builder: str, before: str, control: str, after: str
-) -> None:
+def test_no_control_character_ever_becomes_bytes(builder: str, before: str, control: str, after: str) -> None:
     with pytest.raises(LocalProtocolError):
         BUILDERS[builder](before + control + after)
 
@@ -169,8 +189,10 @@ def test_builders_yield_one_line_or_refuse(builder: str, argument: str) -> None:
 # --- DATA encoding ----------------------------------------------------------------
 
 
-@given(st.binary(max_size=200) | st.lists(st.sampled_from([b".", b"\r", b"\n", b"a", b"\r\n"]),
-                                           max_size=40).map(b"".join))
+@given(
+    st.binary(max_size=200)
+    | st.lists(st.sampled_from([b".", b"\r", b"\n", b"a", b"\r\n"]), max_size=40).map(b"".join)
+)
 def test_encode_data_is_transparent(message: bytes) -> None:
     wire = encode_data(message)
     assert wire.endswith(b".\r\n") and (wire == b".\r\n" or wire.endswith(b"\r\n.\r\n"))

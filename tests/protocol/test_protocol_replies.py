@@ -34,18 +34,19 @@ def parse_all(data: bytes, *, eof: bool = False) -> list[Reply]:
 
 GOOD = [
     (b"220 mail.example.com ESMTP\r\n", 220, ("mail.example.com ESMTP",)),
-    (b"250 2.1.0 <author@example.com>... Sender ok\r\n", 250,
-     ("2.1.0 <author@example.com>... Sender ok",)),
-    (b'354 Enter mail, end with "." on a line by itself\r\n', 354,
-     ('Enter mail, end with "." on a line by itself',)),
+    (b"250 2.1.0 <author@example.com>... Sender ok\r\n", 250, ("2.1.0 <author@example.com>... Sender ok",)),
+    (
+        b'354 Enter mail, end with "." on a line by itself\r\n',
+        354,
+        ('Enter mail, end with "." on a line by itself',),
+    ),
     (b"250\r\n", 250, ("",)),
     (b"250 \r\n", 250, ("",)),
     (b"250-first\r\n250-\r\n250 last\r\n", 250, ("first", "", "last")),
     (b"250-first\r\n250\r\n", 250, ("first", "")),
     (b"221 bye\n", 221, ("bye",)),
     (b"554 5.7.1 tab\there\r\n", 554, ("5.7.1 tab\there",)),
-    ("250 2.1.5 Jörg <jörg@bücher.example>\r\n".encode(), 250,
-     ("2.1.5 Jörg <jörg@bücher.example>",)),
+    ("250 2.1.5 Jörg <jörg@bücher.example>\r\n".encode(), 250, ("2.1.5 Jörg <jörg@bücher.example>",)),
     (b"250 bad \xff utf-8\r\n", 250, ("bad \ufffd utf-8",)),
     (b"599 top\r\n", 599, ("top",)),
     (b"200 bottom\r\n", 200, ("bottom",)),
@@ -99,8 +100,7 @@ def test_partial_reply_is_buffered_until_its_last_line() -> None:
     assert parser.next_reply() is None
     assert parser.buffered == b"250-one\r\n250-two\r\n250 th"
     parser.feed(b"ree\r\n220 next")
-    assert parser.next_reply() == Reply(250, ("one", "two", "three"),
-                                        b"250-one\r\n250-two\r\n250 three\r\n")
+    assert parser.next_reply() == Reply(250, ("one", "two", "three"), b"250-one\r\n250-two\r\n250 three\r\n")
     assert parser.buffered == b"220 next"
 
 

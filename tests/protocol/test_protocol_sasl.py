@@ -46,8 +46,7 @@ def test_cram_md5_rfc_2195_example() -> None:
     assert answer.shown == "dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw"
     assert mech.working == [
         "challenge decoded: <1896.697170952@postoffice.reston.mci.net>",
-        "HMAC-MD5 key = the password (<redacted>), message = "
-        "<1896.697170952@postoffice.reston.mci.net>",
+        "HMAC-MD5 key = the password (<redacted>), message = <1896.697170952@postoffice.reston.mci.net>",
         "digest = b913a602c7eda7a495b4e6e7334d3890",
         'response = base64("tim b913a602c7eda7a495b4e6e7334d3890")',
     ]

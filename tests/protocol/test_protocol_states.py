@@ -88,15 +88,19 @@ MOVES = [
 ]
 
 
-@pytest.mark.parametrize(("state", "verb", "code", "after"), MOVES,
-                         ids=[f"{s.name}-{v}-{c}" for s, v, c, _ in MOVES])
+@pytest.mark.parametrize(
+    ("state", "verb", "code", "after"), MOVES, ids=[f"{s.name}-{v}-{c}" for s, v, c, _ in MOVES]
+)
 def test_reply_moves_state(state: ClientState, verb: str, code: int, after: ClientState) -> None:
     assert states.after_reply(state, verb, code) is after
 
 
 ILLEGAL = [
-    (S.CONNECTED, "MAIL", "MAIL is not allowed in state CONNECTED: send EHLO (or HELO) first "
-                          "(RFC 5321 §4.1.4)"),
+    (
+        S.CONNECTED,
+        "MAIL",
+        "MAIL is not allowed in state CONNECTED: send EHLO (or HELO) first (RFC 5321 §4.1.4)",
+    ),
     (S.CONNECTED, "STARTTLS", "send EHLO (or HELO) first (RFC 5321 §4.1.4)"),
     (S.CONNECTED, "AUTH", "send EHLO (or HELO) first"),
     (S.READY, "RCPT", "RCPT is not allowed in state READY: send MAIL FROM first (RFC 5321 §4.1.1.3)"),
@@ -110,7 +114,7 @@ ILLEGAL = [
     (S.CLOSED, "QUIT", "QUIT is not allowed in state CLOSED: the session is over"),
     (S.CLOSED, "XYZZY", "(RFC 5321 §4.1.1.10)"),
     (S.TLS_HANDSHAKE, "EHLO", "the TLS handshake must come before any other command (RFC 3207 §4)"),
-    (S.DATA, "RSET", 'RSET is not allowed in state DATA: send the message, ended by a line'),
+    (S.DATA, "RSET", "RSET is not allowed in state DATA: send the message, ended by a line"),
     (S.DATA, "QUIT", "(RFC 5321 §4.1.1.4)"),
     (S.AUTH, "MAIL", 'answer the 334 challenge, or send "*" to cancel (RFC 4954 §4)'),
     (S.READY, "AUTH-RESPONSE", "a SASL response only answers a 334 challenge"),
@@ -120,11 +124,8 @@ ILLEGAL = [
 ]
 
 
-@pytest.mark.parametrize(("state", "verb", "message"), ILLEGAL,
-                         ids=[f"{s.name}-{v}" for s, v, _ in ILLEGAL])
-def test_illegal_move_names_command_state_and_rfc(
-    state: ClientState, verb: str, message: str
-) -> None:
+@pytest.mark.parametrize(("state", "verb", "message"), ILLEGAL, ids=[f"{s.name}-{v}" for s, v, _ in ILLEGAL])
+def test_illegal_move_names_command_state_and_rfc(state: ClientState, verb: str, message: str) -> None:
     with pytest.raises(LocalProtocolError) as info:
         states.check(state, verb)
     text = str(info.value)
@@ -150,8 +151,15 @@ def test_table_is_read_only() -> None:
 
 
 def test_expected_is_the_success_path() -> None:
-    path = [("EHLO", S.READY), ("MAIL", S.MAIL), ("RCPT", S.RCPT), ("RCPT", S.RCPT),
-            ("DATA", S.DATA), (MESSAGE, S.READY), ("QUIT", S.CLOSED)]
+    path = [
+        ("EHLO", S.READY),
+        ("MAIL", S.MAIL),
+        ("RCPT", S.RCPT),
+        ("RCPT", S.RCPT),
+        ("DATA", S.DATA),
+        (MESSAGE, S.READY),
+        ("QUIT", S.CLOSED),
+    ]
     state = S.CONNECTED
     for verb, after in path:
         state = states.expected(state, verb)
