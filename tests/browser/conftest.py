@@ -19,19 +19,24 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import BrowserContext, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page, expect, sync_playwright
 
 from .fixture_notebooks import write_fixture_notebooks
 from .jupyter import (
     CHROMIUM,
     CHROMIUM_ARGS,
     NOTEBOOKS_DIR,
+    UI_MS,
     Flavour,
     JupyterServer,
     running_jupyter,
 )
 
 log = logging.getLogger("smtplearn.tests.browser")
+
+# `expect` waits for the page to catch up (a click's round trip through the kernel, say);
+# its 5 s default is a deadline a busy 2-core CI runner can miss. It is not a speed check.
+expect.set_options(timeout=UI_MS)
 
 
 @pytest.fixture(scope="session")

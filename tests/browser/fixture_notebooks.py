@@ -51,6 +51,8 @@ def _code(source: str) -> dict[str, Any]:
 
 
 def _notebook(cells: list[dict[str, Any]]) -> dict[str, Any]:
+    for number, cell in enumerate(cells, start=1):
+        cell["id"] = f"browser-fixture-{number}"  # nbformat 4.5 requires cell ids
     return {
         "cells": cells,
         "metadata": {

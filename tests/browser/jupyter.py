@@ -85,6 +85,28 @@ def lesson_notebooks(pattern: str = "0*.ipynb") -> list[Path]:
     return sorted(NOTEBOOKS_DIR.glob(pattern))
 
 
+_WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+_WIDGET_IMPORT = re.compile(r"\bipywidgets\b|\bsmtplearn\.widgets\b|from smtplearn import .*\bwidgets\b")
+
+
+def uses_widgets(notebook: Path) -> bool:
+    """Whether *notebook* shows widgets: a stored widget view, or code importing widgets.
+
+    Lesson tests use this to demand visible buttons only where the lesson has some, so one
+    data-driven test covers lessons with and without widgets.
+    """
+    content = json.loads(notebook.read_text(encoding="utf-8"))
+    for cell in content["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+        if _WIDGET_IMPORT.search(source):
+            return True
+        if any(_WIDGET_VIEW in output.get("data", {}) for output in cell.get("outputs", [])):
+            return True
+    return False
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that was free a moment ago (the server refuses to retry)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -401,14 +423,26 @@ def assert_notebook_healthy(page: Page, *, min_buttons: int = 1) -> None:
     """Assert every code cell ran, no error output, and at least *min_buttons* visible buttons.
 
     Raises ``AssertionError`` naming each problem; a broken widget (model or view the
-    frontend cannot find) is one of them.
+    frontend cannot find) is one of them. ``min_buttons=0`` is for notebooks without widgets.
     """
     problems = notebook_problems(page)
     assert not problems, "notebook is broken in the browser:\n- " + "\n- ".join(problems)
+    if min_buttons == 0:
+        return
     buttons = current_notebook(page).locator(".widget-button")
     expect(buttons.first).to_be_visible()
     visible = sum(1 for button in buttons.all() if button.is_visible())
     assert visible >= min_buttons, f"{visible} widget buttons visible, expected {min_buttons}+"
+
+
+_SCROLL_TO_TOP_JS = """
+() => {
+  const panels = [...document.querySelectorAll('.jp-WindowedPanel-outer')]
+    .filter(e => e.checkVisibility());
+  panels.forEach(e => { e.scrollTop = 0; });
+  return Math.max(...panels.map(e => e.scrollHeight), 0);
+}
+"""
 
 
 def save_screenshot(page: Page, name: str) -> Path:
@@ -420,12 +454,12 @@ def save_screenshot(page: Page, name: str) -> Path:
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOT_DIR / f"{name}.png"
     viewport = page.viewport_size or {"width": 1280, "height": 1000}
-    content_height: int = page.evaluate(
-        "() => Math.max(...[...document.querySelectorAll('.jp-WindowedPanel-outer')]"
-        ".map(e => e.scrollHeight), 0)"
-    )
+    # Run All leaves the notebook scrolled to its last cell: start the picture at the top.
+    content_height: int = page.evaluate(_SCROLL_TO_TOP_JS)
     extra = max(0, content_height - viewport["height"] + 300)
-    page.set_viewport_size({"width": viewport["width"], "height": min(viewport["height"] + extra, 12000)})
+    # Chromium cannot capture much beyond 16k pixels in one shot.
+    height = min(viewport["height"] + extra, 16_000)
+    page.set_viewport_size({"width": viewport["width"], "height": height})
     try:
         page.screenshot(path=str(path))
     finally:
