@@ -80,3 +80,13 @@ def test_each_lesson_ends_with_checked_exercises(name: str) -> None:
 def test_no_cell_hides_its_output_from_nbval(name: str) -> None:
     # The widgets give deterministic text/plain, so no cell needs nbval-ignore-output.
     assert not [c for c in _cells(name) if "nbval-ignore-output" in c.get("metadata", {}).get("tags", [])]
+
+
+@pytest.mark.parametrize("name", SEED_LESSONS)
+def test_prose_is_markdown_with_one_title_and_rfc_links(name: str) -> None:
+    prose = [_source(cell) for cell in _cells(name) if cell["cell_type"] == "markdown"]
+    lines = [line for text in prose for line in text.splitlines()]
+    assert prose[0].startswith(f"# {name[:2]} · ")
+    assert [line for line in lines if line.startswith("# ")] == [prose[0].splitlines()[0]]
+    if name != "00-start-here.ipynb":
+        assert sum("https://www.rfc-editor.org/rfc/" in text for text in prose) >= 5
