@@ -1,4 +1,4 @@
-"""Checks for the exercises of lessons 04–07: retry loops, reply readers, the raw-socket lab.
+"""Checks for the exercises of lessons 04–07: retry loops, round trips, PLAIN, the raw-socket lab.
 
 Each check runs the learner's code against real parts (the lesson's DebugServer, a real
 socket pair) and then judges what the *server* saw — its session log and its mailbox —
@@ -25,9 +25,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Conversation",
+    "check_plain_decoder",
     "check_raw_session",
     "check_read_reply",
     "check_retry_loop",
+    "check_round_trips",
     "conversation",
     "lab_message",
 ]
@@ -412,4 +414,89 @@ def check_raw_session(
     return correct(
         f"All seven steps are right: the server received your message {received.queue_id} from "
         f"<{sender}> to <{recipient}> with the subject {subject!r}, and you said goodbye properly."
+    )
+
+
+# -- lesson 05: predicting round trips ------------------------------------------------------
+
+
+def _count_round_trips(server: DebugServer, recipients: int, *, pipelining: bool) -> int:
+    from smtplearn.client import Client
+
+    message = EmailMessage()
+    message["From"] = "author@example.com"
+    message["To"] = ", ".join(f"reader{n}@example.com" for n in range(1, recipients + 1))
+    message["Subject"] = "Counting round trips"
+    message.set_content("How many times did the client wait?\n")
+    with Client(server.host, server.port, tls_context=server.client_tls_context()) as client:
+        client.ehlo()
+        before = client.round_trips
+        client.send_message(message, pipelining=pipelining)
+        return client.round_trips - before
+
+
+def check_round_trips(
+    without: object, with_pipelining: object, server: DebugServer, *, recipients: int
+) -> CheckResult:
+    """Compare predicted round trips for one message to `recipients` with real sends to `server`.
+
+    A round trip is one wait for the server after sending (the client counts them in
+    `Client.round_trips`); the transaction is counted from MAIL FROM to the final reply.
+    """
+    if without in (None, Ellipsis) or with_pipelining in (None, Ellipsis):
+        return not_yet("replace both ... with your predictions (whole numbers) first.")
+    actual_without = _count_round_trips(server, recipients, pipelining=False)
+    actual_with = _count_round_trips(server, recipients, pipelining=True)
+    if without != actual_without:
+        return not_yet(
+            f"without PIPELINING you predicted {without!r} round trips, the client waited {actual_without} "
+            "times.",
+            "one wait for MAIL, one per RCPT, one for DATA's 354, one for the message's 250.",
+        )
+    if with_pipelining != actual_with:
+        return not_yet(
+            f"with PIPELINING you predicted {with_pipelining!r} round trips, the client waited "
+            f"{actual_with} times.",
+            "MAIL, every RCPT and DATA go in one write (RFC 2920 §3.1); the message must wait for 354.",
+        )
+    return correct(
+        f"{actual_without} round trips without PIPELINING, {actual_with} with it, however many "
+        f"recipients: for {recipients} recipients pipelining saves {actual_without - actual_with} waits."
+    )
+
+
+# -- lesson 06: base64 is not encryption --------------------------------------------------
+
+#: (authorization identity, user, password) triples the PLAIN decoder check encodes.
+_PLAIN_CASES = (
+    ("", "student", "demo-password"),
+    ("", "renée", "pässwörd with spaces"),
+    ("admin", "student", "x:y\u00a0z"),
+)
+
+
+def check_plain_decoder(decode_plain: Callable[[str], Any]) -> CheckResult:
+    """`decode_plain(token)` must turn an AUTH PLAIN token back into (authzid, user, password).
+
+    RFC 4616 §2: the token is base64 of ``authzid NUL authcid NUL passwd`` in UTF-8.
+    """
+    import base64
+
+    for authzid, user, password in _PLAIN_CASES:
+        token = base64.b64encode(f"{authzid}\0{user}\0{password}".encode()).decode("ascii")
+        try:
+            got = decode_plain(token)
+        except Exception as error:  # a learner's bug, reported rather than raised
+            return not_yet(
+                f"decode_plain({token!r}) raised {error!r}.", "base64.b64decode, then split on '\\0'."
+            )
+        expected = (authzid, user, password)
+        if got != expected:
+            return not_yet(
+                f"decode_plain({token!r}) gave {got!r}, expected {expected!r}.",
+                "decode the bytes as UTF-8 and return a tuple of three strings; the first may be ''.",
+            )
+    return correct(
+        "you can read anyone's password from an AUTH PLAIN line: base64 is an encoding, not encryption. "
+        "Only TLS around it protects the password (RFC 4954 §4)."
     )

@@ -6,6 +6,7 @@ written here the way a learner would write them (right, and wrong in typical way
 
 from __future__ import annotations
 
+import base64
 import socket
 import time
 from collections.abc import Callable, Iterator
@@ -15,7 +16,14 @@ from typing import Any
 import pytest
 
 from smtplearn.client import Client, SendError
-from smtplearn.exercises.advanced import check_raw_session, check_read_reply, check_retry_loop, lab_message
+from smtplearn.exercises.advanced import (
+    check_plain_decoder,
+    check_raw_session,
+    check_read_reply,
+    check_retry_loop,
+    check_round_trips,
+    lab_message,
+)
 from smtplearn.server import DebugServer
 
 
@@ -262,3 +270,55 @@ def test_raw_session_check_step_by_step(server: DebugServer) -> None:
 def test_raw_session_check_refuses_a_step_that_does_not_exist(server: DebugServer) -> None:
     with pytest.raises(ValueError, match="upto"):
         check_raw_session(server, sender=SENDER, recipient=RECIPIENT, subject=SUBJECT, upto=8)
+
+
+# -- lesson 05: round trips ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tls_server() -> Iterator[DebugServer]:
+    with DebugServer() as running:
+        yield running
+
+
+def test_round_trip_prediction_right(tls_server: DebugServer) -> None:
+    result = check_round_trips(13, 2, tls_server, recipients=10)
+    assert result.passed, result
+    assert "saves 11 waits" in str(result)
+
+
+@pytest.mark.parametrize(
+    ("without", "with_", "says"), [(10, 2, "without PIPELINING"), (13, 1, "with PIPELINING")]
+)
+def test_round_trip_prediction_wrong(tls_server: DebugServer, without: int, with_: int, says: str) -> None:
+    result = check_round_trips(without, with_, tls_server, recipients=10)
+    assert not result.passed and says in str(result)
+
+
+def test_round_trip_prediction_missing(tls_server: DebugServer) -> None:
+    assert "first" in str(check_round_trips(..., 2, tls_server, recipients=10))
+
+
+# -- lesson 06: PLAIN decoding ----------------------------------------------------------------
+
+
+def good_decode_plain(token: str) -> tuple[str, str, str]:
+    authzid, user, password = base64.b64decode(token).decode("utf-8").split("\0")
+    return authzid, user, password
+
+
+def test_plain_decoder_right() -> None:
+    assert check_plain_decoder(good_decode_plain).passed
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        lambda token: tuple(base64.b64decode(token).decode("latin-1").split("\0")),  # not UTF-8
+        lambda token: tuple(base64.b64decode(token).decode().split("\0")[1:]),  # drops authzid
+        lambda token: base64.b64decode(token),  # bytes, not strings
+    ],
+)
+def test_plain_decoder_wrong(wrong: Callable[[str], Any]) -> None:
+    result = check_plain_decoder(wrong)
+    assert not result.passed and "decode_plain(" in str(result)
