@@ -460,8 +460,9 @@ def check_round_trips(
             "MAIL, every RCPT and DATA go in one write (RFC 2920 §3.1); the message must wait for 354.",
         )
     return correct(
-        f"{actual_without} round trips without PIPELINING, {actual_with} with it, however many "
-        f"recipients: for {recipients} recipients pipelining saves {actual_without - actual_with} waits."
+        f"{actual_without} round trips without PIPELINING and {actual_with} with it. Pipelined, the "
+        f"count stays {actual_with} however many recipients there are: here it saves "
+        f"{actual_without - actual_with} waits."
     )
 
 
