@@ -13,6 +13,8 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import aiosmtplib
@@ -35,8 +37,9 @@ async def _load(port: int, clients: int, messages: int) -> None:
     await asyncio.gather(*(_one_client(port, i, messages) for i in range(clients)))
 
 
-def one_run(kind: str, clients: int, messages: int) -> dict[str, float]:
-    """Start a `kind` server process, load it, stop it; rate, memory and storage counts."""
+@contextmanager
+def server_process(kind: str) -> Iterator[tuple[int, dict[str, float]]]:
+    """A `kind` server in a child process: yields its port and, after the block, its report."""
     child = subprocess.Popen(
         [sys.executable, str(CHILD), kind],
         stdin=subprocess.PIPE,
@@ -44,15 +47,21 @@ def one_run(kind: str, clients: int, messages: int) -> dict[str, float]:
         text=True,
     )
     assert child.stdin is not None and child.stdout is not None
+    report: dict[str, float] = {}
     try:
-        port = json.loads(child.stdout.readline())["port"]
+        yield json.loads(child.stdout.readline())["port"], report
+        child.stdin.close()
+        report.update(json.loads(child.stdout.readline()))
+    finally:
+        child.wait(30)
+
+
+def one_run(kind: str, clients: int, messages: int) -> dict[str, float]:
+    """Start a `kind` server process, load it, stop it; rate, memory and storage counts."""
+    with server_process(kind) as (port, report):
         started = time.perf_counter()
         asyncio.run(_load(port, clients, messages))
         elapsed = time.perf_counter() - started
-        child.stdin.close()
-        report = json.loads(child.stdout.readline())
-    finally:
-        child.wait(30)
     return {"rate": clients * messages / elapsed, **report}
 
 
