@@ -127,6 +127,9 @@ def check_retry_loop(deliver: Deliver, server: DebugServer) -> CheckResult:
     retrying after 4xx replies (waiting with `sleep`, longer each time) and never after
     5xx replies (RFC 5321 §4.2.1, §4.5.4.1). It may return anything; after a permanent
     failure, or when the attempts run out, it should raise.
+
+    The check needs a clean slate to count what the function did: it clears the
+    server's faults, mailbox and session log before each situation, and its faults after.
     """
     from smtplearn.server.faults import Greylist, RejectRecipient, TemporaryFailure
 
