@@ -8,6 +8,19 @@ and lesson-specific interactions, which belong in the lesson tests and build on 
 
 The helpers work the same in JupyterLab 4 and Notebook 7: both are built from the same
 JupyterLab components (``.jp-*`` DOM, lumino menus), so only the URL differs.
+
+A lesson interaction test, for whoever adds one (ipywidgets 8 ties each description label
+to its input, so ``get_by_label`` finds Text, Textarea and Password widgets)::
+
+    def test_lesson_01_stepper_sends_the_message(lab, browser_page):
+        run_notebook_like_a_learner(browser_page, lab, "01-sending-a-message.ipynb",
+                                    screenshot="01-sending-a-message")
+        nb = current_notebook(browser_page)
+        nb.get_by_label("Subject", exact=True).fill("Hello from the browser")
+        nb.get_by_role("button", name="Next step").click()
+        expect(nb.locator(".widget-output")).to_contain_text("250")
+
+``expect`` waits (up to ``UI_MS``, set in conftest) for the kernel's answer to render.
 """
 
 from __future__ import annotations
@@ -467,10 +480,35 @@ def save_screenshot(page: Page, name: str) -> Path:
     return path
 
 
+def save_widget_screenshot(page: Page, name: str) -> Path | None:
+    """Save the notebook's first widget view as ``<name>-widget.png`` (None if it has none).
+
+    Long lessons do not fit one whole-notebook shot; this one shows the widgets up close.
+    """
+    widget = current_notebook(page).locator(".jp-OutputArea-output:has(> .jupyter-widgets)")
+    if widget.count() == 0:
+        return None
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOT_DIR / f"{name}-widget.png"
+    viewport = page.viewport_size or {"width": 1280, "height": 1000}
+    box = widget.first.bounding_box()
+    # A widget taller than the viewport would be stitched from scrolled pieces, with the
+    # lab's menu bar painted across it: make room for all of it first.
+    needed = int(box["height"]) + 400 if box else viewport["height"]
+    height = min(max(needed, viewport["height"]), 16_000)
+    page.set_viewport_size({"width": viewport["width"], "height": height})
+    try:
+        widget.first.scroll_into_view_if_needed()
+        widget.first.screenshot(path=str(path))
+    finally:
+        page.set_viewport_size(viewport)
+    return path
+
+
 def run_notebook_like_a_learner(
     page: Page, server: JupyterServer, name: str, *, screenshot: str, min_buttons: int = 1
 ) -> None:
-    """Open *name*, Run All, save a screenshot, then assert it is healthy (see above).
+    """Open *name*, Run All, save screenshots, then assert it is healthy (see above).
 
     The screenshot is taken even when the run fails or times out, so a failure leaves its
     picture in ``test-artifacts/screenshots/`` too.
@@ -480,4 +518,5 @@ def run_notebook_like_a_learner(
         run_all(page, server, name)
     finally:
         save_screenshot(page, screenshot)
+        save_widget_screenshot(page, screenshot)
     assert_notebook_healthy(page, min_buttons=min_buttons)
