@@ -45,10 +45,12 @@ class SendError(SMTPLearnError):
     `steps` holds every step taken, so the failure can be inspected like any transcript.
     """
 
-    def __init__(self, problem: str, steps: Sequence[Step]) -> None:
+    def __init__(self, problem: str, steps: Sequence[Step], failed: Step) -> None:
         self.steps = tuple(steps)
         self.transcript = Transcript(self.steps)
-        self.reply = next((s.reply for s in reversed(self.steps) if s.reply), None)
+        #: The step that failed, and its reply (not the RSET's that tidied up after it).
+        self.failed_step = failed
+        self.reply = failed.reply
         super().__init__(problem)
 
 
@@ -384,11 +386,12 @@ class Client:
         steps = [self._simple("mail", mail_command)]
         if not steps[0].ok:
             steps.append(self.rset())
-            raise SendError(f"the server refused the sender: {steps[0].reply}", steps)
+            raise SendError(f"the server refused the sender: {steps[0].reply}", steps, steps[0])
         steps.extend(self.rcpt(address) for address in recipients)
         if not any(step.ok for step in steps[1:]):
+            last_refusal = steps[-1]
             steps.append(self.rset())
-            raise SendError("the server refused every recipient", steps)
+            raise SendError("the server refused every recipient", steps, last_refusal)
         steps.append(self.data(body))
         return steps
 
@@ -418,10 +421,10 @@ class Client:
         rcpt_steps = steps[1:-1]
         if not steps[0].ok:
             steps.append(self.rset())
-            raise SendError(f"the server refused the sender: {steps[0].reply}", steps)
+            raise SendError(f"the server refused the sender: {steps[0].reply}", steps, steps[0])
         if not any(step.ok for step in rcpt_steps):
             steps.append(self.rset())
-            raise SendError("the server refused every recipient", steps)
+            raise SendError("the server refused every recipient", steps, rcpt_steps[-1])
         return steps
 
     def _result(self, steps: list[Step], recipients: Sequence[str]) -> SendResult:
@@ -430,7 +433,7 @@ class Client:
         refused = {a: s.reply for a, s in zip(recipients, rcpt_steps, strict=True) if not s.ok and s.reply}
         final = steps[-1]
         if final.name != "data" or not final.ok:
-            raise SendError(f"the server did not accept the message: {final.reply}", steps)
+            raise SendError(f"the server did not accept the message: {final.reply}", steps, final)
         return SendResult(steps=tuple(steps), accepted=accepted, refused=refused)
 
     # -- the machinery -------------------------------------------------------------------

@@ -68,6 +68,9 @@ class Transport:
                 self.port,
                 f"cannot connect ({exc.strerror or exc}); is the server running?",
             ) from exc
+        # SMTP sends small lines and waits; Nagle's algorithm would hold a second small write
+        # (the message after DATA's 354, a pipelined group) until the server ACKs: ~40 ms each.
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._sock = sock
         if tls_context is not None:
             self.start_tls(tls_context)

@@ -163,7 +163,8 @@ def test_send_message_raises_with_the_transcript_when_every_recipient_is_refused
     with Client(aiosmtpd_peer.host, aiosmtpd_peer.port) as client, pytest.raises(SendError) as caught:
         client.send_message(message, to_addrs=["x@refused.example", "y@refused.example"])
     assert [s.name for s in caught.value.steps] == ["mail", "rcpt", "rcpt", "data", "rset"]
-    assert caught.value.reply is not None and caught.value.reply.code == 250  # the RSET
+    assert caught.value.failed_step is caught.value.steps[2]  # the last refused RCPT, not the RSET
+    assert caught.value.reply is not None and caught.value.reply.code == 550
     assert caught.value.steps[-1].name == "rset"
     assert aiosmtpd_peer.handler.received == []
 
