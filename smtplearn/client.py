@@ -473,6 +473,7 @@ class Client:
         self._waiting_since_send = True
 
     def _read_reply(self, waiting_for: str) -> Reply:
+        deadline = time.monotonic() + self.timeout
         while True:
             try:
                 reply = self._conn.next_reply()
@@ -487,7 +488,7 @@ class Client:
             if self._waiting_since_send:
                 self.round_trips += 1
                 self._waiting_since_send = False
-            data = self._transport.receive(waiting_for)
+            data = self._transport.receive(waiting_for, deadline)
             if not data:
                 self._transport.close()
                 try:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import socket
 import ssl
+import time
 from typing import Any
 
 from smtplearn.protocol.errors import SMTPLearnError
@@ -78,6 +79,7 @@ class Transport:
     def start_tls(self, context: ssl.SSLContext) -> dict[str, str]:
         """Wrap the socket in TLS, verifying the certificate per `context`; return its facts."""
         sock = self._require_socket()
+        sock.settimeout(self.timeout)
         try:
             tls_sock = context.wrap_socket(sock, server_hostname=self.host)
         except ssl.SSLCertVerificationError as exc:
@@ -97,6 +99,7 @@ class Transport:
 
     def send(self, data: bytes) -> None:
         sock = self._require_socket()
+        sock.settimeout(self.timeout)  # a previous receive() may have shortened it
         try:
             sock.sendall(data)
         except TimeoutError as exc:
@@ -108,10 +111,18 @@ class Transport:
                 self.host, self.port, f"the connection broke while sending ({exc})"
             ) from exc
 
-    def receive(self, waiting_for: str) -> bytes:
-        """Up to 64 KiB of whatever has arrived; b"" when the server closed the connection."""
+    def receive(self, waiting_for: str, deadline: float) -> bytes:
+        """Up to 64 KiB of whatever has arrived; b"" when the server closed the connection.
+
+        `deadline` (a `time.monotonic()` value) bounds the whole reply, not one read: a
+        server dripping one byte a second must not keep the client waiting for ever.
+        """
         sock = self._require_socket()
         try:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError
+            sock.settimeout(remaining)
             return sock.recv(65536)
         except TimeoutError as exc:
             raise SMTPTimeoutError(

@@ -195,3 +195,39 @@ def test_certificate_from_an_unknown_ca_is_refused(aiosmtpd_peer: Peer) -> None:
         client.ehlo()
         with pytest.raises(TLSError, match="could not be verified"):
             client.starttls()
+
+
+def test_timeout_bounds_a_whole_reply_not_each_read() -> None:
+    # A server that drips its greeting one byte every 0.2 s: every read succeeds, but the
+    # reply as a whole takes far longer than the client's timeout of 1 s.
+    import socket
+    import threading
+    import time
+
+    from smtplearn.transport import SMTPTimeoutError
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def drip() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            for byte in b"220 " + b"x" * 100:
+                if stop.wait(0.2):
+                    return
+                conn.sendall(bytes([byte]))
+
+    thread = threading.Thread(target=drip)
+    thread.start()
+    try:
+        client = Client("127.0.0.1", listener.getsockname()[1], timeout=1)
+        started = time.monotonic()
+        with pytest.raises(SMTPTimeoutError, match="the greeting"):
+            client.connect()
+        # A hang guard, not a benchmark: the dripping would take 20 s to finish.
+        assert time.monotonic() - started < 10
+        client.close()
+    finally:
+        stop.set()
+        thread.join()
+        listener.close()
