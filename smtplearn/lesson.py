@@ -10,6 +10,8 @@ and point every notebook at it::
 the CA file ``smtplearn server`` prints at start, so that STARTTLS can verify the
 instructor's certificate. A remote server's mailbox, session log and switches live in
 the instructor's terminal, not in the notebook: `RemoteServer` says so when asked for them.
+Lessons that need those, or a server configured their way, ask for their own with
+``lesson_server(shared=False)`` or by passing `DebugServer` options.
 """
 
 from __future__ import annotations
@@ -128,19 +130,22 @@ class RemoteServer:
 LessonServer: TypeAlias = "DebugServer | RemoteServer"
 
 
-def lesson_server(**options: Any) -> LessonServer:
-    """A started `DebugServer` (with `options`), or the `RemoteServer` that `SMTPLEARN_SERVER` names.
+def lesson_server(*, shared: bool = True, **options: Any) -> LessonServer:
+    """The server a lesson talks to: the one `SMTPLEARN_SERVER` names, or a `DebugServer` of its own.
 
-    Stop it in the notebook's last cell with ``server.stop()``; for a remote server
-    that does nothing.
+    The named server is used only when the lesson can share it: ``shared=True`` (the
+    default) and no `options`. A lesson that configures its server (`options`, passed to
+    `DebugServer`) or needs its mailbox, session log or faults (``shared=False``) always
+    gets a started `DebugServer` of its own, since nobody else's server could be set up
+    for it. Stop it in the notebook's last cell with ``server.stop()``; for a remote
+    server that does nothing.
     """
     named = os.environ.get(ENV_SERVER, "").strip()
-    if named:
+    if named and shared and not options:
         host, port = parse_address(named)
-        if options:
-            # The options shape a server we would start; a remote one is configured by its owner.
-            log.warning("%s is set: ignoring the DebugServer options %s", ENV_SERVER, sorted(options))
         return RemoteServer(host, port, os.environ.get(ENV_CA, "").strip() or None)
+    if named:
+        log.info("%s is set, but this lesson needs a server of its own: starting a DebugServer", ENV_SERVER)
     from smtplearn.server import DebugServer
 
     server = DebugServer(**options)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import smtplib
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -80,13 +81,20 @@ def test_a_remote_servers_mailbox_and_switches_live_elsewhere(monkeypatch: pytes
     assert not hasattr(server, "vrfy")
 
 
-def test_options_for_a_server_we_do_not_start_are_ignored_with_a_warning(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+@pytest.mark.parametrize("request_own", [{"shared": False}, {"vrfy": "refuse"}])
+def test_a_lesson_that_needs_its_own_server_starts_one_even_when_a_server_is_named(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, request_own: dict[str, Any]
 ) -> None:
-    monkeypatch.setenv(ENV_SERVER, "127.0.0.1:2525")
-    with caplog.at_level(logging.WARNING, logger="smtplearn.lesson"):
-        lesson_server(vrfy="refuse")
-    assert "ignoring the DebugServer options ['vrfy']" in caplog.text
+    monkeypatch.setenv(ENV_SERVER, "192.0.2.10:8025")
+    with caplog.at_level(logging.INFO, logger="smtplearn.lesson"):
+        server = lesson_server(**request_own)
+    try:
+        assert isinstance(server, DebugServer)
+        assert server.host == "127.0.0.1"
+        assert len(server.mailbox) == 0
+    finally:
+        server.stop()
+    assert "needs a server of its own" in caplog.text
 
 
 @pytest.mark.parametrize(
