@@ -163,6 +163,12 @@ class DebugSMTP(SMTP):
         super().connection_lost(error)
 
     async def push(self, status: str | bytes) -> None:
+        transport = self._original_transport or self.transport
+        if transport is None or transport.is_closing():
+            # The client has gone, but aiosmtpd may still be working through pipelined lines
+            # it had buffered, and every reply written now makes asyncio log a warning (into
+            # the notebook). End the session instead.
+            await self._end_session()
         text = status.decode("utf-8", errors="replace") if isinstance(status, bytes) else status
         # RFC 2034 §3: every reply carries an enhanced code, except the greeting and the
         # replies to EHLO and HELO (we give their error replies one all the same).
@@ -258,6 +264,13 @@ class DebugSMTP(SMTP):
         if isinstance(transport, asyncio.Transport):
             transport.abort()
 
+    async def _end_session(self) -> NoReturn:
+        assert self._handler_coroutine is not None
+        self._handler_coroutine.cancel()
+        # The cancellation requested above is delivered at this await.
+        await asyncio.sleep(0)
+        raise AssertionError("unreachable: the session task was cancelled")
+
     async def hang_up(self, *, abort: bool = True) -> NoReturn:
         """End the connection and this session's task now.
 
@@ -265,12 +278,9 @@ class DebugSMTP(SMTP):
         server would; otherwise replies already written are delivered first.
         """
         self._record("*", "note", "server drops the connection" if abort else "server closes")
-        assert self._handler_coroutine is not None and self.transport is not None
-        self._handler_coroutine.cancel()
+        assert self.transport is not None
         if abort and isinstance(self.transport, asyncio.Transport):
             self.transport.abort()
         else:
             self.transport.close()
-        # The cancellation requested above is delivered at this await.
-        await asyncio.sleep(0)
-        raise AssertionError("unreachable: the session task was cancelled")
+        await self._end_session()

@@ -95,7 +95,7 @@ def test_server_writes_nothing_to_stdout_or_stderr(tmp_path) -> None:  # type: i
     # errors from the server thread (aiosmtpd's and ours) must not reach stderr.
     script = textwrap.dedent(
         f"""
-        import smtplib, socket
+        import smtplib, socket, struct
         from smtplearn.server import DebugServer, Disconnect
         blocker = {str(tmp_path / "file")!r}
         open(blocker, "w").close()
@@ -112,6 +112,18 @@ def test_server_writes_nothing_to_stdout_or_stderr(tmp_path) -> None:  # type: i
                     assert error.smtp_code == 451, error
                 else:
                     raise AssertionError("the Maildir cannot exist, storing must fail")
+            # Clients that reset the connection with pipelined commands still unanswered,
+            # in plain text and inside TLS.
+            for tls in (False, True) * 10:
+                sock = socket.create_connection(server.address)
+                sock.recv(100)
+                if tls:
+                    sock.sendall(b"STARTTLS\\r\\n")
+                    sock.recv(100)
+                    sock = server.client_tls_context().wrap_socket(sock, server_hostname="127.0.0.1")
+                sock.sendall(b"HELP\\r\\n" * 200)
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                sock.close()
             server.inject(Disconnect("EHLO"))
             with socket.create_connection(server.address) as sock:
                 sock.recv(100)
