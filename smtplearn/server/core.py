@@ -138,10 +138,11 @@ class DebugServer:
     accepted message in `mailbox` and every conversation in `sessions`.
 
     `tls` is ``"starttls"`` (default), ``"implicit"`` (TLS from the first byte, as on port
-    465) or False. `size_limit` is advertised with SIZE and enforced with 552. With
-    `maildir` set, each message is also written to that Maildir before the 250 reply.
-    `faults` are rules from `smtplearn.server.faults` for lessons on errors.
-    `max_sessions` caps concurrent connections (the next one gets 421).
+    465) or False; with False, AUTH needs ``auth_require_tls=False``. `size_limit` is
+    advertised with SIZE and enforced with 552. With `maildir` set, each message is also
+    written to that Maildir before the 250 reply. `faults` are rules from
+    `smtplearn.server.faults` for lessons on errors. `max_sessions` caps concurrent
+    connections (the next one gets 421).
     """
 
     def __init__(

@@ -194,3 +194,21 @@ def test_sessions_clear(server: DebugServer) -> None:
     assert len(server.sessions) == 1
     server.sessions.clear()
     assert len(server.sessions) == 0
+
+
+def test_8bitmime_and_smtputf8_messages_are_kept_byte_for_byte(server: DebugServer) -> None:
+    raw = "From: Jörg <jörg@example.com>\r\nSubject: Grüße\r\n\r\nÜberall 8 Bit.\r\n".encode()
+    with smtplib.SMTP(*server.address, timeout=10) as client:
+        client.ehlo("pc")
+        refused = client.sendmail(
+            "jörg@example.com", ["zoë@example.com"], raw, mail_options=["BODY=8BITMIME", "SMTPUTF8"]
+        )
+        assert refused == {}
+    [message] = server.mailbox.wait_for(1)
+    assert (message.mail_from, message.rcpt_tos, message.raw) == (
+        "jörg@example.com",
+        ("zoë@example.com",),
+        raw,
+    )
+    assert {"BODY=8BITMIME", "SMTPUTF8"} <= set(message.mail_options)
+    assert message.subject == "Grüße"
