@@ -71,7 +71,7 @@ def parse_address(value: str) -> tuple[str, int]:
     return host, int(port_text)
 
 
-@dataclass(frozen=True)
+@dataclass
 class RemoteServer:
     """A server someone else runs (an instructor's ``smtplearn server``), seen from a notebook.
 
@@ -102,6 +102,10 @@ class RemoteServer:
 
     @property
     def vrfy(self) -> NoReturn:
+        self._lives_elsewhere("the VRFY switch")
+
+    @vrfy.setter
+    def vrfy(self, mode: str) -> NoReturn:
         self._lives_elsewhere("the VRFY switch")
 
     def stop(self) -> None:

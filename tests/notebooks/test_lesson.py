@@ -79,6 +79,8 @@ def test_a_remote_servers_mailbox_and_switches_live_elsewhere(monkeypatch: pytes
         _ = server.mailbox
     assert not hasattr(server, "sessions")
     assert not hasattr(server, "vrfy")
+    with pytest.raises(LessonError, match="the VRFY switch lives on the server"):
+        server.vrfy = "refuse"
 
 
 @pytest.mark.parametrize("request_own", [{"shared": False}, {"vrfy": "refuse"}])
