@@ -16,8 +16,8 @@ import trustme
 class LocalCA:
     """A fresh CA and a server certificate valid for 127.0.0.1, ::1, localhost and `hostname`.
 
-    The CA certificate is written to a private temporary directory (`ca_pem_path`) so that
-    other clients (openssl s_client, swaks, a browser) can trust it too; `cleanup()` removes it.
+    `ca_pem_path` writes the CA certificate to a private temporary directory so that other
+    clients (openssl s_client, swaks, a browser) can trust it too; `cleanup()` removes it.
     """
 
     def __init__(self, hostname: str) -> None:
@@ -25,9 +25,17 @@ class LocalCA:
         # what makes "ready in well under a second" hold even for 30 servers at once.
         self._ca = trustme.CA(organization_name="smtplearn DebugServer local CA")
         self._leaf = self._ca.issue_cert("127.0.0.1", "::1", "localhost", hostname)
-        self._dir = tempfile.TemporaryDirectory(prefix="smtplearn-ca-")
-        self.ca_pem_path = os.path.join(self._dir.name, "smtplearn-ca.pem")
-        self._ca.cert_pem.write_to_path(self.ca_pem_path)
+        self._dir: tempfile.TemporaryDirectory[str] | None = None
+
+    @property
+    def ca_pem_path(self) -> str:
+        """The CA certificate's PEM file, written on first use."""
+        # Written only when asked for: most lessons trust the CA in memory, and a kernel that
+        # is killed rather than shut down would leave the file behind.
+        if self._dir is None:
+            self._dir = tempfile.TemporaryDirectory(prefix="smtplearn-ca-")
+            self._ca.cert_pem.write_to_path(os.path.join(self._dir.name, "smtplearn-ca.pem"))
+        return os.path.join(self._dir.name, "smtplearn-ca.pem")
 
     def server_context(self) -> ssl.SSLContext:
         """A server-side context presenting the leaf certificate; client certs are not asked for."""
@@ -43,5 +51,7 @@ class LocalCA:
         return context
 
     def cleanup(self) -> None:
-        """Remove the CA PEM file and its directory."""
-        self._dir.cleanup()
+        """Remove the CA PEM file and its directory, if they were written."""
+        if self._dir is not None:
+            self._dir.cleanup()
+            self._dir = None

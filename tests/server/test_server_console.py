@@ -61,7 +61,12 @@ def console() -> Iterator[type[Console]]:
     yield start  # type: ignore[misc]
     for running in started:
         if running.process.poll() is None:
-            running.process.kill()
+            # SIGTERM stops it cleanly (its CA file is removed); kill only if that fails.
+            running.process.terminate()
+            try:
+                running.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                running.process.kill()
         running.process.wait(timeout=30)
         running.stdout.close()
         running.process.stderr.close()  # type: ignore[union-attr]

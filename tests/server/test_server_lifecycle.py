@@ -159,3 +159,12 @@ def test_thirty_servers_start_at_once_on_distinct_ports() -> None:
     finally:
         for server in servers:
             server.stop()
+
+
+def test_ca_file_is_written_only_when_asked_for() -> None:
+    with DebugServer() as server:
+        server.client_tls_context()
+        assert server._ca is not None and server._ca._dir is None
+        path = server.ca_pem_path
+        assert os.path.exists(path) and server.ca_pem_path == path
+    assert not os.path.exists(path)
