@@ -113,7 +113,8 @@ class DebugSMTP(SMTP):
             self._record("C", "auth", REDACTED)
         elif self._reading == "data":
             self._data_lines += 1
-            if self._data_lines <= DATA_LINES_LOGGED:
+            # The lone "." that ends the data is always shown: it is what the lesson is about.
+            if self._data_lines <= DATA_LINES_LOGGED or line == b".\r\n":
                 self._record("C", "data", shown(line, size))
             elif self._data_lines == DATA_LINES_LOGGED + 1:
                 self._record("*", "note", "more message lines not logged (see the mailbox)")

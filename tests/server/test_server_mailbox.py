@@ -212,3 +212,14 @@ def test_8bitmime_and_smtputf8_messages_are_kept_byte_for_byte(server: DebugServ
     )
     assert {"BODY=8BITMIME", "SMTPUTF8"} <= set(message.mail_options)
     assert message.subject == "Grüße"
+
+
+def test_long_messages_are_summarised_in_the_session_log(server: DebugServer) -> None:
+    body = b"".join(b"line %d\r\n" % n for n in range(500))
+    with smtplib.SMTP(*server.address, timeout=10) as client:
+        client.sendmail("a@example.com", ["b@example.com"], b"Subject: long\r\n\r\n" + body)
+    assert server.mailbox.wait_for(1)[0].raw.endswith(b"line 499\r\n")
+    events = server.sessions[-1].events
+    data = [e.text for e in events if e.kind == "data"]
+    assert len(data) == 101 and data[-1] == "."
+    assert "more message lines not logged (see the mailbox)" in [e.text for e in events]
