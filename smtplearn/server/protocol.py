@@ -39,6 +39,9 @@ log = logging.getLogger("smtplearn.server")
 _AUTH_WITH_RESPONSE = re.compile(r"^(\s*AUTH\s+\S+\s+)\S.*$", re.IGNORECASE | re.DOTALL)
 # Lone surrogates are how aiosmtpd's surrogateescape decoding marks bytes that are not UTF-8.
 _NOT_UTF8 = re.compile("[\udc80-\udcff]")
+# RFC 5321 §4.1.2: command arguments are printable text; a NUL or another control character
+# in an address is either a bug or an attempt to confuse whatever reads the address next.
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
 #: Message lines kept in the session log per message; the mailbox has the whole message.
 DATA_LINES_LOGGED = 100
 
@@ -205,6 +208,13 @@ class DebugSMTP(SMTP):
         async def guarded(arg: str | None) -> None:
             if arg is not None and _NOT_UTF8.search(arg):
                 await self.push("500 5.5.2 Error: command line is not valid UTF-8")
+                return
+            if arg is not None and _CONTROL.search(arg):
+                await self.push("501 5.5.2 Syntax error: control character in the command line")
+                return
+            if verb == "STARTTLS" and self._tls_active:
+                # RFC 3207 §4.2: STARTTLS is not offered, and not accepted, once TLS is on.
+                await self.push("503 5.5.1 Error: TLS is already active")
                 return
             if await self._apply_faults(verb):
                 return
