@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import datetime
+import functools
 import hmac
 import smtplib
 import socket
@@ -91,6 +92,13 @@ def _default_local_hostname() -> str:
     except socket.gaierror:
         address = "127.0.0.1"
     return f"[{address}]"
+
+
+# SMTP verb -> the `Client` method that sends it (the facade's steps carry these names).
+_STEP_NAMES = {
+    verb: verb.lower()
+    for verb in ("EHLO", "HELO", "MAIL", "RCPT", "DATA", "RSET", "NOOP", "VRFY", "EXPN", "HELP", "QUIT")
+} | {"AUTH": "login", "AUTH-RESPONSE": "login"}
 
 
 class SMTP:
@@ -436,7 +444,9 @@ class SMTP:
         return self._client
 
     def _send(self, command: Command) -> Step:
-        return self._run(self._require_client().send_command, command)
+        # Name each step as Client's own methods would, so the transcript reads the same.
+        name = _STEP_NAMES.get(command.verb, "send_raw")
+        return self._run(functools.partial(self._require_client().send_command, name=name), command)
 
     def _run(self, method: Any, *args: Any) -> Step:
         try:
