@@ -278,3 +278,12 @@ def test_auth_challenges_are_decoded_for_the_learner() -> None:
     assert '"<1896.697170952@postoffice.reston.mci.net>"' in cram.summary
     assert "Decoded" not in explain_reply(Reply(334, ("",)), "AUTH").summary
     assert "Decoded" not in explain_reply(Reply(334, ("not base64!",)), "AUTH").summary
+
+
+def test_explain_is_callable_from_the_package_after_the_subpackage_is_imported() -> None:
+    # Importing smtplearn.explain rebinds smtplearn.explain to the package; it must still work.
+    import smtplearn
+    import smtplearn.explain as package
+    from smtplearn import explain as exported
+
+    assert str(smtplearn.explain(550)) == str(package.explain(550)) == str(exported(550))
