@@ -12,10 +12,14 @@ instructor's certificate. A remote server's mailbox, session log and switches li
 the instructor's terminal, not in the notebook: `RemoteServer` says so when asked for them.
 Lessons that need those, or a server configured their way, ask for their own with
 ``lesson_server(shared=False)`` or by passing `DebugServer` options.
+
+A lesson's own server runs until the kernel exits, not until the notebook's last cell:
+its widgets still need it when a learner clicks them after Run All.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import ssl
@@ -141,8 +145,8 @@ def lesson_server(*, shared: bool = True, **options: Any) -> LessonServer:
     default) and no `options`. A lesson that configures its server (`options`, passed to
     `DebugServer`) or needs its mailbox, session log or faults (``shared=False``) always
     gets a started `DebugServer` of its own, since nobody else's server could be set up
-    for it. Stop it in the notebook's last cell with ``server.stop()``; for a remote
-    server that does nothing.
+    for it. That server stops when the interpreter (the notebook's kernel) exits; call
+    ``server.stop()`` to stop it sooner. For a remote server ``stop()`` does nothing.
     """
     named = os.environ.get(ENV_SERVER, "").strip()
     if named and shared and not options:
@@ -154,6 +158,10 @@ def lesson_server(*, shared: bool = True, **options: Any) -> LessonServer:
 
     server = DebugServer(**options)
     server.start()
+    # No notebook cell stops the server, because Run All would run that cell and leave the
+    # widgets clicking at a closed port; the kernel's exit does. The server thread is a
+    # daemon, so it never holds that exit up, and stop() is safe to repeat after a manual one.
+    atexit.register(server.stop)
     return server
 
 

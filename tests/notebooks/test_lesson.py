@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -131,3 +134,47 @@ def test_show_gives_the_wire_lines_and_the_explanation_and_nothing_that_varies(
     assert str(show(again)) == text
     html = show(step)._repr_html_()
     assert "smtplearn-step" in html and "EHLO localhost" in html
+
+
+# Runs in a fresh interpreter. Its own exit hook is registered before lesson_server's, so it
+# runs after it (atexit is last-in, first-out) and reports what the lesson's hook left behind.
+_EXITING_KERNEL = """
+import atexit, logging, socket, sys
+from smtplearn.lesson import client_for, lesson_server
+
+logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(name)s: %(message)s")
+servers = []
+
+def report():
+    server = servers[0]
+    try:
+        socket.create_connection((server.host, server.port), timeout=5).close()
+        answered = True
+    except OSError:
+        answered = False
+    print(f"running={server.running} answered={answered}")
+
+atexit.register(report)
+servers.append(lesson_server())
+client = client_for(servers[0])
+client.connect()
+client.ehlo()
+print("ehlo", client.ehlo().reply.code, flush=True)
+"""
+
+
+def test_a_lesson_server_stops_when_the_interpreter_exits(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # What a notebook relies on now that no cell stops its server: the kernel's exit does,
+    # even with a client still connected, and the server's thread does not hold the exit up.
+    monkeypatch.delenv(ENV_SERVER, raising=False)
+    script = tmp_path / "kernel.py"
+    script.write_text(_EXITING_KERNEL, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["ehlo 250", "running=False answered=False"]
+    assert "smtplearn.server: DebugServer mail.example.test on 127.0.0.1:" in done.stderr
+    assert done.stderr.rstrip().endswith("stopped")
