@@ -346,6 +346,7 @@ class Client:
             self.connect()
         if self.state is ClientState.CONNECTED:
             self.ehlo().raise_for_reply()
+        self._check_tls_required()
         envelope = envelope_of(message, from_addr, to_addrs)
         mail_command, body = self._prepare(envelope)
         use_pipelining = self.extensions.has("PIPELINING") if pipelining is None else pipelining
@@ -384,21 +385,15 @@ class Client:
     ) -> list[Step]:
         self._smtputf8 = b"SMTPUTF8" in mail_command.line
         steps = [self._simple("mail", mail_command)]
-        if not steps[0].ok:
-            steps.append(self.rset())
-            raise SendError(f"the server refused the sender: {steps[0].reply}", steps, steps[0])
-        steps.extend(self.rcpt(address) for address in recipients)
-        if not any(step.ok for step in steps[1:]):
-            last_refusal = steps[-1]
-            steps.append(self.rset())
-            raise SendError("the server refused every recipient", steps, last_refusal)
+        if steps[0].ok:
+            steps.extend(self.rcpt(address) for address in recipients)
+        self._abandon_if_refused(steps)
         steps.append(self.data(body))
         return steps
 
     def _pipelined_transaction(
         self, mail_command: Command, recipients: Sequence[str], body: bytes
     ) -> list[Step]:
-        self._check_tls_required()
         group = [("mail", mail_command)]
         smtputf8 = b"SMTPUTF8" in mail_command.line
         group += [("rcpt", commands.rcpt(address, smtputf8=smtputf8)) for address in recipients]
@@ -418,14 +413,21 @@ class Client:
             if name == "data" and self.state is ClientState.DATA:
                 exchanges.append(self._send_message_body(body))
             steps.append(self._record(name, command.verb, exchanges, before, started, details))
-        rcpt_steps = steps[1:-1]
-        if not steps[0].ok:
-            steps.append(self.rset())
-            raise SendError(f"the server refused the sender: {steps[0].reply}", steps, steps[0])
-        if not any(step.ok for step in rcpt_steps):
-            steps.append(self.rset())
-            raise SendError("the server refused every recipient", steps, rcpt_steps[-1])
+        self._abandon_if_refused(steps)
         return steps
+
+    def _abandon_if_refused(self, steps: list[Step]) -> None:
+        """Reset and raise when the sender or every recipient was refused (RFC 5321 §4.1.1.5)."""
+        mail_step = steps[0]
+        rcpt_steps = [step for step in steps if step.name == "rcpt"]
+        if not mail_step.ok:
+            failed, problem = mail_step, f"the server refused the sender: {mail_step.reply}"
+        elif not any(step.ok for step in rcpt_steps):
+            failed, problem = rcpt_steps[-1], "the server refused every recipient"
+        else:
+            return
+        steps.append(self.rset())
+        raise SendError(problem, steps, failed)
 
     def _result(self, steps: list[Step], recipients: Sequence[str]) -> SendResult:
         rcpt_steps = [s for s in steps if s.name == "rcpt"]

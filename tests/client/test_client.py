@@ -231,3 +231,30 @@ def test_timeout_bounds_a_whole_reply_not_each_read() -> None:
         stop.set()
         thread.join()
         listener.close()
+
+
+@pytest.mark.parametrize("pipelining", [True, False])
+def test_require_tls_refuses_to_send_in_the_clear(aiosmtpd_peer: Peer, pipelining: bool) -> None:
+    # As if an attacker had stripped STARTTLS from the EHLO reply (RFC 3207 §6).
+    with Client(aiosmtpd_peer.host, aiosmtpd_peer.port, require_tls=True) as client:
+        client.ehlo()
+        with pytest.raises(LocalProtocolError, match="requires TLS"):
+            client.send_message(_message(), pipelining=pipelining)
+        with pytest.raises(LocalProtocolError, match="requires TLS"):
+            client.mail("alice@example.com")
+        assert [step.name for step in client.transcript] == ["connect", "ehlo"]
+
+
+@pytest.mark.parametrize("pipelining", [True, False])
+def test_partial_success_and_total_refusal(aiosmtpd_peer: Peer, pipelining: bool) -> None:
+    with Client(aiosmtpd_peer.host, aiosmtpd_peer.port) as client:
+        result = client.send_message(
+            _message(), to_addrs=["bob@example.com", "x@refused.example"], pipelining=pipelining
+        )
+        assert result.accepted == ("bob@example.com",)
+        assert result.refused["x@refused.example"].code == 550
+        with pytest.raises(SendError, match="every recipient") as caught:
+            client.send_message(_message(), to_addrs=["y@refused.example"], pipelining=pipelining)
+        assert caught.value.reply is not None and caught.value.reply.code == 550
+        assert caught.value.steps[-1].name == "rset"
+    assert len(aiosmtpd_peer.handler.received) == 1
