@@ -126,3 +126,19 @@ def test_exceptions_are_smtplibs_own(aiosmtpd_peer: Peer) -> None:
     with pytest.raises(smtplib.SMTPRecipientsRefused):
         server.sendmail("author@example.com", ["x@refused.example"], "Subject: x\r\n\r\nbody\r\n")
     server.quit()
+
+
+def test_debuglevel_two_adds_a_timestamp_to_every_line(aiosmtpd_peer: Peer) -> None:
+    def noop_script(module: Any, peer: Peer) -> Any:
+        server = module.SMTP(peer.host, peer.port)
+        server.set_debuglevel(2)
+        result = server.noop()
+        server.quit()
+        return result
+
+    expected_result, expected = run_captured(noop_script, smtplib, aiosmtpd_peer)
+    result, got = run_captured(noop_script, compat, aiosmtpd_peer)
+    stamp = re.compile(r"^\d\d:\d\d:\d\d\.\d+ ")
+    assert result == expected_result
+    assert all(stamp.match(line) for line in got)
+    assert [stamp.sub("", line) for line in got] == [stamp.sub("", line) for line in expected]
