@@ -1,0 +1,166 @@
+"""A learner's clicks after Run All, in JupyterLab in headless Chromium: lessons 01, 02 and 03.
+
+Each test opens a lesson, runs all of it (so its last cell has run too: the server must
+still be there), then drives the lesson's widget like a learner: fills fields, ticks boxes,
+presses buttons, and reads what the page shows. Every assertion is about text rendered in
+the page, which can only appear after the click reached the kernel, the widget talked to
+the lesson's DebugServer over loopback and the new widget state came back. A close-up of
+the widget after the interaction is saved as ``<lesson>-interaction.png`` (on failure too).
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from smtplearn.server import DEMO_PASSWORD, DEMO_USER
+
+from .jupyter import SCREENSHOT_DIR, JupyterServer, current_notebook, run_notebook_like_a_learner
+
+pytestmark = pytest.mark.browser
+
+#: What must never be on the page, however the lab decodes an exchange.
+_PASSWORD_FORMS = (
+    DEMO_PASSWORD,
+    base64.b64encode(DEMO_PASSWORD.encode()).decode(),
+    base64.b64encode(f"\0{DEMO_USER}\0{DEMO_PASSWORD}".encode()).decode(),
+)
+
+
+def _widget(page: Page, control: str) -> Locator:
+    """The output area of the one widget in the notebook that has `control` in it."""
+    notebook = current_notebook(page)
+    area = notebook.locator(".jp-OutputArea-output").filter(has=page.locator(control))
+    expect(area).to_have_count(1)
+    return area
+
+
+@contextmanager
+def _screenshot_afterwards(page: Page, widget: Locator, name: str) -> Iterator[None]:
+    """Save a close-up of `widget` as ``<name>-interaction.png`` once the block is done."""
+    try:
+        yield
+    finally:
+        SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+        viewport = page.viewport_size or {"width": 1280, "height": 1000}
+        box = widget.bounding_box()
+        # Grown to the widget's height, or the shot is stitched with the menu bar across it.
+        needed = int(box["height"]) + 400 if box else viewport["height"]
+        page.set_viewport_size(
+            {"width": viewport["width"], "height": min(max(needed, viewport["height"]), 16_000)}
+        )
+        try:
+            widget.scroll_into_view_if_needed()
+            widget.screenshot(path=str(SCREENSHOT_DIR / f"{name}-interaction.png"))
+        finally:
+            page.set_viewport_size(viewport)
+
+
+def test_lesson_01_stepper_sends_a_message_step_by_step(lab: JupyterServer, browser_page: Page) -> None:
+    page = browser_page
+    run_notebook_like_a_learner(page, lab, "01-sending-a-message.ipynb", screenshot="01-sending-a-message")
+    stepper = _widget(page, ".smtplearn-next-step")
+    progress = stepper.locator(".smtplearn-progress")
+    with _screenshot_afterwards(page, stepper, "01-sending-a-message"):
+        stepper.locator(".smtplearn-to input").fill("learner@example.com")
+        stepper.locator(".smtplearn-cc input").fill("copy@example.com")
+        stepper.locator(".smtplearn-bcc input").fill("hidden@example.com")
+        stepper.locator(".smtplearn-subject input").fill("Hello from the browser")
+        stepper.locator(".smtplearn-body textarea").fill("Typed by a learner in Chromium.")
+        # Three recipients make eight steps: the kernel has seen the fields before the first click.
+        expect(progress).to_contain_text("0 of 8 steps done · next: connect")
+
+        for done in range(1, 9):
+            stepper.locator("button.smtplearn-next-step").click()
+            expect(progress).to_contain_text(f"{done} of 8 steps done")
+
+        expect(progress).to_contain_text("the session is over")
+        expect(stepper.locator(".smtplearn-error").first).not_to_contain_text("was not sent")
+        expect(stepper.locator("button.smtplearn-next-step")).to_be_disabled()
+        expect(stepper.locator(".smtplearn-step").first).to_contain_text("Step 8: quit")
+        transcript = stepper.locator(".smtplearn-transcript").last
+        expect(transcript).to_contain_text("RCPT TO:<hidden@example.com>")
+        # DATA's 354, the message, and the 250 that means the server took responsibility for it.
+        expect(transcript).to_contain_text(
+            re.compile(r"DATA[\s\S]*354[\s\S]*Hello from the browser[\s\S]*250")
+        )
+        mailbox = stepper.locator(".smtplearn-mailbox").last
+        expect(mailbox).to_contain_text("Subject: Hello from the browser")
+        expect(mailbox).to_contain_text("copy@example.com")
+        expect(mailbox).to_contain_text("hidden@example.com — envelope only: no header names it (Bcc)")
+        expect(mailbox).not_to_contain_text("copy@example.com — envelope only")
+
+
+def test_lesson_02_lab_runs_starttls_then_auth_and_shows_the_exchange_decoded(
+    lab: JupyterServer, browser_page: Page
+) -> None:
+    page = browser_page
+    run_notebook_like_a_learner(
+        page, lab, "02-tls-and-authentication.ipynb", screenshot="02-tls-and-authentication"
+    )
+    tls_lab = _widget(page, ".smtplearn-auth")
+    result = tls_lab.locator(".smtplearn-auth-result")
+    exchange = tls_lab.locator(".smtplearn-auth-exchange")
+    login = tls_lab.locator("button.smtplearn-auth")
+    with _screenshot_afterwards(page, tls_lab, "02-tls-and-authentication"):
+        # Without STARTTLS our client refuses before a byte of the password is written.
+        tls_lab.locator(".smtplearn-starttls input").uncheck()
+        login.click()
+        expect(result).to_contain_text("The client refused to send the credentials.")
+
+        tls_lab.locator(".smtplearn-starttls input").check()
+        tls_lab.locator(".smtplearn-mechanism select").select_option("LOGIN")
+        login.click()
+        expect(result).to_contain_text("Authenticated.")
+        expect(result).to_contain_text("235")
+        expect(exchange).to_contain_text("AUTH LOGIN, exchange by exchange")
+        expect(exchange).to_contain_text("challenge decoded: Username:")
+        expect(exchange).to_contain_text("challenge decoded: Password:")
+        expect(exchange).to_contain_text("235 2.7.0 Authentication successful")
+        transcript = tls_lab.locator(".smtplearn-transcript").last
+        expect(transcript).to_contain_text(re.compile(r"STARTTLS[\s\S]*220[\s\S]*AUTH LOGIN[\s\S]*235"))
+
+        tls_lab.locator(".smtplearn-mechanism select").select_option("CRAM-MD5")
+        login.click()
+        expect(exchange).to_contain_text("AUTH CRAM-MD5, exchange by exchange")
+        expect(exchange).to_contain_text(re.compile(r"challenge decoded: <\d+\.\d+@mail\.example\.test>"))
+        expect(exchange).to_contain_text("HMAC-MD5 key = the password (<redacted>)")
+        expect(exchange).to_contain_text("235 2.7.0 Authentication successful")
+
+        shown = tls_lab.inner_text()
+        assert [form for form in _PASSWORD_FORMS if form in shown] == []
+
+
+def test_lesson_03_lab_verifies_a_known_and_an_unknown_address(
+    lab: JupyterServer, browser_page: Page
+) -> None:
+    page = browser_page
+    run_notebook_like_a_learner(
+        page, lab, "03-verifying-addresses.ipynb", screenshot="03-verifying-addresses"
+    )
+    vrfy_lab = _widget(page, ".smtplearn-vrfy")
+    address = vrfy_lab.locator(".smtplearn-vrfy-address input")
+    verify = vrfy_lab.locator("button.smtplearn-vrfy")
+    result = vrfy_lab.locator(".smtplearn-vrfy-result")
+    history = vrfy_lab.locator(".smtplearn-vrfy-history")
+    with _screenshot_afterwards(page, vrfy_lab, "03-verifying-addresses"):
+        address.fill("dhellmann")
+        verify.click()
+        expect(result).to_contain_text("VRFY dhellmann")
+        expect(result).to_contain_text(re.compile(r"250[\s\S]*Doug Hellmann <dhellmann@mail\.example\.test>"))
+
+        address.fill("nobody")
+        verify.click()
+        expect(result).to_contain_text("VRFY nobody")
+        expect(result).to_contain_text("550")
+        expect(result).not_to_contain_text("Doug Hellmann")
+
+        expect(history).to_contain_text(
+            re.compile(r"dhellmann[\s\S]*250[\s\S]*Doug Hellmann[\s\S]*nobody[\s\S]*550")
+        )
+        expect(vrfy_lab.locator(".smtplearn-error").first).to_have_text("")
