@@ -28,7 +28,22 @@ _EXPORTS = {
     "SMTPReplyError": "smtplearn.protocol.errors",
 }
 
-__all__ = sorted(_EXPORTS)
+# Spelled out (not derived from _EXPORTS) so linters and type checkers can read it.
+__all__ = [
+    "Client",
+    "ClientState",
+    "DebugServer",
+    "Exchange",
+    "LocalProtocolError",
+    "RemoteProtocolError",
+    "Reply",
+    "SMTPLearnError",
+    "SMTPReplyError",
+    "SendResult",
+    "Step",
+    "Transcript",
+    "explain",
+]
 
 if TYPE_CHECKING:
     from smtplearn.client import Client, SendResult

@@ -106,6 +106,7 @@ class Client:
         strict: bool = True,
         allow_insecure_auth: bool = False,
         require_tls: bool = False,
+        source_address: tuple[str, int] | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -121,7 +122,7 @@ class Client:
         #: How many times the client has sent something and then waited for the server.
         self.round_trips = 0
         self._conn = ClientConnection(strict=strict)
-        self._transport = Transport(host, port, timeout)
+        self._transport = Transport(host, port, timeout, source_address)
         self._waiting_since_send = False
         self._smtputf8 = False
 
@@ -152,6 +153,11 @@ class Client:
 
     def connect(self) -> Step:
         """Open the TCP connection (and TLS, for implicit TLS) and read the 220 greeting."""
+        if self.state is not ClientState.DISCONNECTED:
+            raise LocalProtocolError(
+                f"connect() in state {self.state.name}: a Client holds one session; "
+                "make a new Client for a new connection"
+            )
         before, started = self.state, time.perf_counter()
         context = self._context() if self.implicit_tls else None
         self._transport.open(context)
@@ -303,10 +309,21 @@ class Client:
         self._conn.closed()
         return step
 
-    def send_raw(self, line: str, *, secret: bool = False) -> Step:
-        """Send any command line as typed, for exploring; CR/LF injection is still refused."""
-        command = commands.raw(line, secret=secret)
-        return self._simple("send_raw", command)
+    def send_raw(self, line: str, *, secret: bool | None = None) -> Step:
+        """Send any command line as typed, for exploring; CR/LF injection is still refused.
+
+        During an AUTH exchange the line is an answer to the server's 334 challenge
+        and is treated as secret unless ``secret=False``; an ``AUTH`` line's initial
+        response is too (see `smtplearn.protocol.commands.raw`).
+        """
+        return self._simple("send_raw", self.raw_command(line, secret=secret))
+
+    def raw_command(self, line: str, *, secret: bool | None = None) -> Command:
+        """The command `send_raw(line)` would send now: an AUTH answer while AUTH is under way."""
+        if self._conn.expected_state is ClientState.AUTH:
+            # "*" cancels the exchange (RFC 4954 §4): nothing secret in that.
+            return commands.auth_response(line, secret=line != "*" if secret is None else secret)
+        return commands.raw(line, secret=secret)
 
     def send_command(self, command: Command, *, name: str = "send_raw") -> Step:
         """Send a command built with `smtplearn.protocol.commands` and record its step.
@@ -480,8 +497,7 @@ class Client:
             try:
                 reply = self._conn.next_reply()
             except RemoteProtocolError:
-                if not self._transport.is_open:
-                    raise
+                # Garbage from the server: nothing after it can be trusted (RFC 5321 §4.2).
                 self.close()
                 raise
             if reply is not NEED_DATA:
@@ -499,7 +515,7 @@ class Client:
                 except RemoteProtocolError as exc:
                     self._conn.closed()
                     raise ConnectionClosedError(
-                        self.host, self.port, f"the server closed the connection ({exc})"
+                        self.host, self.port, f"{exc} while waiting for {waiting_for}"
                     ) from exc
                 if isinstance(eof_reply, Reply):
                     return eof_reply

@@ -174,8 +174,10 @@ class SMTP:
     # -- connection ------------------------------------------------------------------
 
     def connect(
-        self, host: str = "localhost", port: int = 0, source_address: Any = None
+        self, host: str = "localhost", port: int = 0, source_address: tuple[str, int] | None = None
     ) -> tuple[int, bytes]:
+        if source_address:
+            self.source_address = source_address
         if not port and host.count(":") == 1:
             host, _, port_text = host.partition(":")
             try:
@@ -196,6 +198,7 @@ class SMTP:
             # smtplib lets a program send anything in any order; so does the facade.
             strict=False,
             allow_insecure_auth=True,
+            source_address=self.source_address,
         )
         self.transcript = self._client.transcript
         step = self._run(self._client.connect)
@@ -220,7 +223,8 @@ class SMTP:
     # -- the commands ----------------------------------------------------------------
 
     def docmd(self, cmd: str, args: str = "") -> tuple[int, bytes]:
-        return self._tuple(self._send(commands.raw(f"{cmd} {args}" if args else cmd)))
+        line = f"{cmd} {args}" if args else cmd
+        return self._tuple(self._send(self._require_client().raw_command(line)))
 
     putcmd_and_reply = docmd
 

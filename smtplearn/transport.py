@@ -25,6 +25,10 @@ class TransportError(SMTPLearnError, OSError):
         self.port = port
         super().__init__(f"{host}:{port}: {problem}")
 
+    def __str__(self) -> str:
+        # ssl.SSLError (a base of TLSError) would print the args tuple instead.
+        return str(self.args[0])
+
 
 class ConnectError(TransportError, ConnectionError):
     """The TCP connection could not be made (refused, unreachable, no such host)."""
@@ -34,8 +38,11 @@ class SMTPTimeoutError(TransportError, TimeoutError):
     """The server did not answer (or accept our bytes) within the client's timeout."""
 
 
-class TLSError(TransportError):
-    """The TLS handshake failed, most often because the certificate could not be verified."""
+class TLSError(TransportError, ssl.SSLError):
+    """The TLS handshake failed, most often because the certificate could not be verified.
+
+    It is also an `ssl.SSLError`, so code written for smtplib that catches that still works.
+    """
 
 
 class ConnectionClosedError(TransportError):
@@ -45,10 +52,13 @@ class ConnectionClosedError(TransportError):
 class Transport:
     """A connected socket, plain or TLS, that turns low-level failures into `TransportError`s."""
 
-    def __init__(self, host: str, port: int, timeout: float) -> None:
+    def __init__(
+        self, host: str, port: int, timeout: float, source_address: tuple[str, int] | None = None
+    ) -> None:
         self.host = host
         self.port = port
         self.timeout = timeout
+        self.source_address = source_address
         self._sock: socket.socket | None = None
 
     @property
@@ -58,7 +68,9 @@ class Transport:
     def open(self, tls_context: ssl.SSLContext | None = None) -> None:
         """Connect; with a context, start TLS at once (implicit TLS, as on port 465, RFC 8314)."""
         try:
-            sock = socket.create_connection((self.host, self.port), timeout=self.timeout)
+            sock = socket.create_connection(
+                (self.host, self.port), timeout=self.timeout, source_address=self.source_address
+            )
         except TimeoutError as exc:
             raise SMTPTimeoutError(
                 self.host, self.port, f"no answer to the connection attempt within {self.timeout} s"

@@ -103,8 +103,10 @@ def _build(verb: str, public: str, secret: str | None = None) -> Command:
             else "RFC 5321 §4.5.3.1.4 allows command lines of"
         )
         hint = " (send AUTH without an initial response)" if verb == "AUTH" else ""
+        # A raw line's first word may be anything (even a secret): never echo much of it.
+        named = verb if len(verb) <= 16 else "command"
         raise LocalProtocolError(
-            f"the {verb} line would be {len(line)} octets with its CRLF; {rule} at most {limit}{hint}"
+            f"the {named} line would be {len(line)} octets with its CRLF; {rule} at most {limit}{hint}"
         )
     return Command(verb, line, shown, shown.encode("utf-8") + b"\r\n")
 
@@ -271,15 +273,19 @@ def auth_response(b64_text: str, *, secret: bool) -> Command:
     return _build(AUTH_RESPONSE, b64_text)
 
 
-def raw(line: str, *, secret: bool = False) -> Command:
+def raw(line: str, *, secret: bool | None = None) -> Command:
     """Any line, spelled exactly as given (``"mail FROM:<a@b> size=266"``).
 
     The verb is the first word, upper-cased. With `secret`, everything after the
-    verb (after the mechanism, for AUTH) is redacted in the learner's views.
+    verb (after the mechanism, for AUTH) is redacted in the learner's views. Left
+    unsaid, an AUTH line's initial response counts as secret: typed by hand, it is
+    most likely ``AUTH PLAIN`` with a password inside (RFC 4616 §2).
     """
     check_text("line", line)
     words = line.split(" ")
     verb = words[0].upper()
+    if secret is None:
+        secret = verb == "AUTH" and len(words) > 2
     if not secret:
         return _build(verb, line)
     keep = 2 if verb == "AUTH" else 1

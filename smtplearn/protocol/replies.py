@@ -36,7 +36,10 @@ class Reply:
     def enhanced_code(self) -> str | None:
         """The RFC 3463 status code at the start of the first line, e.g. ``"2.1.0"``."""
         match = ENHANCED_CODE.match(self.lines[0]) if self.lines else None
-        return None if match is None else ".".join(match.groups())
+        # RFC 3463 §2: the class digit repeats the reply's first digit; "550 2.1.1" is text.
+        if match is None or match.group(1) != str(self.reply_class):
+            return None
+        return ".".join(match.groups())
 
     @property
     def message(self) -> str:

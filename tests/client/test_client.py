@@ -258,3 +258,49 @@ def test_partial_success_and_total_refusal(aiosmtpd_peer: Peer, pipelining: bool
         assert caught.value.reply is not None and caught.value.reply.code == 550
         assert caught.value.steps[-1].name == "rset"
     assert len(aiosmtpd_peer.handler.received) == 1
+
+
+def test_auth_typed_by_hand_is_redacted_everywhere(
+    aiosmtpd_peer: Peer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG", logger="smtplearn")
+    with Client(aiosmtpd_peer.host, aiosmtpd_peer.port, tls_context=aiosmtpd_peer.client_context) as client:
+        client.ehlo()
+        client.starttls()
+        client.ehlo()
+        plain = client.send_raw("AUTH PLAIN " + b64(f"\0alice\0{PASSWORD}"))
+        assert plain.ok and client.authenticated
+    with Client(aiosmtpd_peer.host, aiosmtpd_peer.port, tls_context=aiosmtpd_peer.client_context) as client:
+        client.ehlo()
+        client.starttls()
+        client.ehlo()
+        # AUTH LOGIN stepped through by hand, in strict mode: each line answers a 334.
+        assert client.send_raw("AUTH LOGIN").reply.code == 334  # type: ignore[union-attr]
+        assert client.send_raw(b64("alice")).reply.code == 334  # type: ignore[union-attr]
+        login = client.send_raw(b64(PASSWORD))
+        assert login.ok and client.authenticated
+        transcript = client.transcript
+    texts = [str(transcript), transcript.debug_text(), transcript._repr_html_(), repr(list(transcript))]
+    texts += [str(plain), repr(plain), plain._repr_html_(), str(plain.explain()), caplog.text]
+    for secret in (PASSWORD, b64(PASSWORD), b64(f"\0alice\0{PASSWORD}")):
+        assert not any(secret in text for text in texts)
+    assert "<redacted>" in str(transcript)
+
+
+def test_a_client_holds_one_session(aiosmtpd_peer: Peer) -> None:
+    client = Client(aiosmtpd_peer.host, aiosmtpd_peer.port)
+    client.connect()
+    with pytest.raises(LocalProtocolError, match="new Client"):
+        client.connect()
+    client.quit()
+    with pytest.raises(LocalProtocolError, match="new Client"):
+        client.connect()
+
+
+def test_server_gone_is_a_clear_error(aiosmtpd_peer: Peer) -> None:
+    from smtplearn.transport import ConnectionClosedError
+
+    with Client(aiosmtpd_peer.host, aiosmtpd_peer.port, strict=False) as client:
+        client.send_raw("QUIT")  # the server says 221 and hangs up; the client does not know yet
+        with pytest.raises(ConnectionClosedError, match="while waiting for NOOP"):
+            client.noop()

@@ -142,3 +142,44 @@ def test_debuglevel_two_adds_a_timestamp_to_every_line(aiosmtpd_peer: Peer) -> N
     assert result == expected_result
     assert all(stamp.match(line) for line in got)
     assert [stamp.sub("", line) for line in got] == [stamp.sub("", line) for line in expected]
+
+
+def test_auth_through_docmd_is_redacted(aiosmtpd_peer: Peer) -> None:
+    def docmd_script(module: Any, peer: Peer) -> Any:
+        server = module.SMTP(peer.host, peer.port)
+        server.set_debuglevel(1)
+        server.ehlo()
+        server.starttls(context=peer.client_context)
+        server.ehlo()
+        result = server.docmd("AUTH", "PLAIN " + b64(f"\0alice\0{PASSWORD}"))
+        server.quit()
+        return result
+
+    expected_result, expected = run_captured(docmd_script, smtplib, aiosmtpd_peer)
+    result, got = run_captured(docmd_script, compat, aiosmtpd_peer)
+    assert result == expected_result == (235, b"2.7.0 Authentication successful")
+    assert len(got) == len(expected)
+    assert not any(b64(f"\0alice\0{PASSWORD}") in line for line in got)
+
+
+def test_source_address_is_used(aiosmtpd_peer: Peer) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        free = probe.getsockname()[1]
+    server = compat.SMTP(source_address=("127.0.0.1", free))
+    server.connect(aiosmtpd_peer.host, aiosmtpd_peer.port)
+    sock = server._client._transport._sock  # type: ignore[union-attr]
+    assert sock is not None and sock.getsockname() == ("127.0.0.1", free)
+    server.quit()
+
+
+def test_untrusted_certificate_is_an_ssl_error_as_with_smtplib(aiosmtpd_peer: Peer) -> None:
+    import ssl
+
+    server = compat.SMTP(aiosmtpd_peer.host, aiosmtpd_peer.port)
+    server.ehlo()
+    with pytest.raises(ssl.SSLError, match="could not be verified"):
+        server.starttls()  # the default context does not trust the test's local CA
+    server.close()

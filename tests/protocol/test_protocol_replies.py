@@ -197,3 +197,9 @@ def test_feeding_after_eof_is_a_local_error() -> None:
     parser.feed_eof()
     with pytest.raises(LocalProtocolError):
         parser.feed(b"250 late\r\n")
+
+
+def test_enhanced_code_must_repeat_the_reply_class() -> None:
+    # RFC 3463 §2: "550 2.1.1 ..." carries no valid enhanced code: the classes disagree.
+    assert Reply(550, ("2.1.1 odd",)).enhanced_code is None
+    assert Reply(550, ("5.1.1 unknown",)).enhanced_code == "5.1.1"
