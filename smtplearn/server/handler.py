@@ -59,17 +59,20 @@ class DebugHandler:
             return rejected
         envelope.mail_from = address
         envelope.mail_options.extend(options)
-        return f"250 2.1.0 <{address}>... Sender ok"
+        return f"250 2.1.0 {_bracketed(address)}... Sender ok"
 
     async def handle_RCPT(
         self, server: DebugSMTP, session: Any, envelope: Any, address: str, options: list[str]
     ) -> str:
+        if address in ("", "<>"):
+            # RFC 5321 §4.1.1.3: the null path <> is a reverse-path (for bounces), never a recipient.
+            return "501 5.1.3 Bad recipient address syntax: <> is only allowed in MAIL FROM"
         reply = self.state.faults.recipient_reply(server.client_ip, envelope.mail_from, address)
         if reply is not None:
             return reply
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(options)
-        return f"250 2.1.5 <{address}>... Recipient ok"
+        return f"250 2.1.5 {_bracketed(address)}... Recipient ok"
 
     async def handle_DATA(self, server: DebugSMTP, session: Any, envelope: Any) -> str:
         raw: bytes = envelope.original_content
@@ -117,3 +120,8 @@ class DebugHandler:
     @auth_mechanism("CRAM-MD5")
     async def auth_CRAM_MD5(self, server: DebugSMTP, args: list[str]) -> AuthResult:
         return await cram_md5(server, args, self.state.users)
+
+
+def _bracketed(address: str) -> str:
+    # aiosmtpd hands the null reverse-path over as "<>" but other paths without brackets.
+    return address if address.startswith("<") else f"<{address}>"

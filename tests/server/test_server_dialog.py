@@ -175,3 +175,16 @@ def test_help_lists_commands(server: DebugServer) -> None:
         assert text.startswith(b"2.0.0 Supported commands: AUTH DATA EHLO HELO HELP MAIL NOOP")
         code, text = client.docmd("HELP", "VRFY")
         assert (code, text) == (250, b"2.0.0 Syntax: VRFY <address>")
+
+
+def test_null_path_is_a_sender_never_a_recipient(server: DebugServer) -> None:
+    # RFC 5321 §4.1.1.3: "<>" is the reverse-path of bounces; as a recipient it is a syntax error.
+    with smtplib.SMTP(*server.address, timeout=10) as client:
+        client.ehlo("pc")
+        assert client.mail("<>") == (250, b"2.1.0 <>... Sender ok")
+        code, text = client.rcpt("<>")
+        assert (code, text[:5]) == (501, b"5.1.3")
+        assert client.rcpt("x@example.test") == (250, b"2.1.5 <x@example.test>... Recipient ok")
+        assert client.data(b"Subject: bounce\r\n\r\nbody\r\n")[0] == 250
+    [message] = server.mailbox
+    assert message.rcpt_tos == ("x@example.test",)
