@@ -546,11 +546,12 @@ class Client:
             details=details or {},
         )
         self.transcript.append(step)
-        for exchange in step.exchanges:
-            if exchange.shown:
-                log.debug("-> %s", exchange.shown.splitlines()[0])
-            if exchange.reply is not None:
-                log.debug("<- %s", exchange.reply.code)
+        if log.isEnabledFor(logging.DEBUG):  # this runs once per step: keep the hot path lean
+            for exchange in step.exchanges:
+                if exchange.shown:
+                    log.debug("-> %s", exchange.shown.splitlines()[0])
+                if exchange.reply is not None:
+                    log.debug("<- %s", exchange.reply)
         return step
 
 

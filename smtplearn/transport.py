@@ -111,7 +111,7 @@ class Transport:
 
     def send(self, data: bytes) -> None:
         sock = self._require_socket()
-        sock.settimeout(self.timeout)  # a previous receive() may have shortened it
+        self._set_timeout(sock, self.timeout)  # a previous receive() may have shortened it
         try:
             sock.sendall(data)
         except TimeoutError as exc:
@@ -134,7 +134,9 @@ class Transport:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError
-            sock.settimeout(remaining)
+            # The first read of a reply may wait the full timeout; only a reply that keeps
+            # trickling in needs the shorter remaining time (and a settimeout call).
+            self._set_timeout(sock, remaining if remaining < self.timeout - 0.05 else self.timeout)
             return sock.recv(65536)
         except TimeoutError as exc:
             raise SMTPTimeoutError(
@@ -148,6 +150,12 @@ class Transport:
                 self.port,
                 f"the connection broke while waiting for {waiting_for} ({exc})",
             ) from exc
+
+    @staticmethod
+    def _set_timeout(sock: socket.socket, seconds: float) -> None:
+        # Most calls change nothing; skipping them saves a system call per line.
+        if sock.gettimeout() != seconds:
+            sock.settimeout(seconds)
 
     def close(self) -> None:
         if self._sock is not None:

@@ -71,11 +71,14 @@ class Command:
 # early and start a second command the caller never meant to send (the "SMTP
 # injection" behind many form-mail exploits). Other C0 controls and DEL are not
 # allowed in any argument grammar of RFC 5321 §4.1.2 either.
+_CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f]")
+
+
 def check_text(name: str, value: str) -> str:
     """Return `value` unchanged, or raise if it holds a control character."""
-    for position, char in enumerate(value):
-        if ord(char) >= 0x20 and char != "\x7f":
-            continue
+    found = _CONTROL_CHARACTER.search(value)
+    if found is not None:
+        position, char = found.start(), found.group()
         if char in "\r\n":
             raise LocalProtocolError(
                 f"{name} contains {_CONTROL_NAMES[char]} at position {position}: SMTP "

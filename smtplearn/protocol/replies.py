@@ -176,7 +176,7 @@ class ReplyParser:
             raise RemoteProtocolError(f"reply line longer than {MAX_LINE} bytes")
         body = line[:-2] if line.endswith(b"\r\n") else line[:-1]
         digits = body[:3]
-        if len(digits) < 3 or not all(0x30 <= b <= 0x39 for b in digits):
+        if len(digits) < 3 or not digits.isdigit():  # bytes.isdigit() is ASCII-only
             raise RemoteProtocolError(f"reply line does not start with a 3-digit code: {line!r}")
         code = int(digits)
         if not 200 <= code <= 599:
