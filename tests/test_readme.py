@@ -39,3 +39,8 @@ def test_two_commands_are_the_ones_ci_runs() -> None:
     assert len(commands) == 2
     ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8")
     assert commands[1] in ci.splitlines()
+
+
+def test_no_placeholder_is_left() -> None:
+    text = README.read_text(encoding="utf-8")
+    assert not re.search(r"^[A-Z][A-Z_]{5,}$", text, re.MULTILINE), "a placeholder line remains"
