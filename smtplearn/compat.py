@@ -94,6 +94,10 @@ def _default_local_hostname() -> str:
     return f"[{address}]"
 
 
+# The spelling of the running Python's smtplib: 3.13 sends "mail from:", earlier ones "mail FROM:"
+# (SMTP keywords are case-insensitive, RFC 5321 §2.4; the facade copies smtplib to the letter).
+_FROM, _TO = ("from:", "to:") if sys.version_info >= (3, 13) else ("FROM:", "TO:")
+
 # SMTP verb -> the `Client` method that sends it (the facade's steps carry these names).
 _STEP_NAMES = {
     verb: verb.lower()
@@ -271,11 +275,11 @@ class SMTP:
             if any(x.lower() == "smtputf8" for x in options) and not self.has_extn("smtputf8"):
                 raise self._attach(SMTPNotSupportedError("SMTPUTF8 not supported by server"))
             option_list = " " + " ".join(options)
-        return self.docmd("mail", f"FROM:{smtplib.quoteaddr(sender)}{option_list}")
+        return self.docmd("mail", f"{_FROM}{smtplib.quoteaddr(sender)}{option_list}")
 
     def rcpt(self, recip: str, options: Sequence[str] = ()) -> tuple[int, bytes]:
         option_list = " " + " ".join(options) if options and self.does_esmtp else ""
-        return self.docmd("rcpt", f"TO:{smtplib.quoteaddr(recip)}{option_list}")
+        return self.docmd("rcpt", f"{_TO}{smtplib.quoteaddr(recip)}{option_list}")
 
     def data(self, msg: str | bytes) -> tuple[int, bytes]:
         code, reply = self.docmd("data")
