@@ -33,18 +33,19 @@ __all__ = [
     "check_out_of_order",
     "check_tls_changes",
     "check_vrfy",
+    "check_vrfy_refused",
     "check_wrong_password",
 ]
-
-# RFC 5322 §3.6.3: the headers in which an address is visible to the recipients.
-_ADDRESS_HEADERS = ("To", "Cc", "Bcc", "From", "Reply-To", "Sender")
-
 
 # -- 01: sending a message --------------------------------------------------------------
 
 
 def check_bcc(mailbox: Sequence[ReceivedMessage], bcc_address: str) -> CheckResult:
-    """The newest message reached `bcc_address` through the envelope and names it in no header."""
+    """The newest message reached `bcc_address` through the envelope and names it in no header.
+
+    Every header is searched, not only the address headers of RFC 5322 §3.6.3: a blind copy
+    named in a Subject or a Comments header is no longer blind.
+    """
     if not mailbox:
         return not_yet("the server has not received any message yet.", "run your sending cell first.")
     message = mailbox[-1]
@@ -55,14 +56,15 @@ def check_bcc(mailbox: Sequence[ReceivedMessage], bcc_address: str) -> CheckResu
             "a blind copy needs its own RCPT TO: add the address to to_addrs, or put it in a Bcc "
             "header and use send_message(), which turns it into a RCPT and drops the header.",
         )
-    visible = [name for name in _ADDRESS_HEADERS if wanted in str(message.message.get(name, "")).casefold()]
+    visible = [name for name, value in message.message.items() if wanted in str(value).casefold()]
     if visible:
         return not_yet(
             f"{bcc_address} got the message, but every recipient can read it in the {visible[0]} header.",
             "leave it out of the headers: the envelope alone delivers it (RFC 5321 §3.3).",
         )
     return correct(
-        f"{bcc_address} is in the envelope ({len(message.rcpt_tos)} RCPT TO) but in no header: "
+        f"{bcc_address} is in the envelope ({len(message.rcpt_tos)} RCPT TO) but in none of the "
+        f"{len(message.message.keys())} headers: "
         "the other recipients cannot see the blind copy."
     )
 
@@ -83,6 +85,7 @@ def check_out_of_order(source: StepSource, predicted_code: object) -> CheckResul
         "the reply to RCPT before MAIL",
         predicted_code,
         actual,
+        hint="read the reply to that RCPT in the transcript: the code is its first three digits.",
         why="503 means 'bad sequence of commands': MAIL must open the transaction (RFC 5321 §4.1.4).",
     )
 
@@ -102,6 +105,7 @@ def check_lone_dot(mailbox: Sequence[ReceivedMessage], predicted_kept: object) -
         "whether the lone dot survives",
         predicted_kept,
         True,
+        hint="look at the newest message in server.mailbox: is the line with the dot still there?",
         why="the client sent it as '..' (dot-stuffing) and the server removed the extra dot, "
         "so the message was not cut short (RFC 5321 §4.5.2).",
     )
@@ -143,12 +147,14 @@ def check_tls_changes(source: StepSource, appeared: object, disappeared: object)
                 "the keywords that appear after STARTTLS",
                 _as_set(appeared) if appeared is not ... else ...,
                 new,
+                hint="compare the two EHLO replies of section 4, line by line.",
                 why="the server offers AUTH only once the password would be encrypted.",
             ),
             check_prediction(
                 "the keywords that disappear after STARTTLS",
                 _as_set(disappeared) if disappeared is not ... else ...,
                 gone,
+                hint="compare the two EHLO replies of section 4, line by line.",
                 why="TLS cannot be started twice (RFC 3207 §4.2).",
             ),
         ],
@@ -181,8 +187,10 @@ def check_auth_challenges(source: StepSource, mechanism: str, predicted: object)
         f"the number of 334 challenges in AUTH {wanted}",
         predicted,
         challenges,
-        why="LOGIN asks twice (user name, then password); PLAIN can send everything in its "
-        "first line; CRAM-MD5 needs one challenge to answer (RFC 4954 §4).",
+        hint="count the 334 replies in show() of the login step, and decode each one.",
+        why="LOGIN asks twice, for the user name and then the password (LOGIN is not in "
+        "RFC 4954: it is described in draft-murchison-sasl-login); PLAIN can send everything "
+        "in its first line (RFC 4616); CRAM-MD5 needs one challenge to answer (RFC 2195).",
     )
 
 
@@ -199,6 +207,7 @@ def check_wrong_password(source: StepSource, predicted_code: object) -> CheckRes
         "the reply to a wrong password",
         predicted_code,
         None if reply is None else reply.code,
+        hint="read the reply to AUTH in the transcript: the code is its first three digits.",
         why="535 5.7.8 means the credentials were wrong (RFC 4954 §6); the server does not "
         "say whether the user or the password was wrong, so nothing can be guessed from it.",
     )
@@ -230,9 +239,29 @@ def check_vrfy(source: StepSource, query: str, predicted_code: object) -> CheckR
         f"the reply to VRFY {query}",
         predicted_code,
         None if reply is None else reply.code,
+        hint=f"read the reply to VRFY {query}: the code is its first three digits.",
         why="250 names the user, 550 means unknown, 553 ambiguous, and 252 means the server "
         "will not say (RFC 5321 §3.5.3).",
     )
+
+
+def check_vrfy_refused(source: StepSource, query: str, predicted_code: object) -> CheckResult:
+    """Like `check_vrfy`, but the newest ``VRFY query`` must have been asked in refusing mode.
+
+    A 252 in the transcript is the proof: without it the learner has not switched the
+    server to ``server.vrfy = "refuse"``, whatever they predict.
+    """
+    steps = _vrfy_steps(source, query)
+    if not steps:
+        return not_yet(f"no VRFY {query} in this session yet.", f'run client.vrfy("{query}").')
+    reply = steps[-1].reply
+    if reply is None or reply.code != 252:
+        return not_yet(
+            f"the newest VRFY {query} got {reply}, not the refusing mode's answer: the server was "
+            "not in refusing mode.",
+            'set server.vrfy = "refuse" before asking, and "directory" again afterwards.',
+        )
+    return check_vrfy(steps, query, predicted_code)
 
 
 def check_enumeration(
@@ -241,6 +270,8 @@ def check_enumeration(
     """`found` lists exactly the names that VRFY confirmed with 250 in `source`.
 
     With `candidates`, only the VRFY steps for those names count, and each must have been asked.
+    At least three *different* names must have been tried: asking one name three times is
+    not a harvest.
     """
     steps = _vrfy_steps(source)
     if candidates is not None:
@@ -249,8 +280,12 @@ def check_enumeration(
         missing = wanted - {_query_of(s).casefold() for s in steps}
         if missing:
             return not_yet(f"no VRFY was sent for {sorted(missing)}.", "loop over every candidate.")
-    if len(steps) < 3:
-        return not_yet("try at least three candidate names with VRFY first.", "loop over a list of guesses.")
+    tried = {_query_of(s).casefold() for s in steps}
+    if len(tried) < 3:
+        return not_yet(
+            f"you tried {len(tried)} different name(s); try at least three different guesses with VRFY.",
+            "loop over a list of different guesses.",
+        )
     confirmed = sorted({_query_of(s) for s in steps if s.reply is not None and s.reply.code == 250})
     if isinstance(found, str) or not isinstance(found, Iterable):
         return not_yet("found should be a list of the names the server confirmed.")
@@ -261,6 +296,6 @@ def check_enumeration(
             "keep a name only when its VRFY reply code is 250.",
         )
     return correct(
-        f"the server confirmed {confirmed} out of {len(steps)} guesses: that is address "
+        f"the server confirmed {confirmed} out of {len(tried)} guesses: that is address "
         "enumeration, and why most servers answer 252 instead (RFC 5321 §7.3)."
     )

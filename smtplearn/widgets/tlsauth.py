@@ -17,7 +17,7 @@ import ipywidgets as widgets
 from smtplearn.client import Client
 from smtplearn.protocol.errors import LocalProtocolError, SMTPLearnError
 from smtplearn.record import Step
-from smtplearn.server.auth import DEMO_USER
+from smtplearn.server.auth import DEMO_PASSWORD, DEMO_USER
 from smtplearn.widgets._common import (
     Target,
     add_classes,
@@ -50,7 +50,11 @@ class TLSAuthLab(widgets.VBox):  # type: ignore[misc]
     ``smtplearn-auth-exchange`` (each AUTH exchange with the client's decoded working),
     ``smtplearn-error`` and the session's ``smtplearn-transcript``.
 
-    The password is only ever in the `Password` field: renderings show ``<redacted>``.
+    ``password`` stays on the Python side: it is never put in the `Password` field, so no
+    widget model holds it and a notebook saved with its widget state does not store it. By
+    default (``password=None``) the field is empty with the placeholder "demo password
+    (hidden)" and, while it stays empty, the demo user logs in with the demo password. A
+    password typed into the field is used instead. Renderings show ``<redacted>``.
     """
 
     def __init__(
@@ -58,7 +62,7 @@ class TLSAuthLab(widgets.VBox):  # type: ignore[misc]
         target: Target,
         *,
         user: str = DEMO_USER,
-        password: str = "",
+        password: str | None = None,
         mechanism: str = "PLAIN",
         starttls: bool = True,
         tls_context: ssl.SSLContext | None = None,
@@ -68,6 +72,9 @@ class TLSAuthLab(widgets.VBox):  # type: ignore[misc]
         self.endpoint = endpoint(target)
         self._tls_context = self.endpoint.tls_context(tls_context)
         self._timeout = timeout
+        # Kept off every widget: a widget's value is synced to the front end and saved in the
+        # notebook's widget state, where a password must never end up.
+        self._hidden_password = password
         self.starttls_box = add_classes(
             widgets.Checkbox(value=starttls, description="STARTTLS first", indent=False),
             "smtplearn-starttls",
@@ -78,7 +85,12 @@ class TLSAuthLab(widgets.VBox):  # type: ignore[misc]
         )
         self.user_field = add_classes(widgets.Text(value=user, description="User"), "smtplearn-user")
         self.password_field = add_classes(
-            widgets.Password(value=password, description="Password"), "smtplearn-password"
+            widgets.Password(
+                value="",
+                description="Password",
+                placeholder="demo password (hidden)" if password is None else "set in Python (hidden)",
+            ),
+            "smtplearn-password",
         )
         self.insecure_box = add_classes(
             widgets.Checkbox(value=False, description="Send credentials without TLS anyway", indent=False),
@@ -147,13 +159,18 @@ class TLSAuthLab(widgets.VBox):  # type: ignore[misc]
                 return self._stopped(step)
             tls_version = step.details.get("tls_version") or tls_version
             client.ehlo()
-        user, password = self.user_field.value, self.password_field.value
+        user, password = self.user_field.value, self._password()
         try:
             step = client.login(user, password, self.mechanism_field.value)
         except LocalProtocolError as refusal:
             # The client's refusal comes before any byte of the credentials is written.
+            log.info("client refused cleartext AUTH: %s", refusal)
             self.result_html.value = _verdict(
-                _BAD, "The client refused to send the credentials.", str(refusal)
+                _BAD,
+                "The client refused to send the credentials.",
+                "refusing to send credentials over an unencrypted connection: tick "
+                '"STARTTLS first", or tick "Send credentials without TLS anyway" to see why that '
+                "is dangerous (RFC 4954 §4)",
             )
             return "refused by the client"
         self.auth_step = step
@@ -171,6 +188,15 @@ class TLSAuthLab(widgets.VBox):  # type: ignore[misc]
             return "authenticated"
         self.result_html.value = _verdict(_BAD, "The server refused.", said)
         return "refused by the server"
+
+    def _password(self) -> str:
+        """The password to send: the one typed, else the one given in Python, else the demo one."""
+        typed: str = self.password_field.value
+        if typed:
+            return typed
+        if self._hidden_password is not None:
+            return self._hidden_password
+        return DEMO_PASSWORD if self.user_field.value == DEMO_USER else ""
 
     def _stopped(self, step: Step) -> str:
         reply = step.reply

@@ -19,6 +19,7 @@ from smtplearn.exercises.seed import (
     check_out_of_order,
     check_tls_changes,
     check_vrfy,
+    check_vrfy_refused,
     check_wrong_password,
 )
 from smtplearn.lesson import client_for
@@ -68,6 +69,18 @@ def test_bcc_fails_when_the_address_is_in_a_header(server: DebugServer) -> None:
     result = check_bcc(server.mailbox, "auditor@example.com")
     assert not result.passed
     assert "Cc header" in str(result) and "Hint:" in str(result)
+
+
+@pytest.mark.parametrize("header", ["Subject", "Comments", "X-Audit"])
+def test_bcc_fails_when_the_address_is_in_any_other_header(server: DebugServer, header: str) -> None:
+    with client_for(server) as client:
+        message = _message(Bcc="auditor@example.com")
+        del message[header]
+        message[header] = "copy for auditor@example.com"
+        client.send_message(message)
+    result = check_bcc(server.mailbox, "auditor@example.com")
+    assert not result.passed
+    assert f"{header} header" in result.message
 
 
 def test_bcc_fails_when_the_address_never_got_the_message(server: DebugServer) -> None:
@@ -214,3 +227,39 @@ def test_enumeration_needs_every_candidate_asked(server: DebugServer) -> None:
         client.vrfy("hsmith")
     result = check_enumeration(["hsmith"], client, ["hsmith", "root", "student"])
     assert not result.passed and "no VRFY was sent for ['root', 'student']" in result.message
+
+
+def test_vrfy_refused_needs_the_refusing_mode(server: DebugServer) -> None:
+    # Exercise 3 of 03: predicting 250 for dhellmann in directory mode is not the exercise.
+    with client_for(server) as client:
+        client.ehlo()
+        client.vrfy("dhellmann")
+        not_switched = check_vrfy_refused(client, "dhellmann", 250)
+        assert not not_switched.passed and "not in refusing mode" in not_switched.message
+        server.vrfy = "refuse"
+        client.vrfy("dhellmann")
+        server.vrfy = "directory"
+    assert check_vrfy_refused(client, "dhellmann", 252).passed
+    assert not check_vrfy_refused(client, "dhellmann", 250).passed
+
+
+def test_enumeration_counts_distinct_guesses_not_vrfy_steps(server: DebugServer) -> None:
+    with client_for(server) as client:
+        client.ehlo()
+        for _ in range(3):
+            client.vrfy("hsmith")
+    result = check_enumeration(["hsmith"], client, ["hsmith"])
+    assert not result.passed and "1 different name" in result.message
+    assert not check_enumeration(["hsmith"], client).passed
+
+
+def test_a_wrong_prediction_gets_a_hint_not_the_answer(server: DebugServer) -> None:
+    with client_for(server, strict=False) as client:
+        client.ehlo()
+        client.rcpt("recipient@example.com")
+        client.vrfy("smith")
+    for wrong in (check_out_of_order(client, 250), check_vrfy(client, "smith", 250)):
+        assert not wrong.passed
+        assert "RFC" not in wrong.hint and "503" not in wrong.hint and "553" not in wrong.hint
+    right = check_vrfy(client, "smith", 553)
+    assert right.passed and "ambiguous" in right.message

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterator
 
+import ipywidgets as widgets
 import pytest
 
 from smtplearn.server import DEMO_PASSWORD, DEMO_USER, DebugServer
@@ -63,7 +64,7 @@ def test_the_password_appears_nowhere_in_the_lab(open_server: DebugServer, mecha
     everything = "\n".join(texts)
     for secret in _secret_forms(DEMO_USER, DEMO_PASSWORD):
         assert secret not in everything  # ...and still nothing shows them
-    assert lab.password_field.value == DEMO_PASSWORD
+    assert lab.password_field.value == ""  # given in Python, never put in the field
 
 
 def test_the_client_refuses_to_authenticate_without_tls(server: DebugServer) -> None:
@@ -72,6 +73,9 @@ def test_the_client_refuses_to_authenticate_without_tls(server: DebugServer) -> 
     assert "The client refused to send the credentials." in lab.result_html.value
     assert "refusing to send credentials over an unencrypted connection" in lab.result_html.value
     assert "RFC 4954" in lab.result_html.value
+    # The lab names its own checkboxes, not the Client's keyword argument.
+    assert "Send credentials without TLS anyway" in lab.result_html.value
+    assert "allow_insecure_auth" not in lab.result_html.value
     assert all(not line.startswith("AUTH") for line in server.sessions[0].received)
     assert server.sessions[0].received[-1] == "QUIT"
 
@@ -118,3 +122,35 @@ def test_a_server_without_tls_refuses_starttls() -> None:
         assert "The server refused STARTTLS." in lab.result_html.value
         assert "454" in lab.result_html.value
         assert [s.name for s in lab.transcript_view.transcript] == ["connect", "ehlo", "starttls", "quit"]
+
+
+def _all_states(widget: widgets.Widget) -> list[dict[str, object]]:
+    """The synced state of `widget` and of every widget below it."""
+    states = [widget.get_state()]
+    for child in getattr(widget, "children", ()):
+        states.extend(_all_states(child))
+    return states
+
+
+def test_no_widget_model_holds_the_password(server: DebugServer) -> None:
+    # A notebook executed with widget state saved stores every model's state; the password
+    # must not be in any of it, before or after a successful login.
+    for lab in (TLSAuthLab(server), TLSAuthLab(server, password=DEMO_PASSWORD)):
+        assert lab.run() == "authenticated"
+        assert server.sessions[-1].user == DEMO_USER
+        for state in _all_states(lab):
+            assert DEMO_PASSWORD not in repr(state)
+        saved = widgets.Widget.get_manager_state(drop_defaults=False, widgets=None)
+        assert DEMO_PASSWORD not in repr(saved)
+    assert TLSAuthLab(server).password_field.placeholder == "demo password (hidden)"
+
+
+def test_a_typed_password_wins_and_other_users_get_no_demo_password(server: DebugServer) -> None:
+    lab = TLSAuthLab(server)
+    lab.password_field.value = "typed-wrong"
+    assert lab.run() == "refused by the server"
+    assert "535" in lab.result_html.value
+    lab.password_field.value = ""
+    lab.user_field.value = "someone-else"
+    assert lab.run() == "refused by the server"
+    assert server.sessions[-1].user is None
