@@ -847,6 +847,13 @@ IN_CONTEXT: dict[tuple[str, int], Entry] = {
         "The server will not confirm or deny the address, but would accept mail for it.",
         "RFC 5321 §3.5.3",
     ),
+    # RFC 5321 §3.5.1 and §3.5.3: for VRFY, 553 means "user ambiguous", not bad syntax.
+    ("VRFY", 553): Entry(
+        "User ambiguous",
+        "The name matches more than one user; the reply may list the possibilities, one per "
+        "line. Ask again with a full address.",
+        "RFC 5321 §3.5.1",
+    ),
     ("VRFY", 550): Entry(
         "No such user",
         "The server says this address does not exist here.",

@@ -25,8 +25,10 @@ DEMO_DIRECTORY: Mapping[str, str] = {
 
 # Most public servers answer 252 instead of looking anything up: a VRFY that says yes or no
 # lets spammers harvest valid addresses (RFC 5321 §7.3), while 252 "neither confirms nor
-# denies" and still tells the client that mail will be tried (RFC 5321 §3.5.3).
-REFUSE_REPLY = "252 2.1.5 Cannot VRFY user, but will accept message and attempt delivery"
+# denies" and still tells the client that mail will be tried (RFC 5321 §3.5.3). Its enhanced
+# code is the neutral 2.0.0: 2.1.5 means "destination address valid" (RFC 3463 §3.2), the very
+# thing a 252 does not say.
+REFUSE_REPLY = "252 2.0.0 Cannot VRFY user, but will accept message and attempt delivery"
 
 
 def _local_part(address: str) -> str:

@@ -287,3 +287,14 @@ def test_explain_is_callable_from_the_package_after_the_subpackage_is_imported()
     from smtplearn import explain as exported
 
     assert str(smtplearn.explain(550)) == str(package.explain(550)) == str(exported(550))
+
+
+def test_vrfy_553_is_ambiguous_not_bad_syntax() -> None:
+    reply = Reply(553, ("5.1.4 <smith>... Ambiguous; possibilities are:", "5.1.4 Joe Smith <j@x>"))
+    vrfy = explain_reply(reply, "VRFY")
+    assert vrfy.title == "553 User ambiguous"
+    assert "more than one user" in vrfy.summary and "syntax" not in vrfy.summary
+    assert vrfy.rfc == "RFC 5321 §3.5.1"
+    assert vrfy.parts[0].title.startswith("5.1.4 Destination mailbox address ambiguous")
+    # After RCPT the same code keeps its general meaning.
+    assert "not acceptable" in explain_reply(reply, "RCPT").summary
