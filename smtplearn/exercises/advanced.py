@@ -8,6 +8,7 @@ answer: they return a result whose message says what to fix.
 
 from __future__ import annotations
 
+import math
 import select
 import socket
 import threading
@@ -173,6 +174,12 @@ def check_retry_loop(deliver: Deliver, server: DebugServer) -> CheckResult:
                 f"Backoff: your waits were {sleep.delays}; each wait should be longer than the last "
                 "(double it, say), so a busy server gets room to recover."
             )
+        expected = [0.5 * 2**n for n in range(len(sleep.delays))]
+        if not all(_close(got, want) for got, want in zip(sleep.delays, expected, strict=True)):
+            return not_yet(
+                f"Backoff: your waits were {sleep.delays}, but with first_delay=0.5 they should be "
+                f"{expected}: wait `first_delay` after the first failure, then double the wait each time."
+            )
 
         # 3. A permanent failure must not be retried.
         fresh()
@@ -213,6 +220,11 @@ def check_retry_loop(deliver: Deliver, server: DebugServer) -> CheckResult:
     )
 
 
+def _close(got: object, want: float) -> bool:
+    # A small tolerance, so 0.5 * 2 ** n and repeated `delay *= 2` both pass; 0.51 does not.
+    return isinstance(got, (int, float)) and math.isclose(got, want, rel_tol=1e-6, abs_tol=1e-9)
+
+
 # -- lesson 07: reading a reply from a socket ---------------------------------------------
 
 #: Reply bytes the reader check sends, and the chunks it splits them into.
@@ -230,6 +242,8 @@ _READER_CASES: tuple[tuple[str, tuple[bytes, ...], int, str], ...] = (
         250,
         "first\nsecond\nlast",
     ),
+    # RFC 5321 §4.2: the text after the code is optional, so a last line may be the code alone.
+    ("a reply with no text, just '250\\r\\n'", (b"250\r\n",), 250, ""),
 )
 
 
@@ -249,7 +263,8 @@ def check_read_reply(read_reply: Callable[[socket.socket], Any]) -> CheckResult:
         except TimeoutError:
             return not_yet(
                 f"{name}: read_reply waited for more bytes that never came. Stop reading when a "
-                "line has a space after its code (RFC 5321 §4.2.1): that is the last line."
+                "line has a space after its code, or nothing at all after it (RFC 5321 §4.2: the text "
+                "is optional): that is the last line."
             )
         except Exception as error:
             return not_yet(f"{name}: read_reply raised {error!r}.")
@@ -263,7 +278,10 @@ def check_read_reply(read_reply: Callable[[socket.socket], Any]) -> CheckResult:
             return not_yet(f"{name}: the code should be the integer {code}, read_reply gave {got[0]!r}.")
         if got[1] != text:
             return not_yet(f"{name}: the text should be {text!r}, read_reply gave {got[1]!r}.")
-    return correct("read_reply reads one-line and multi-line replies, even when they arrive in pieces.")
+    return correct(
+        "read_reply reads one-line and multi-line replies, even when they arrive in pieces or "
+        "have no text after the code."
+    )
 
 
 def _feed(reader: socket.socket, writer: socket.socket, chunks: Sequence[bytes]) -> None:
@@ -307,6 +325,20 @@ def _step(number: int, problem: str) -> CheckResult:
 def _said(c: Conversation) -> str:
     answer = c.replies[-1] if c.replies else "no reply"
     return f"the server received {c.text!r} and answered {answer!r}"
+
+
+def _wrong_path(c: Conversation, keyword: str, address: str) -> str:
+    """Why a MAIL or RCPT line is wrong, even when the lenient server said 250 to it."""
+    argument = c.text[len(keyword) :] if c.text.upper().startswith(keyword) else ""
+    if argument.strip().strip("<>").lower() == address.lower():
+        # aiosmtpd accepts "MAIL FROM: a@b" and "MAIL FROM:a@b"; many servers refuse them,
+        # because the grammar has no space and requires the brackets (RFC 5321 §4.1.2).
+        return (
+            f"{_said(c)}. This server is lenient and accepted it, but RFC 5321 §4.1.2 requires "
+            f"exactly '{keyword}<{address}>': no space after the colon, and angle brackets around "
+            "the address. Stricter servers refuse anything else."
+        )
+    return f"the address should be <{address}>, but {_said(c)}."
 
 
 def _so_far(done: int) -> CheckResult:
@@ -353,7 +385,7 @@ def check_raw_session(
     if mail.code != 250:
         return _step(3, f"{_said(mail)}. The exact form is 'MAIL FROM:<{sender}>' (RFC 5321 §4.1.1.2).")
     if mail.text.upper() != f"MAIL FROM:<{sender}>".upper():
-        return _step(3, f"the sender should be <{sender}>, but {_said(mail)}.")
+        return _step(3, _wrong_path(mail, "MAIL FROM:", sender))
     if upto == 3:
         return _so_far(3)
 
@@ -363,7 +395,7 @@ def check_raw_session(
     if rcpt.code != 250:
         return _step(4, f"{_said(rcpt)}. The exact form is 'RCPT TO:<{recipient}>' (RFC 5321 §4.1.1.3).")
     if rcpt.text.upper() != f"RCPT TO:<{recipient}>".upper():
-        return _step(4, f"the recipient should be <{recipient}>, but {_said(rcpt)}.")
+        return _step(4, _wrong_path(rcpt, "RCPT TO:", recipient))
     if upto == 4:
         return _so_far(4)
 
@@ -473,7 +505,8 @@ def check_round_trips(
 
 #: (authorization identity, user, password) triples the PLAIN decoder check encodes.
 _PLAIN_CASES = (
-    ("", "student", "demo-password"),
+    # Made-up accounts only: a wrong decoder's message shows these, so never the demo password.
+    ("", "bob", "tr0ub4dor&3"),
     ("", "renée", "pässwörd with spaces"),
     ("admin", "student", "x:y\u00a0z"),
 )

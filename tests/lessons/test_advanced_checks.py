@@ -107,6 +107,36 @@ def test_retry_check_names_what_is_wrong(server: DebugServer, deliver: Any, says
     assert says in str(result)
 
 
+def waits(*delays: float) -> Callable[..., Any]:
+    """A loop that retries 4xx right, but waits `delays` instead of first_delay, doubled."""
+
+    def deliver(server: Any, message: EmailMessage, *, attempts: int, first_delay: float, sleep: Any) -> Any:
+        for attempt in range(attempts):
+            try:
+                with Client(server.host, server.port) as client:
+                    return client.send_message(message)
+            except SendError as error:
+                if not any(s.reply and s.reply.is_transient for s in error.steps):
+                    raise
+                sleep(delays[min(attempt, len(delays) - 1)])
+        raise RuntimeError("gave up")
+
+    return deliver
+
+
+@pytest.mark.parametrize("delays", [(0.5, 0.51), (30, 300)])
+def test_retry_check_requires_first_delay_then_doubling(
+    server: DebugServer, delays: tuple[float, ...]
+) -> None:
+    result = check_retry_loop(waits(*delays), server)
+    assert not result.passed
+    assert "[0.5, 1.0]" in str(result) and "double" in str(result)
+
+
+def test_retry_check_accepts_exact_doubling_written_differently(server: DebugServer) -> None:
+    assert check_retry_loop(waits(0.5, 1, 2), server).passed
+
+
 def test_retry_check_catches_retrying_a_permanent_failure(server: DebugServer) -> None:
     def stubborn(server: Any, message: EmailMessage, *, attempts: int, first_delay: float, sleep: Any) -> Any:
         delay = first_delay
@@ -135,7 +165,7 @@ def good_read_reply(sock: socket.socket) -> tuple[int, str]:
             buffer += sock.recv(1024)
         line, buffer = buffer.split(b"\r\n", 1)
         lines.append(line[4:].decode())
-        if line[3:4] == b" ":
+        if line[3:4] != b"-":  # a space, or nothing: the text is optional (RFC 5321 §4.2)
             return int(line[:3]), "\n".join(lines)
 
 
@@ -152,6 +182,26 @@ def test_read_reply_check_fails_a_single_recv_reader() -> None:
     result = check_read_reply(one_recv)
     assert not result.passed
     assert "multi-line" in str(result)
+
+
+def space_only_read_reply(sock: socket.socket) -> tuple[int, str]:
+    """The old model solution: it took only '250 text' as a last line, never a bare '250'."""
+    sock.settimeout(2)  # so the check's wait for a reply that never ends is short here
+    buffer = b""
+    lines: list[str] = []
+    while True:
+        while b"\r\n" not in buffer:
+            buffer += sock.recv(1024)
+        line, buffer = buffer.split(b"\r\n", 1)
+        lines.append(line[4:].decode())
+        if line[3:4] == b" ":
+            return int(line[:3]), "\n".join(lines)
+
+
+def test_read_reply_check_fails_a_reader_that_needs_text_after_the_code() -> None:
+    result = check_read_reply(space_only_read_reply)
+    assert not result.passed
+    assert "no text" in str(result) and "optional" in str(result)
 
 
 def test_read_reply_check_fails_a_reader_that_returns_a_string_code() -> None:
@@ -223,6 +273,26 @@ def test_raw_session_check_names_the_wrong_step(
         lines = lines[: index + 1]  # after a refused command a learner's later steps fail too
     raw_session(server, lines)
     assert check(server).startswith(f"✘ Not yet: {step} is wrong"), check(server)
+
+
+@pytest.mark.parametrize(
+    ("index", "line", "step"),
+    [
+        (1, f"MAIL FROM: <{SENDER}>\r\n".encode(), "Step 3 (MAIL FROM)"),
+        (1, f"MAIL FROM: {SENDER}\r\n".encode(), "Step 3 (MAIL FROM)"),
+        (2, f"RCPT TO:{RECIPIENT}\r\n".encode(), "Step 4 (RCPT TO)"),
+    ],
+)
+def test_raw_session_check_explains_what_the_lenient_server_accepted(
+    server: DebugServer, index: int, line: bytes, step: str
+) -> None:
+    lines = good_lines()
+    lines[index] = line
+    raw_session(server, lines)
+    said = check(server)
+    assert server.sessions[-1].closed and len(server.mailbox) == 1  # aiosmtpd did accept it
+    assert said.startswith(f"✘ Not yet: {step} is wrong"), said
+    assert "lenient" in said and "RFC 5321 §4.1.2" in said and "no space" in said
 
 
 def test_raw_session_check_bare_lf_message(server: DebugServer) -> None:
@@ -322,3 +392,24 @@ def test_plain_decoder_right() -> None:
 def test_plain_decoder_wrong(wrong: Callable[[str], Any]) -> None:
     result = check_plain_decoder(wrong)
     assert not result.passed and "decode_plain(" in str(result)
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        lambda token: token,  # echoes the token
+        lambda token: base64.b64decode(token),  # the raw bytes, every field in them
+        lambda token: tuple(base64.b64decode(token).decode().split("\0"))[::-1],  # reversed
+        lambda token: 1 / 0,  # raises
+    ],
+)
+def test_plain_decoder_messages_never_show_the_demo_password(wrong: Callable[[str], Any]) -> None:
+    from smtplearn.server.auth import DEMO_PASSWORD
+
+    result = check_plain_decoder(wrong)
+    assert not result.passed
+    shown = " ".join([str(result), repr(result), result._repr_html_(), result.hint])
+    encoded = base64.b64encode(DEMO_PASSWORD.encode()).decode()
+    assert DEMO_PASSWORD not in shown and encoded.rstrip("=") not in shown
+    # the check does show what the decoder gave, so the test above is not vacuous:
+    assert "decode_plain(" in shown
