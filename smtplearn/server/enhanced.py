@@ -18,7 +18,7 @@ _BY_REPLY_CODE = {
     221: "2.0.0",
     235: "2.7.0",  # authentication succeeded (RFC 4954 §6)
     250: "2.0.0",
-    252: "2.1.5",
+    252: "2.0.0",  # "cannot VRFY": says nothing about the address (RFC 5321 §3.5.3)
     421: "4.3.2",  # system not accepting network messages
     450: "4.2.0",
     451: "4.3.0",
