@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from notebook_json import notebook as notebook_skeleton
 from packaging.requirements import Requirement
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -131,18 +132,7 @@ def _fixture_notebook() -> dict[str, Any]:
             "8 ({'output_type': 'stream', 'name': 'stdout', 'text': 'clicked\\n'},)\n", 3,
         ),
     ]  # fmt: skip
-    for number, cell in enumerate(cells, start=1):
-        cell["id"] = f"binder-fixture-{number}"  # nbformat 4.5 requires cell ids
-    return {
-        "cells": cells,
-        "metadata": {
-            "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python",
-                           "name": "python3"},
-            "language_info": {"name": "python"},
-        },
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }  # fmt: skip
+    return notebook_skeleton(cells, "binder-fixture")
 
 
 def _environment(venv: Path, scratch: Path) -> dict[str, str]:

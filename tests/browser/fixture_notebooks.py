@@ -11,6 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from notebook_json import notebook as notebook_skeleton
+
 #: File names inside the served root; they do not match the lesson glob ``0*.ipynb``.
 WORKING = "browser-fixture.ipynb"
 BROKEN = "browser-fixture-broken.ipynb"
@@ -51,18 +53,7 @@ def _code(source: str) -> dict[str, Any]:
 
 
 def _notebook(cells: list[dict[str, Any]]) -> dict[str, Any]:
-    for number, cell in enumerate(cells, start=1):
-        cell["id"] = f"browser-fixture-{number}"  # nbformat 4.5 requires cell ids
-    return {
-        "cells": cells,
-        "metadata": {
-            "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python",
-                           "name": "python3"},
-            "language_info": {"name": "python"},
-        },
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }  # fmt: skip
+    return notebook_skeleton(cells, "browser-fixture")
 
 
 def working_notebook() -> dict[str, Any]:
