@@ -230,7 +230,6 @@ class SMTP:
         line = f"{cmd} {args}" if args else cmd
         return self._tuple(self._send(self._require_client().raw_command(line)))
 
-
     def helo(self, name: str = "") -> tuple[int, bytes]:
         code, message = self.docmd("helo", name or self.local_hostname)
         self.helo_resp = message

@@ -48,9 +48,7 @@ def envelope_of(
     if from_addr is None:
         header = message[prefix + "Sender"] or message[prefix + "From"]
         if header is None:
-            raise LocalProtocolError(
-                f"the message has no {prefix}From header: add one or pass from_addr"
-            )
+            raise LocalProtocolError(f"the message has no {prefix}From header: add one or pass from_addr")
         from_addr = getaddresses([str(header)])[0][1]
     if to_addrs is None:
         fields = [str(message[prefix + name]) for name in ("To", "Bcc", "Cc") if message[prefix + name]]
@@ -58,9 +56,7 @@ def envelope_of(
     elif isinstance(to_addrs, str):
         to_addrs = [to_addrs]
     if not to_addrs:
-        raise LocalProtocolError(
-            "the message has no recipients: add To, Cc or Bcc headers or pass to_addrs"
-        )
+        raise LocalProtocolError("the message has no recipients: add To, Cc or Bcc headers or pass to_addrs")
     stripped = copy.copy(message)
     # Bcc means "blind": the recipients stay in the envelope but leave the headers.
     del stripped["Bcc"]

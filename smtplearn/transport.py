@@ -115,9 +115,7 @@ class Transport:
         try:
             sock.sendall(data)
         except TimeoutError as exc:
-            raise SMTPTimeoutError(
-                self.host, self.port, f"could not send within {self.timeout} s"
-            ) from exc
+            raise SMTPTimeoutError(self.host, self.port, f"could not send within {self.timeout} s") from exc
         except OSError as exc:
             raise ConnectionClosedError(
                 self.host, self.port, f"the connection broke while sending ({exc})"

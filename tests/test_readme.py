@@ -15,8 +15,11 @@ def python_blocks() -> list[str]:
 
 
 def test_fifteen_line_example_runs_as_printed() -> None:
-    [example] = [block for block in python_blocks() if "with DebugServer() as server:" in block
-                 and "client.ehlo()" in block]
+    [example] = [
+        block
+        for block in python_blocks()
+        if "with DebugServer() as server:" in block and "client.ehlo()" in block
+    ]
     assert len(example.strip().splitlines()) <= 15
     out = io.StringIO()
     with contextlib.redirect_stdout(out):

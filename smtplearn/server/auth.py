@@ -79,11 +79,8 @@ async def cram_md5(server: Any, args: list[str], users: Mapping[str, str]) -> Au
         return AuthResult(success=False, handled=True)
     login, _, digest = bytes(answer).decode("utf-8", errors="replace").rpartition(" ")
     password = users.get(login)
-    if password is not None and hmac.compare_digest(
-        cram_md5_digest(password, challenge), digest.lower()
-    ):
+    if password is not None and hmac.compare_digest(cram_md5_digest(password, challenge), digest.lower()):
         log.info("%r authenticated as %r with CRAM-MD5", server.session.peer, login)
         return AuthResult(success=True, auth_data=login)
     log.info("%r failed CRAM-MD5 authentication as %r", server.session.peer, login)
     return AuthResult(success=False, handled=False)
-

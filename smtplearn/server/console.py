@@ -79,9 +79,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--size-limit", type=int, default=10 * 1024 * 1024, metavar="OCTETS")
     parser.add_argument("--max-sessions", type=int, default=100)
-    parser.add_argument(
-        "--allow-remote", action="store_true", help="allow a non-loopback --host (careful)"
-    )
+    parser.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host (careful)")
 
 
 def build_server(args: argparse.Namespace) -> DebugServer:

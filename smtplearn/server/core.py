@@ -320,7 +320,7 @@ class DebugServer:
 
     @property
     def vrfy(self) -> VrfyMode:
-        """"directory" answers VRFY from `directory`; "refuse" answers 252 as most servers do."""
+        """ "directory" answers VRFY from `directory`; "refuse" answers 252 as most servers do."""
         return self._state.vrfy
 
     @vrfy.setter

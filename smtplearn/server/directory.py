@@ -72,6 +72,4 @@ def vrfy_reply(directory: Mapping[str, str], query: str, mode: VrfyMode) -> str:
     # RFC 5321 §3.5.3: "553 User ambiguous", optionally listing the possibilities one per
     # line; RFC 3463 X.1.4 is "destination mailbox address ambiguous".
     lines = [f"5.1.4 <{shown}>... Ambiguous; possibilities are:", *(f"5.1.4 {e}" for e in found)]
-    return "\r\n".join(
-        f"553{' ' if i == len(lines) - 1 else '-'}{line}" for i, line in enumerate(lines)
-    )
+    return "\r\n".join(f"553{' ' if i == len(lines) - 1 else '-'}{line}" for i, line in enumerate(lines))

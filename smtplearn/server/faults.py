@@ -152,9 +152,7 @@ class TemporaryFailure(Fault):
         code = self.code or (421 if step == CONNECT else 451)
         if code == 421:
             # RFC 5321 §3.8: 421 means the server is closing the channel.
-            return Action(
-                reply="421 4.3.2 Service not available, closing transmission channel", close=True
-            )
+            return Action(reply="421 4.3.2 Service not available, closing transmission channel", close=True)
         return Action(reply=f"{code} 4.3.0 Temporary failure at {step}, please try again later")
 
 
@@ -219,9 +217,7 @@ class Faults(Sequence[Fault]):
         return next((r for f in self._faults if (r := f.at_sender(address))), None)
 
     def recipient_reply(self, client: str, mail_from: str, address: str) -> str | None:
-        return next(
-            (r for f in self._faults if (r := f.at_recipient(client, mail_from, address))), None
-        )
+        return next((r for f in self._faults if (r := f.at_recipient(client, mail_from, address))), None)
 
     def size_limit(self, default: int) -> int:
         """The smallest size limit any fault imposes, or `default`."""

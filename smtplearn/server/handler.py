@@ -45,9 +45,7 @@ class DebugHandler:
         # order (RFC 2920 §3.1), and our `push` gives every reply an enhanced code (RFC 2034).
         return [first, "250-ENHANCEDSTATUSCODES", "250-PIPELINING", *responses[1:]]
 
-    async def handle_HELO(
-        self, server: DebugSMTP, session: Any, envelope: Any, hostname: str
-    ) -> str:
+    async def handle_HELO(self, server: DebugSMTP, session: Any, envelope: Any, hostname: str) -> str:
         session.host_name = hostname
         return f"250 {server.hostname} Hello {hostname} [{server.client_ip}], pleased to meet you"
 

@@ -106,8 +106,7 @@ class Mailbox(Sequence[ReceivedMessage]):
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise TimeoutError(
-                        f"waited {timeout} s for {count} message(s), "
-                        f"the mailbox has {len(self._messages)}"
+                        f"waited {timeout} s for {count} message(s), the mailbox has {len(self._messages)}"
                     )
                 self._changed.wait(remaining)
             return list(self._messages)

@@ -125,9 +125,7 @@ class DebugSMTP(SMTP):
             text = _AUTH_WITH_RESPONSE.sub(rf"\1{REDACTED}", shown(line, size))
             self._record("C", "command", text)
 
-    def _cb_client_connected(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> None:
+    def _cb_client_connected(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         # The recorder has every StreamReader method aiosmtpd calls, and passes the rest on.
         recorder = cast(asyncio.StreamReader, RecordingReader(reader, self._on_line))
         super()._cb_client_connected(recorder, writer)
@@ -189,11 +187,8 @@ class DebugSMTP(SMTP):
         self.state.active_sessions += 1
         try:
             if self.state.active_sessions > self.state.max_sessions:
-                log.warning("%r refused: %d sessions already open", self.peer,
-                            self.state.max_sessions)
-                await self.push(
-                    f"421 4.7.0 {self.hostname} Too many concurrent sessions, try again later"
-                )
+                log.warning("%r refused: %d sessions already open", self.peer, self.state.max_sessions)
+                await self.push(f"421 4.7.0 {self.hostname} Too many concurrent sessions, try again later")
                 await self.hang_up(abort=False)
             if await self._apply_faults(CONNECT):
                 return

@@ -192,9 +192,7 @@ class RecordingReader:
     _pending: bytes
     _pending_size: int
 
-    def __init__(
-        self, reader: asyncio.StreamReader, on_line: Callable[[bytes, int], None]
-    ) -> None:
+    def __init__(self, reader: asyncio.StreamReader, on_line: Callable[[bytes, int], None]) -> None:
         object.__setattr__(self, "_reader", reader)
         #: Called with (the line, or its start when it was over-long; its real size).
         object.__setattr__(self, "_on_line", on_line)

@@ -87,9 +87,7 @@ class SendingStepper(widgets.VBox):  # type: ignore[misc]
             self._client_options["tls_context"] = self.endpoint.tls_context(tls_context)
 
         def field(description: str, value: str, css: str) -> Any:
-            return add_classes(
-                widgets.Text(value=value, description=description), css
-            )
+            return add_classes(widgets.Text(value=value, description=description), css)
 
         self.from_field = field("From", from_addr, "smtplearn-from")
         self.to_field = field("To", to, "smtplearn-to")

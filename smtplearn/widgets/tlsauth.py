@@ -180,9 +180,13 @@ class TLSAuthLab(widgets.VBox):  # type: ignore[misc]
         if step.ok:
             over = f"over {tls_version}" if step.tls else "in CLEARTEXT"
             style, head = (_OK, "Authenticated.") if step.tls else (_WARN, "Authenticated — but see below.")
-            extra = "" if step.tls else (
-                "The credentials crossed the network unencrypted: base64 is an encoding, "
-                "not encryption (RFC 4954 §4)."
+            extra = (
+                ""
+                if step.tls
+                else (
+                    "The credentials crossed the network unencrypted: base64 is an encoding, "
+                    "not encryption (RFC 4954 §4)."
+                )
             )
             self.result_html.value = _verdict(style, head, f"{said} ({over}). {extra}".strip())
             return "authenticated"
@@ -239,4 +243,3 @@ def _verdict(style: str, head: str, detail: str) -> str:
         f'<div style="{style};font-family:system-ui,sans-serif;font-size:12.5px">'
         f'<strong>{escape(head)}</strong><br><span style="{_MONO}">{escape(detail)}</span></div>'
     )
-

@@ -152,7 +152,7 @@ class VRFYLab(widgets.VBox):  # type: ignore[misc]
         reply = lookup.step.reply
         head = (
             f'<div style="font-family:system-ui,sans-serif;font-size:12.5px">'
-            f'<strong>VRFY {escape(lookup.address)}</strong> — {escape(lookup.meaning)}</div>'
+            f"<strong>VRFY {escape(lookup.address)}</strong> — {escape(lookup.meaning)}</div>"
         )
         self.result_html.value = head + (reply_html(reply) if reply is not None else "")
         rows = "".join(

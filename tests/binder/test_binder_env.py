@@ -84,9 +84,7 @@ def test_binder_requirements_match_pyproject() -> None:
     """binder/requirements.txt pins what pyproject.toml declares, range for range."""
     tomllib = pytest.importorskip("tomllib")  # Python 3.11+; CI runs 3.11
     project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    declared = project["project"]["dependencies"] + project["project"]["optional-dependencies"][
-        "notebooks"
-    ]
+    declared = project["project"]["dependencies"] + project["project"]["optional-dependencies"]["notebooks"]
     assert _requirement_set(_read_binder_requirements()) == _requirement_set(declared)
 
 

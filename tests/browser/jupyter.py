@@ -287,8 +287,7 @@ def _wait_until_ready(server: JupyterServer) -> None:
     while True:
         if server.process.poll() is not None:
             raise RuntimeError(
-                f"jupyter {server.flavour} exited with {server.process.returncode}:\n"
-                f"{server.log_tail()}"
+                f"jupyter {server.flavour} exited with {server.process.returncode}:\n{server.log_tail()}"
             )
         with contextlib.suppress(OSError):
             status = server.api("GET", "api/status")

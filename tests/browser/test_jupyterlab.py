@@ -43,9 +43,7 @@ def test_fixture_widgets_render_and_a_click_reaches_the_kernel(
     expect(output).to_contain_text("clicked")
 
 
-def test_a_broken_widget_and_an_exception_are_reported(
-    lab: JupyterServer, browser_page: Page
-) -> None:
+def test_a_broken_widget_and_an_exception_are_reported(lab: JupyterServer, browser_page: Page) -> None:
     open_notebook(browser_page, lab, BROKEN)
     run_all(browser_page, lab, BROKEN)
     save_screenshot(browser_page, "lab-browser-fixture-broken")

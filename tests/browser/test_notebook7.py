@@ -23,12 +23,8 @@ from .jupyter import (
 pytestmark = pytest.mark.browser
 
 
-def test_fixture_widgets_render_and_click_in_notebook7(
-    notebook7: JupyterServer, browser_page: Page
-) -> None:
-    run_notebook_like_a_learner(
-        browser_page, notebook7, WORKING, screenshot="notebook7-browser-fixture"
-    )
+def test_fixture_widgets_render_and_click_in_notebook7(notebook7: JupyterServer, browser_page: Page) -> None:
+    run_notebook_like_a_learner(browser_page, notebook7, WORKING, screenshot="notebook7-browser-fixture")
     output = current_notebook(browser_page).locator(".widget-output")
     expect(output).not_to_contain_text("clicked")
 

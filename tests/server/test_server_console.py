@@ -97,8 +97,7 @@ def test_prints_banner_dialog_and_message_then_stops_on_ctrl_c(console) -> None:
     assert "[#1] c: mail from:<author@example.com> size=29" in [x.lower() for x in dialog]
     start = dialog.index("[#1] C: .")
     assert dialog[start + 1 : start + 6] == [
-        "---------- message DS00001 from <author@example.com> to <recipient@example.com> "
-        "----------",
+        "---------- message DS00001 from <author@example.com> to <recipient@example.com> ----------",
         "Subject: Hello class",
         "",
         "Hi!",
@@ -125,11 +124,16 @@ def test_options_reach_the_server(console, tmp_path) -> None:  # type: ignore[no
     server = console(
         "--no-tls",
         "--plain-auth",
-        "--user", "ada:lovelace",
-        "--directory", str(directory),
-        "--fault", "reject-rcpt:bad@*",
-        "--hostname", "smtp.school.test",
-        "--maildir", str(tmp_path / "Maildir"),
+        "--user",
+        "ada:lovelace",
+        "--directory",
+        str(directory),
+        "--fault",
+        "reject-rcpt:bad@*",
+        "--hostname",
+        "smtp.school.test",
+        "--maildir",
+        str(tmp_path / "Maildir"),
     )
     banner = server.read_until("Press Ctrl-C")
     assert server.lines[0].endswith("(no TLS)")

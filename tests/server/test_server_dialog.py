@@ -53,10 +53,7 @@ def test_pipelined_commands_get_their_replies_in_order(server: DebugServer, raw)
     peer = raw(server.address)
     assert peer.command(b"EHLO pc")[0] == 250
     # RFC 2920 §3.1: MAIL, RCPT... and DATA may go in one write; replies come back in order.
-    peer.send(
-        b"MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\n"
-        b"RCPT TO:<c@example.com>\r\nDATA\r\n"
-    )
+    peer.send(b"MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nRCPT TO:<c@example.com>\r\nDATA\r\n")
     assert [peer.reply() for _ in range(4)] == [
         (250, ["2.1.0 <a@example.com>... Sender ok"]),
         (250, ["2.1.5 <b@example.com>... Recipient ok"]),
@@ -156,9 +153,10 @@ def test_vrfy_refuse_mode_answers_252_and_switches_at_run_time(server: DebugServ
 
 def test_vrfy_with_a_custom_directory() -> None:
     directory = {"ada@analytical.test": "Ada Lovelace <ada@analytical.test>"}
-    with DebugServer(directory=directory, vrfy="directory") as server, smtplib.SMTP(
-        *server.address, timeout=10
-    ) as client:
+    with (
+        DebugServer(directory=directory, vrfy="directory") as server,
+        smtplib.SMTP(*server.address, timeout=10) as client,
+    ):
         assert client.verify("ada") == (250, b"2.1.5 Ada Lovelace <ada@analytical.test>")
         assert client.verify("dhellmann")[0] == 550
 

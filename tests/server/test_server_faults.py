@@ -24,9 +24,7 @@ MESSAGE = b"Subject: fault\r\n\r\nbody\r\n"
 def test_reject_recipient_matching_a_pattern(server: DebugServer) -> None:
     server.inject(RejectRecipient("bad*@*"))
     with smtplib.SMTP(*server.address, timeout=10) as client:
-        refused = client.sendmail(
-            "a@example.com", ["good@example.com", "Bad.Guy@example.com"], MESSAGE
-        )
+        refused = client.sendmail("a@example.com", ["good@example.com", "Bad.Guy@example.com"], MESSAGE)
     assert refused == {
         "Bad.Guy@example.com": (
             550,

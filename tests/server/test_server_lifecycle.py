@@ -50,9 +50,10 @@ def test_the_start_up_check_connection_is_not_a_session(server: DebugServer) -> 
 
 
 def test_custom_hostname_appears_in_greeting() -> None:
-    with DebugServer(hostname="smtp.school.test") as server, smtplib.SMTP(
-        *server.address, timeout=10
-    ) as client:
+    with (
+        DebugServer(hostname="smtp.school.test") as server,
+        smtplib.SMTP(*server.address, timeout=10) as client,
+    ):
         assert client.ehlo("pc")[1].decode().startswith("smtp.school.test Hello pc [127.0.0.1]")
 
 

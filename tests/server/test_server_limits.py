@@ -70,7 +70,8 @@ def test_bare_line_endings_cannot_smuggle_a_second_message(  # type: ignore[no-u
     peer = raw(server.address)
     _start_data(peer)
     peer.send(
-        b"Subject: first\r\n\r\nhello" + smuggle
+        b"Subject: first\r\n\r\nhello"
+        + smuggle
         + b"MAIL FROM:<evil@example.com>\r\nRCPT TO:<victim@example.com>\r\nDATA\r\n"
         b"Subject: smuggled\r\n\r\nevil\r\n.\r\n"
     )

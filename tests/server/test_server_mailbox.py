@@ -30,9 +30,7 @@ def test_sendmail_with_a_bcc_recipient_is_stored_exactly(server: DebugServer) ->
         client.ehlo("localhost.local")
         client.login(DEMO_USER, DEMO_PASSWORD)
         local = client.sock.getsockname()
-        refused = client.sendmail(
-            "author@example.com", ["recipient@example.com", "hidden@example.com"], RAW
-        )
+        refused = client.sendmail("author@example.com", ["recipient@example.com", "hidden@example.com"], RAW)
     assert refused == {}
     [message] = server.mailbox.wait_for(1)
     assert message.mail_from == "author@example.com"
@@ -125,9 +123,7 @@ def test_received_message_repr_abbreviates_the_raw_bytes() -> None:
 
 def test_maildir_holds_each_message_once_the_250_has_come(tmp_path) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "Maildir"
-    with DebugServer(maildir=str(path)) as server, smtplib.SMTP(
-        *server.address, timeout=10
-    ) as client:
+    with DebugServer(maildir=str(path)) as server, smtplib.SMTP(*server.address, timeout=10) as client:
         client.sendmail("author@example.com", ["recipient@example.com"], RAW)
         # Read straight after the 250, while the server still runs: it must be on disk.
         stored = list(mailbox.Maildir(str(path), create=False))
@@ -172,7 +168,12 @@ def test_session_log_shows_the_dialog_in_order(server: DebugServer) -> None:
     ]
     assert session.helo == "pc"
     assert [e.kind for e in session.events if e.direction == "C"][-6:] == [
-        "command", "data", "data", "data", "data", "command",
+        "command",
+        "data",
+        "data",
+        "data",
+        "data",
+        "command",
     ]
     assert repr(session).startswith(f"<SessionLog #1 from 127.0.0.1:{port}, ")
 
@@ -184,7 +185,7 @@ def test_session_log_marks_tls(server: DebugServer) -> None:
     events = server.sessions[-1].events
     note = next(e for e in events if e.text.startswith("TLS started"))
     assert not events[events.index(note) - 1].tls
-    assert all(e.tls for e in events[events.index(note):])
+    assert all(e.tls for e in events[events.index(note) :])
     assert server.sessions[-1].tls_version in ("TLSv1.2", "TLSv1.3")
 
 

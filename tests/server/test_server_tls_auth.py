@@ -72,9 +72,7 @@ def test_ca_pem_path_is_a_pem_file_other_clients_can_load(server: DebugServer) -
 
 def test_implicit_tls_speaks_tls_from_the_first_byte() -> None:
     with DebugServer(tls="implicit") as server:
-        with smtplib.SMTP_SSL(
-            *server.address, context=server.client_tls_context(), timeout=10
-        ) as client:
+        with smtplib.SMTP_SSL(*server.address, context=server.client_tls_context(), timeout=10) as client:
             client.ehlo("pc")
             assert "starttls" not in _extensions(client)
             assert "auth" in _extensions(client)
@@ -112,9 +110,7 @@ def _tls_client(server: DebugServer) -> smtplib.SMTP:
 )
 def test_each_mechanism_logs_in(server: DebugServer, mechanism: str, initial_response: bool) -> None:
     with _tls_client(server) as client:
-        auth_object: Callable[..., str] = getattr(
-            client, "auth_" + mechanism.lower().replace("-", "_")
-        )
+        auth_object: Callable[..., str] = getattr(client, "auth_" + mechanism.lower().replace("-", "_"))
         code, text = client.auth(mechanism, auth_object, initial_response_ok=initial_response)
         assert (code, text) == (235, b"2.7.0 Authentication successful")
         client.sendmail("a@example.com", ["b@example.com"], b"Subject: s\r\n\r\nx\r\n")
@@ -178,9 +174,7 @@ def test_auth_before_tls_is_neither_offered_nor_accepted(server: DebugServer) ->
 
 
 def test_auth_require_tls_false_allows_plain_text_auth() -> None:
-    with DebugServer(auth_require_tls=False) as server, smtplib.SMTP(
-        *server.address, timeout=10
-    ) as client:
+    with DebugServer(auth_require_tls=False) as server, smtplib.SMTP(*server.address, timeout=10) as client:
         client.ehlo("pc")
         assert "auth" in _extensions(client)
         assert client.login(DEMO_USER, DEMO_PASSWORD)[0] == 235
@@ -190,8 +184,9 @@ def test_users_table_replaces_the_demo_account() -> None:
     with DebugServer(users={"ada": "lovelace"}, auth_require_tls=False) as server:
         with smtplib.SMTP(*server.address, timeout=10) as client:
             assert client.login("ada", "lovelace")[0] == 235
-        with smtplib.SMTP(*server.address, timeout=10) as client, pytest.raises(
-            smtplib.SMTPAuthenticationError
+        with (
+            smtplib.SMTP(*server.address, timeout=10) as client,
+            pytest.raises(smtplib.SMTPAuthenticationError),
         ):
             client.login(DEMO_USER, DEMO_PASSWORD)
         server.users = {DEMO_USER: DEMO_PASSWORD}
@@ -206,9 +201,7 @@ def test_second_auth_in_a_session_is_refused(server: DebugServer) -> None:
 
 
 @pytest.mark.parametrize("mechanism", ["CRAM-MD5", "PLAIN", "LOGIN"])
-def test_credentials_never_reach_the_session_log_or_mailbox(
-    server: DebugServer, mechanism: str
-) -> None:
+def test_credentials_never_reach_the_session_log_or_mailbox(server: DebugServer, mechanism: str) -> None:
     secret = "s3cret-Passw0rd"
     server.users = {"ada": secret}
     method = "auth_" + mechanism.lower().replace("-", "_")

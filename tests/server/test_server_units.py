@@ -47,13 +47,9 @@ def test_lookup_by_full_address_key() -> None:
 
 def test_vrfy_replies() -> None:
     assert vrfy_reply(DEMO_DIRECTORY, "dhellmann", "directory") == f"250 2.1.5 {DOUG}"
-    assert vrfy_reply(DEMO_DIRECTORY, "notthere", "directory") == (
-        "550 5.1.1 <notthere>... User unknown"
-    )
+    assert vrfy_reply(DEMO_DIRECTORY, "notthere", "directory") == ("550 5.1.1 <notthere>... User unknown")
     assert vrfy_reply(DEMO_DIRECTORY, "smith", "directory") == (
-        "553-5.1.4 <smith>... Ambiguous; possibilities are:\r\n"
-        f"553-5.1.4 {JOE}\r\n"
-        f"553 5.1.4 {HARRY}"
+        f"553-5.1.4 <smith>... Ambiguous; possibilities are:\r\n553-5.1.4 {JOE}\r\n553 5.1.4 {HARRY}"
     )
     assert vrfy_reply(DEMO_DIRECTORY, "dhellmann", "refuse").startswith("252 2.0.0 ")
 
@@ -81,13 +77,12 @@ def test_with_enhanced_code(reply: str, expected: str) -> None:
 
 
 def test_server_logs_to_smtplearn_server(server: DebugServer, caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.INFO, logger="smtplearn.server"), smtplib.SMTP(
-        *server.address, timeout=10
-    ) as client:
+    with (
+        caplog.at_level(logging.INFO, logger="smtplearn.server"),
+        smtplib.SMTP(*server.address, timeout=10) as client,
+    ):
         client.sendmail("a@example.com", ["b@example.com"], b"Subject: s\r\n\r\nx\r\n")
-    assert any(
-        r.name == "smtplearn.server" and "DS00001 accepted" in r.getMessage() for r in caplog.records
-    )
+    assert any(r.name == "smtplearn.server" and "DS00001 accepted" in r.getMessage() for r in caplog.records)
 
 
 def test_server_writes_nothing_to_stdout_or_stderr(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -131,7 +126,5 @@ def test_server_writes_nothing_to_stdout_or_stderr(tmp_path) -> None:  # type: i
                 sock.recv(100)
         """
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
-    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
