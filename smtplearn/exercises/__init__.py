@@ -27,12 +27,18 @@ __all__ = [
     "all_of",
     "check_prediction",
     "correct",
+    "is_unanswered",
     "not_yet",
     "steps_of",
+    "your_turn",
 ]
 
 CORRECT_MARK = "✔ Correct:"
 NOT_YET_MARK = "✘ Not yet:"
+#: The mark of a check whose exercise is still unanswered (the student edition's stored output).
+YOUR_TURN_MARK = "✎ Your turn:"
+#: What a student edition's blank answer holds; a check seeing it asks for an answer.
+UNANSWERED = Ellipsis
 
 
 @dataclass(frozen=True)
@@ -46,10 +52,14 @@ class CheckResult:
     passed: bool
     message: str
     hint: str = ""
+    #: True when the learner has not answered yet: not a wrong answer, a prompt to answer.
+    unanswered: bool = False
 
     def __str__(self) -> str:
         if self.passed:
             return f"{CORRECT_MARK} {self.message}"
+        if self.unanswered:
+            return f"{YOUR_TURN_MARK} {self.message}"
         line = f"{NOT_YET_MARK} {self.message}"
         return f"{line} Hint: {self.hint}" if self.hint else line
 
@@ -74,6 +84,20 @@ def not_yet(message: str, hint: str = "") -> CheckResult:
     return CheckResult(False, message, hint)
 
 
+def your_turn(prompt: str = "make your prediction in the cell above, then run it.") -> CheckResult:
+    """The check of an exercise not answered yet: a prompt, never a mark of right or wrong.
+
+    A student edition's Run All stores this line as the check's output, so nothing
+    there gives the answer away and nothing raises.
+    """
+    return CheckResult(False, prompt, unanswered=True)
+
+
+def is_unanswered(answer: object) -> bool:
+    """Whether `answer` is still the student edition's blank (``...``) or nothing at all."""
+    return answer is UNANSWERED or answer is None
+
+
 def all_of(results: Iterable[CheckResult], *, summary: str) -> CheckResult:
     """The first failed result, or one passed result saying `summary` when all passed."""
     for result in results:
@@ -90,8 +114,8 @@ def check_prediction(
     `what` names the thing predicted ("the reply code to RCPT"), `why` is the lesson
     the right answer teaches; both appear in the line the learner reads.
     """
-    if predicted is None or predicted is Ellipsis:
-        return not_yet(f"make a prediction for {what} first (replace the ... with your answer).", hint)
+    if is_unanswered(predicted):
+        return your_turn(f"make your prediction for {what} in the cell above (replace the ...), then run it.")
     if predicted == actual:
         return correct(f"{what} was {actual!r}, as you predicted: {why}")
     return not_yet(f"you predicted {predicted!r} for {what}, but it was {actual!r}.", hint or why)

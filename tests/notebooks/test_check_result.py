@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from smtplearn.exercises import CheckResult, all_of, check_prediction, correct, not_yet, steps_of
+from smtplearn.exercises import (
+    CheckResult,
+    all_of,
+    check_prediction,
+    correct,
+    is_unanswered,
+    not_yet,
+    steps_of,
+    your_turn,
+)
 from smtplearn.protocol.replies import Reply
 from smtplearn.protocol.states import ClientState
 from smtplearn.record import Exchange, Step, Transcript
@@ -38,7 +47,21 @@ def test_prediction_matches_or_says_what_really_happened() -> None:
     missing = check_prediction("the reply code", ..., 503, why="bad sequence")
     assert right.passed and "503" in right.message
     assert not wrong.passed and "you predicted 250" in wrong.message and "503" in wrong.message
-    assert not missing.passed and "make a prediction" in missing.message
+    assert not missing.passed and missing.unanswered
+    assert str(missing).startswith("✎ Your turn: make your prediction for the reply code")
+    assert "503" not in str(missing), "the prompt must not give the answer away"
+
+
+def test_unanswered_is_the_blank_or_nothing_never_a_real_answer() -> None:
+    assert is_unanswered(...) and is_unanswered(None)
+    for answer in (0, False, "", [], 503):
+        assert not is_unanswered(answer)
+
+
+def test_your_turn_is_neither_correct_nor_wrong() -> None:
+    prompt = your_turn()
+    assert not prompt and prompt.unanswered
+    assert "✔" not in str(prompt) and "✘" not in str(prompt)
 
 
 def test_all_of_reports_the_first_failure_or_the_summary() -> None:
