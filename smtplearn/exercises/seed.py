@@ -40,6 +40,7 @@ __all__ = [
     "check_auth_challenges",
     "check_bcc",
     "check_enumeration",
+    "check_expn",
     "check_lone_dot",
     "check_out_of_order",
     "check_reply_class",
@@ -425,16 +426,20 @@ def check_wrong_password(source: StepSource, user: str, predicted_code: object) 
 # -- 03: verifying addresses ------------------------------------------------------------
 
 
-def _vrfy_steps(source: StepSource, query: str | None = None) -> list[Step]:
-    steps = steps_of(source, command="VRFY")
+def _lookup_steps(source: StepSource, query: str | None = None, *, command: str = "VRFY") -> list[Step]:
+    steps = steps_of(source, command=command)
     if query is None:
         return steps
     wanted = query.strip().strip("<>").casefold()
     return [s for s in steps if _query_of(s).casefold() == wanted]
 
 
+def _vrfy_steps(source: StepSource, query: str | None = None) -> list[Step]:
+    return _lookup_steps(source, query)
+
+
 def _query_of(step: Step) -> str:
-    """What a VRFY step asked about: ``VRFY <dhellmann>`` → ``dhellmann``."""
+    """What a VRFY or EXPN step asked about: ``VRFY <dhellmann>`` → ``dhellmann``."""
     return step.shown.partition(" ")[2].strip().strip("<>")
 
 
@@ -451,8 +456,27 @@ def check_vrfy(source: StepSource, query: str, predicted_code: object) -> CheckR
         _as_code(predicted_code),
         None if reply is None else reply.code,
         hint=f"read the reply to VRFY {query}: the code is its first three digits.",
-        why="250 names the user, 550 means unknown, 553 ambiguous, 252 means the server "
-        "will not say (RFC 5321 §3.5.3, §4.2.2), and 502 that VRFY is switched off.",
+        why="250 names the user and 550 says it is unknown; 553 means ambiguous (RFC 5321 "
+        "§3.5.1); 252 means the server will not say (§3.5.3, §7.3).",
+    )
+
+
+def check_expn(source: StepSource, name: str, predicted_code: object) -> CheckResult:
+    """The learner sent ``EXPN name`` and predicted its reply code."""
+    if is_unanswered(predicted_code):
+        return your_turn("predict the reply code in the cell above (replace the ...), then run it.")
+    steps = _lookup_steps(source, name, command="EXPN")
+    if not steps:
+        return not_yet(f"no EXPN {name} in this session yet.", f'run client.expn("{name}").')
+    reply = steps[-1].reply
+    return check_prediction(
+        f"the reply to EXPN {name}",
+        _as_code(predicted_code),
+        None if reply is None else reply.code,
+        hint="is the command unknown to the server, or known but switched off? Each has its "
+        "own code in RFC 5321 §4.2.2.",
+        why="502 means the server knows the command but does not implement it (RFC 5321 "
+        "§4.2.4); 500 would mean it did not recognise it at all.",
     )
 
 

@@ -17,6 +17,7 @@ from smtplearn.exercises.seed import (
     check_auth_challenges,
     check_bcc,
     check_enumeration,
+    check_expn,
     check_lone_dot,
     check_out_of_order,
     check_reply_class,
@@ -396,3 +397,16 @@ def test_reply_class_quiz_judges_a_real_reply(server: DebugServer) -> None:
         assert not wrong.passed and "failed for good" not in str(wrong)
     unknown = check_reply_class(typo, "bad")
     assert not unknown.passed and "one of" in unknown.hint
+
+
+def test_expn_compares_the_prediction_with_the_reply(server: DebugServer) -> None:
+    with client_for(server) as client:
+        client.ehlo()
+        assert "no EXPN staff" in check_expn(client, "staff", 502).message
+        client.expn("staff")
+    assert check_expn(client, "staff", 502).passed
+    assert check_expn(client, "<staff>", "502").passed
+    for wrong in (500, 250, 550):
+        result = check_expn(client, "staff", wrong)
+        assert not result.passed and "502" not in result.hint
+    assert check_expn(client, "staff", ...).unanswered
