@@ -9,8 +9,10 @@ before anything else, so a student edition's Run All neither raises nor gives an
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from types import EllipsisType
 from typing import TYPE_CHECKING
 
 from smtplearn.exercises import (
@@ -243,10 +245,9 @@ def _newest_data_session(sessions: Sequence[SessionLog]) -> SessionLog | None:
 
     session = next((s for s in reversed(sessions) if sent_data(s)), None)
     if session is not None and not session.closed:
-        try:
+        # Still open after that: judge what it has sent so far.
+        with contextlib.suppress(TimeoutError):
             session.wait_closed(SESSION_END_TIMEOUT)
-        except TimeoutError:
-            pass  # still open: judge what it has sent so far
     return session
 
 
@@ -323,9 +324,7 @@ def _as_set(value: object) -> set[str] | None:
 def check_tls_changes(source: StepSource, appeared: object, disappeared: object) -> CheckResult:
     """Compare the learner's prediction of how EHLO's keywords change once TLS is on."""
     if is_unanswered(appeared) or is_unanswered(disappeared):
-        return your_turn(
-            "predict both sets of keywords in the cell above (replace each ...), then run it."
-        )
+        return your_turn("predict both sets of keywords in the cell above (replace each ...), then run it.")
     ehlos = [s for s in steps_of(source, command="EHLO") if s.ok]
     before = next((s for s in ehlos if not s.tls), None)
     after = next((s for s in reversed(ehlos) if s.tls), None)
@@ -407,7 +406,9 @@ def check_wrong_password(source: StepSource, user: str, predicted_code: object) 
     if not steps:
         others = sorted({name for step in _auth_steps(source) if (name := _user_of(step)) is not None})
         tried = f" (it logged in as {', '.join(others)})" if others else ""
-        return not_yet(f"this session has no AUTH as {user!r}{tried}.", f'log in as "{user}", with any password.')
+        return not_yet(
+            f"this session has no AUTH as {user!r}{tried}.", f'log in as "{user}", with any password.'
+        )
     step = steps[-1]
     if step.ok:
         return not_yet(f"the login as {user!r} succeeded.", "use a password that is not the account's.")
@@ -501,7 +502,7 @@ def check_vrfy_refused(source: StepSource, query: str, predicted_code: object) -
 
 
 def check_enumeration(
-    found: object, source: StepSource, candidates: Iterable[str] | None = None
+    found: object, source: StepSource, candidates: Iterable[str] | EllipsisType | None = None
 ) -> CheckResult:
     """`found` lists exactly the names that VRFY confirmed with 250 in `source`.
 

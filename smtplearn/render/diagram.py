@@ -235,7 +235,15 @@ def state_diagram_svg(
     bottom = max(layers, default=-1)
     for number, sink in enumerate(sinks):
         x = width / 2 + ((columns - 1) / 2 - number) * _COLUMN
-        level = bottom if all(abs(x - px) >= _COLUMN / 2 for px, py in pos.values() if py == top + _LAYER / 2 + bottom * _LAYER) else bottom + 1
+        level = (
+            bottom
+            if all(
+                abs(x - px) >= _COLUMN / 2
+                for px, py in pos.values()
+                if py == top + _LAYER / 2 + bottom * _LAYER
+            )
+            else bottom + 1
+        )
         pos[sink] = (x, top + _LAYER / 2 + level * _LAYER)
     height = max((y for _, y in pos.values()), default=top) + _LAYER / 2 + 20
     box = {n: (len(n) * 7.6 + 18, 26.0) for n in names}
@@ -253,8 +261,9 @@ def state_diagram_svg(
         )
     labels_svg: list[str] = []
     # Every box a label must not cover: the states, then each label already placed.
-    taken = [(x - w / 2, y - h / 2, x + w / 2, y + h / 2) for (x, y), (w, h) in
-             ((pos[n], box[n]) for n in names)]
+    taken = [
+        (x - w / 2, y - h / 2, x + w / 2, y + h / 2) for (x, y), (w, h) in ((pos[n], box[n]) for n in names)
+    ]
     for (a, b), labels in merged.items():
         tip = f"{a} → {b}: {', '.join(labels)}"
         if a == b:
@@ -329,7 +338,9 @@ def _border(
 
 
 #: Where a label may move, in order, when its place is taken: along the arrow's normal first.
-_NUDGES = [(0.0, 0.0)] + [(dx * k, dy * k) for k in (1, 2, 3, 4) for dx, dy in ((0, -1), (0, 1), (1, 0), (-1, 0))]
+_NUDGES = [(0.0, 0.0)] + [
+    (dx * k, dy * k) for k in (1, 2, 3, 4) for dx, dy in ((0, -1), (0, 1), (1, 0), (-1, 0))
+]
 
 Box = tuple[float, float, float, float]
 
@@ -338,9 +349,7 @@ def _overlaps(a: Box, b: Box) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-def _label(
-    x: float, y: float, lines: list[str], tip: str, taken: list[Box], anchor: str = "middle"
-) -> str:
+def _label(x: float, y: float, lines: list[str], tip: str, taken: list[Box], anchor: str = "middle") -> str:
     """A label at (x, y), or at the nearest nudge from it that covers nothing in `taken`.
 
     The chosen box is added to `taken`, so later labels keep clear of it.

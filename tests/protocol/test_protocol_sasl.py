@@ -197,7 +197,14 @@ def test_identity_of_plain_ignores_the_authorisation_identity() -> None:
 
 @pytest.mark.parametrize(
     "lines",
-    [[], [b"EHLO x\r\n"], [b"AUTH PLAIN\r\n"], [b"AUTH PLAIN !!!\r\n"], [b"AUTH XOAUTH2 abc\r\n"], [b"AUTH LOGIN\r\n"]],
+    [
+        [],
+        [b"EHLO x\r\n"],
+        [b"AUTH PLAIN\r\n"],
+        [b"AUTH PLAIN !!!\r\n"],
+        [b"AUTH XOAUTH2 abc\r\n"],
+        [b"AUTH LOGIN\r\n"],
+    ],
 )
 def test_identity_is_none_when_the_lines_do_not_say(lines: list[bytes]) -> None:
     assert sasl.identity(lines) is None

@@ -103,8 +103,12 @@ def test_state_diagram_accepts_names_and_is_deterministic() -> None:
 def _boxes(root: ET.Element, rx: str) -> list[tuple[float, float, float, float]]:
     """(left, top, right, bottom) of every <rect> with corner radius `rx`."""
     return [
-        (float(r.get("x", 0)), float(r.get("y", 0)), float(r.get("x", 0)) + float(r.get("width", 0)),
-         float(r.get("y", 0)) + float(r.get("height", 0)))
+        (
+            float(r.get("x", 0)),
+            float(r.get("y", 0)),
+            float(r.get("x", 0)) + float(r.get("width", 0)),
+            float(r.get("y", 0)) + float(r.get("height", 0)),
+        )
         for r in root.iter(f"{NS}rect")
         if r.get("rx") == rx
     ]
@@ -124,4 +128,4 @@ def test_the_client_state_diagram_has_no_overlapping_labels() -> None:
     assert clashes == []
     assert [(a, s) for a in labels for s in states if _overlap(a, s)] == []
     width = float(root.get("width", 0))
-    assert all(0 <= left and right <= width for left, _, right, _ in labels + states)
+    assert all(left >= 0 and right <= width for left, _, right, _ in labels + states)
