@@ -74,7 +74,7 @@ def _server_part(server: LessonServer, what: str) -> object:
     try:
         return getattr(server, what)
     except LessonError as error:
-        return not_yet(f"this check reads the server's {what}: {error}.")
+        return not_yet(f"this check cannot run here: {error}.")
 
 
 # -- 00: start here ------------------------------------------------------------------------

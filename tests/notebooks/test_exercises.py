@@ -410,3 +410,15 @@ def test_expn_compares_the_prediction_with_the_reply(server: DebugServer) -> Non
         result = check_expn(client, "staff", wrong)
         assert not result.passed and "502" not in result.hint
     assert check_expn(client, "staff", ...).unanswered
+
+
+def test_checks_that_read_the_server_say_where_it_is_when_it_is_the_instructors(server: DebugServer) -> None:
+    # In a classroom (SMTPLEARN_SERVER set) the mailbox and the session log live with the
+    # instructor: the check says so instead of raising and stopping Run All.
+    from smtplearn.lesson import RemoteServer
+
+    remote = RemoteServer(server.host, server.port, None)
+    with client_for(server) as client:
+        client.send_message(_message(Bcc="auditor@example.com", body="before\n.\nafter"))
+    for result in (check_bcc(client, remote, "auditor@example.com"), check_lone_dot(remote, True)):
+        assert not result.passed and "smtplearn server" in result.message, result
