@@ -209,9 +209,10 @@ class StepView:
         return str(self)
 
     def _repr_html_(self) -> str:
-        from smtplearn.render.html import explanation_html, step_html
+        from smtplearn.render.html import step_html
 
-        return step_html(self.step) + explanation_html(self.step.explain())
+        # The explanation once, already open (the text form prints it under the lines too).
+        return step_html(self.step, opened=True)
 
 
 def show(step: Step) -> StepView:

@@ -246,7 +246,8 @@ def _explain_step(step: Step) -> Explanation:
     for reply in step.replies:
         parts.append(_explain_reply(reply, verb))
     # Titles come from `shown`, never `sent`: a password must not reach an explanation.
-    first = step.shown.splitlines()[0] if step.shown else "(connect)"
+    # A step that sent nothing is the server speaking first: the greeting (RFC 5321 §3.1).
+    first = step.shown.splitlines()[0] if step.shown else "the server's greeting"
     final = step.reply
     if final is None:
         summary = "No reply was received."

@@ -839,8 +839,9 @@ IN_CONTEXT: dict[tuple[str, int], Entry] = {
     ),
     ("VRFY", 250): Entry(
         "Address verified",
-        "The server knows this user; the text usually gives the full name and mailbox.",
-        "RFC 5321 §3.5",
+        "The server knows this user and has really checked it (250 after checking only the "
+        "syntax is forbidden); the text usually gives the full name and mailbox.",
+        "RFC 5321 §3.5.3",
     ),
     ("VRFY", 252): Entry(
         "Won't say",

@@ -11,7 +11,7 @@ import abc
 import base64
 import binascii
 import hmac
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from smtplearn.protocol import commands
 from smtplearn.protocol.commands import REDACTED, Command
@@ -161,6 +161,47 @@ def mechanism(name: str, username: str, password: str) -> SASLMechanism:
             f"unsupported SASL mechanism {name!r}; smtplearn speaks {', '.join(STRENGTH_ORDER)}"
         ) from None
     return cls(username, password)
+
+
+def _base64_or_none(text: bytes) -> bytes | None:
+    try:
+        return base64.b64decode(text.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def identity(lines: Sequence[bytes]) -> str | None:
+    """The user name an AUTH exchange logged in as, read from the client's lines on the wire.
+
+    `lines` are the client's lines of one exchange in order, the ``AUTH`` command first.
+    Only the user name is returned, never the password: PLAIN's ``authcid`` (RFC 4616 §2),
+    LOGIN's first answer, or the name before CRAM-MD5's digest (RFC 2195 §2). None when
+    the lines are not such an exchange or stop before naming anyone.
+    """
+    if not lines:
+        return None
+    words = lines[0].split()
+    if len(words) < 2 or words[0].upper() != b"AUTH":
+        return None
+    name = words[1].decode("ascii", "replace").upper()
+    # RFC 4954 §4: an initial response may ride on the AUTH line; "=" stands for an empty one.
+    responses = [*words[2:3], *(line.strip() for line in lines[1:])]
+    if not responses:
+        return None
+    first = b"" if responses[0] == b"=" else _base64_or_none(responses[0])
+    if first is None:
+        return None
+    if name == "PLAIN":
+        # RFC 4616 §2: message = [authzid] UTF8NUL authcid UTF8NUL passwd
+        fields = first.split(b"\0")
+        user = fields[1] if len(fields) == 3 else None
+    elif name == "LOGIN":
+        user = first
+    elif name == "CRAM-MD5":
+        user = first.rpartition(b" ")[0] or None
+    else:
+        return None
+    return None if user is None else user.decode("utf-8", "replace")
 
 
 def choose(offered: Iterable[str]) -> str:

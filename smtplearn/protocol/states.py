@@ -254,14 +254,21 @@ def expected(state: ClientState, verb: str) -> ClientState:
 
 
 def edges() -> list[tuple[ClientState, str, ClientState]]:
-    """Every arrow of the state diagram: (from, label, to), table order, no repeats."""
+    """Every arrow of the state diagram: (from, label, to), table order, no repeats.
+
+    An arrow is a move: where a command leads when the server accepts it, and where it
+    leads whatever the reply (the end of the message, QUIT, a refused greeting). A refused
+    command that leaves the state as it was, and NOOP, VRFY, EXPN or HELP, which never
+    change it, draw no arrow: drawn, MAIL would loop on READY beside its arrow to MAIL.
+    """
     seen: list[tuple[ClientState, str, ClientState]] = []
     for (state, event), target in EVENTS.items():
         seen.append((state, event, target))
     for (state, verb), transition in TRANSITIONS.items():
-        for _, target in transition.outcomes:
+        targets = [target for _, target in transition.outcomes]
+        if transition.otherwise is not state:
+            targets.append(transition.otherwise)
+        for target in targets:
             if (state, verb, target) not in seen:
                 seen.append((state, verb, target))
-        if (state, verb, transition.otherwise) not in seen:
-            seen.append((state, verb, transition.otherwise))
     return seen

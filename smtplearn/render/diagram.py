@@ -216,18 +216,36 @@ def state_diagram_svg(
         names.append(now)
 
     rank = _ranks(names, targets)
+    # A state with no way out (CLOSED) ends many paths: in the bottom right corner,
+    # below everything that leads to it, its arrows fan in from the side instead of
+    # crossing the happy path that runs down the middle.
+    sinks = [n for n in names if rank[n] and not [t for t in targets.get(n, []) if t != n]]
     layers: dict[int, list[str]] = {}
     for name in names:
-        layers.setdefault(rank[name], []).append(name)
+        if name not in sinks:
+            layers.setdefault(rank[name], []).append(name)
     columns = max((len(layer) for layer in layers.values()), default=1)
     width = columns * _COLUMN + 2 * _SIDE
     top = 40.0 if title else 10.0
-    height = top + len(layers) * _LAYER + 20
     pos: dict[str, tuple[float, float]] = {}
     for r, layer in sorted(layers.items()):
         for i, name in enumerate(layer):
             x = width / 2 + (i - (len(layer) - 1) / 2) * _COLUMN
             pos[name] = (x, top + _LAYER / 2 + r * _LAYER)
+    bottom = max(layers, default=-1)
+    for number, sink in enumerate(sinks):
+        x = width / 2 + ((columns - 1) / 2 - number) * _COLUMN
+        level = (
+            bottom
+            if all(
+                abs(x - px) >= _COLUMN / 2
+                for px, py in pos.values()
+                if py == top + _LAYER / 2 + bottom * _LAYER
+            )
+            else bottom + 1
+        )
+        pos[sink] = (x, top + _LAYER / 2 + level * _LAYER)
+    height = max((y for _, y in pos.values()), default=top) + _LAYER / 2 + 20
     box = {n: (len(n) * 7.6 + 18, 26.0) for n in names}
 
     out = [
@@ -242,10 +260,14 @@ def state_diagram_svg(
             f'font-weight="bold" style="font-family:system-ui,sans-serif">{escape(title)}</text>'
         )
     labels_svg: list[str] = []
+    # Every box a label must not cover: the states, then each label already placed.
+    taken = [
+        (x - w / 2, y - h / 2, x + w / 2, y + h / 2) for (x, y), (w, h) in ((pos[n], box[n]) for n in names)
+    ]
     for (a, b), labels in merged.items():
         tip = f"{a} → {b}: {', '.join(labels)}"
         if a == b:
-            out_svg, label_svg = _self_loop(pos[a], box[a], _wrap(labels), tip)
+            out_svg, label_svg = _self_loop(pos[a], box[a], _wrap(labels), tip, taken)
         else:
             # One layer down is the usual way forward: nearly straight. Anything else
             # (back, sideways, skipping layers) bends more, so it is told apart.
@@ -256,7 +278,7 @@ def state_diagram_svg(
                 # side that keeps it furthest from the other states.
                 others = [pos[n] for n in names if n not in (a, b)]
                 bend = max(bend, -bend, key=lambda k: _clearance(pos[a], pos[b], k, others))
-            out_svg, label_svg = _edge(pos[a], box[a], pos[b], box[b], _wrap(labels), tip, bend)
+            out_svg, label_svg = _edge(pos[a], box[a], pos[b], box[b], _wrap(labels), tip, bend, taken)
         out.append(out_svg)
         labels_svg.append(label_svg)
     for name in names:
@@ -315,11 +337,35 @@ def _border(
     return x + dx * scale, y + dy * scale
 
 
-def _label(x: float, y: float, lines: list[str], tip: str, anchor: str = "middle") -> str:
+#: Where a label may move, in order, when its place is taken: along the arrow's normal first.
+_NUDGES = [(0.0, 0.0)] + [
+    (dx * k, dy * k) for k in (1, 2, 3, 4) for dx, dy in ((0, -1), (0, 1), (1, 0), (-1, 0))
+]
+
+Box = tuple[float, float, float, float]
+
+
+def _overlaps(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _label(x: float, y: float, lines: list[str], tip: str, taken: list[Box], anchor: str = "middle") -> str:
+    """A label at (x, y), or at the nearest nudge from it that covers nothing in `taken`.
+
+    The chosen box is added to `taken`, so later labels keep clear of it.
+    """
     width = max(len(line) for line in lines) * 6.2 + 8
     height = 13 * len(lines) + 2
-    left = {"middle": x - width / 2, "start": x - 4}[anchor]
-    top = y - height / 2
+    offset = {"middle": -width / 2, "start": -4.0}[anchor]
+    step_x, step_y = width / 2 + 4, height / 2 + 3
+    for dx, dy in _NUDGES:
+        nx, ny = x + dx * step_x, y + dy * step_y
+        candidate = (nx + offset - 1, ny - height / 2 - 1, nx + offset + width + 1, ny + height / 2 + 1)
+        if not any(_overlaps(candidate, other) for other in taken):
+            x, y = nx, ny
+            break
+    left, top = x + offset, y - height / 2
+    taken.append((left, top, left + width, top + height))
     spans = "".join(
         f'<tspan x="{x:.1f}" y="{top + 11 + 13 * i:.1f}">{escape(line)}</tspan>'
         for i, line in enumerate(lines)
@@ -351,6 +397,7 @@ def _edge(
     lines: list[str],
     tip: str,
     bend: float,
+    taken: list[Box],
 ) -> tuple[str, str]:
     # A positive bend curves the edge to its left, so A→B and B→A never overlap.
     control = _control(a, b, bend)
@@ -365,11 +412,11 @@ def _edge(
     # The curve's midpoint (t = 1/2 on a quadratic Bézier).
     lx = 0.25 * start[0] + 0.5 * control[0] + 0.25 * end[0]
     ly = 0.25 * start[1] + 0.5 * control[1] + 0.25 * end[1]
-    return path, _label(lx, ly, lines, tip)
+    return path, _label(lx, ly, lines, tip, taken)
 
 
 def _self_loop(
-    at: tuple[float, float], box: tuple[float, float], lines: list[str], tip: str
+    at: tuple[float, float], box: tuple[float, float], lines: list[str], tip: str, taken: list[Box]
 ) -> tuple[str, str]:
     right = at[0] + box[0] / 2
     s, e = (right, at[1] - 6), (right, at[1] + 6)
@@ -380,4 +427,4 @@ def _self_loop(
         f'{e[0]:.1f},{e[1]:.1f}" fill="none" stroke="#57606a" stroke-width="1.3"/>'
         f"{_head(e[0], e[1], c2[0], c2[1])}</g>"
     )
-    return path, _label(right + 38, at[1], lines, tip, anchor="start")
+    return path, _label(right + 38, at[1], lines, tip, taken, anchor="start")

@@ -110,23 +110,25 @@ def explanation_html(explanation: Explanation) -> str:
     )
 
 
-def _details(step: Step) -> str:
+def _details(step: Step, *, opened: bool = False) -> str:
     explanation = explain(step)
+    state = " open" if opened else ""
     return (
-        f'<details style="{_DETAILS}"><summary style="{_SUMMARY}">'
+        f'<details{state} style="{_DETAILS}"><summary style="{_SUMMARY}">'
         f"explain {escape(step.name)}</summary>{explanation_html(explanation)}</details>"
     )
 
 
-def _group_html(group: list[Step], *, reveal: bool) -> str:
+def _group_html(group: list[Step], *, reveal: bool, opened: bool = False) -> str:
     lines = "".join(_lines_html(group, reveal=reveal))
-    details = "".join(_details(step) for step in group)
+    details = "".join(_details(step, opened=opened) for step in group)
     return f"{lines}{details}"
 
 
-def step_html(step: Step, *, reveal: bool = False) -> str:
-    """One step: its lines (hover for meaning) and a collapsible explanation."""
-    return f'<div class="smtplearn-step" style="{_BOX}">{_group_html([step], reveal=reveal)}</div>'
+def step_html(step: Step, *, reveal: bool = False, opened: bool = False) -> str:
+    """One step: its lines (hover for meaning) and a collapsible explanation, open if `opened`."""
+    body = _group_html([step], reveal=reveal, opened=opened)
+    return f'<div class="smtplearn-step" style="{_BOX}">{body}</div>'
 
 
 def transcript_html(steps: Iterable[Step], *, reveal: bool = False) -> str:

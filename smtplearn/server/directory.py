@@ -14,7 +14,7 @@ VrfyMode = Literal["directory", "refuse"]
 VRFY_MODES: tuple[VrfyMode, ...] = ("directory", "refuse")
 
 #: The seed's ``dhellmann`` entry on the server's domain, two Smiths so that ``VRFY smith``
-#: is ambiguous (the example of RFC 5321 §3.5.3), and the demo account.
+#: is ambiguous (the example of RFC 5321 §3.5.1), and the demo account.
 DEMO_DIRECTORY: Mapping[str, str] = {
     "dhellmann": "Doug Hellmann <dhellmann@mail.example.test>",
     "jsmith": "Joe Smith <jsmith@mail.example.test>",
@@ -24,8 +24,9 @@ DEMO_DIRECTORY: Mapping[str, str] = {
 }
 
 # Most public servers answer 252 instead of looking anything up: a VRFY that says yes or no
-# lets spammers harvest valid addresses (RFC 5321 §7.3), while 252 "neither confirms nor
-# denies" and still tells the client that mail will be tried (RFC 5321 §3.5.3). Its enhanced
+# lets spammers harvest valid addresses, and a site that disables VRFY for that reason "MUST
+# return a 252 response" (RFC 5321 §7.3), which tells the client that mail will be tried
+# without confirming the address (§3.5.3, §4.2.2). Its enhanced
 # code is the neutral 2.0.0: 2.1.5 means "destination address valid" (RFC 3463 §3.2), the very
 # thing a 252 does not say.
 REFUSE_REPLY = "252 2.0.0 Cannot VRFY user, but will accept message and attempt delivery"
@@ -38,7 +39,7 @@ def _local_part(address: str) -> str:
 def lookup(directory: Mapping[str, str], query: str) -> tuple[str, ...]:
     """The directory entries that `query` names, without duplicates, in directory order.
 
-    RFC 5321 §3.5.3 lets the search string be a mailbox, a local part or a user name, so a
+    RFC 5321 §3.5.1 lets the search string be a mailbox, a local part or a user name, so a
     query matches an entry by its key, its address or that address's local part (all case
     insensitive) and, only when nothing matched that way, by a word of the full name.
     """
@@ -69,7 +70,7 @@ def vrfy_reply(directory: Mapping[str, str], query: str, mode: VrfyMode) -> str:
         return f"550 5.1.1 <{shown}>... User unknown"
     if len(found) == 1:
         return f"250 2.1.5 {found[0]}"
-    # RFC 5321 §3.5.3: "553 User ambiguous", optionally listing the possibilities one per
+    # RFC 5321 §3.5.1: "553 User ambiguous", optionally listing the possibilities one per
     # line; RFC 3463 X.1.4 is "destination mailbox address ambiguous".
     lines = [f"5.1.4 <{shown}>... Ambiguous; possibilities are:", *(f"5.1.4 {e}" for e in found)]
     return "\r\n".join(f"553{' ' if i == len(lines) - 1 else '-'}{line}" for i, line in enumerate(lines))

@@ -33,7 +33,13 @@ from smtplearn.widgets.views import TranscriptView
 MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5")
 
 _MONO = "font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px"
-_ROW = "border:1px solid #d0d7de;padding:3px 6px;vertical-align:top;text-align:left"
+# Base64 answers are long unbroken words: cells break inside them so the table stays as wide
+# as the notebook (a fixed layout of width 100%) instead of pushing its last column off screen.
+_ROW = (
+    "border:1px solid #d0d7de;padding:3px 6px;vertical-align:top;text-align:left;"
+    "overflow-wrap:anywhere;word-break:break-word"
+)
+_TABLE = "border-collapse:collapse;font-size:12.5px;margin:4px 0;table-layout:fixed;width:100%"
 _OK = "border:1px solid #1a7f37;border-radius:6px;padding:6px 8px;margin:4px 0;background:#effaf1"
 _WARN = "border:1px solid #9a6700;border-radius:6px;padding:6px 8px;margin:4px 0;background:#fff7e6"
 _BAD = "border:1px solid #d1242f;border-radius:6px;padding:6px 8px;margin:4px 0;background:#fdeeee"
@@ -233,7 +239,7 @@ def auth_exchange_html(step: Step) -> str:
     mechanism = step.details.get("mechanism", "")
     return (
         f"<div><strong>AUTH {escape(mechanism)}, exchange by exchange</strong></div>"
-        f'<table style="border-collapse:collapse;font-size:12.5px;margin:4px 0">'
+        f'<table style="{_TABLE}">'
         f"<tr>{head}</tr>{''.join(rows)}</table>"
     )
 

@@ -134,6 +134,18 @@ def test_show_gives_the_wire_lines_and_the_explanation_and_nothing_that_varies(
     assert str(show(again)) == text
     html = show(step)._repr_html_()
     assert "smtplearn-step" in html and "EHLO localhost" in html
+    # The explanation once, open: not a collapsed copy above an expanded one.
+    title = step.explain().title
+    assert html.count(f"<strong>{title}</strong>") == 1
+    assert "<details open" in html
+
+
+def test_the_greeting_has_a_label_of_its_own(instructor: DebugServer) -> None:
+    with client_for(instructor) as client:
+        greeting = client.transcript[0]
+    title = greeting.explain().title
+    assert "(connect)" not in title and "greeting" in title
+    assert str(show(greeting)).count("greeting") >= 1
 
 
 # Runs in a fresh interpreter. Its own exit hook is registered before lesson_server's, so it

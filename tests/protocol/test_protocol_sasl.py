@@ -167,3 +167,44 @@ def test_no_mechanism_shows_the_password_anywhere(name: str) -> None:
     # ...while the wire really carries it (in some form) for PLAIN and LOGIN.
     wire = b"".join(command.line for command in sent).decode()
     assert any(secret in wire for secret in secret_forms(password)) is (name != "CRAM-MD5")
+
+
+# -- who an AUTH exchange logged in as, read back from the wire -------------------------------
+
+
+def _wire(name: str, user: str, challenges: list[bytes]) -> list[bytes]:
+    """The lines a real mechanism sends for `user`, answering `challenges` in order."""
+    mech = sasl.mechanism(name, user, PASSWORD)
+    lines = [mech.start().line]
+    for challenge in challenges:
+        lines.append(mech.respond(Reply(334, (base64.b64encode(challenge).decode(),))).line)
+    return lines
+
+
+@pytest.mark.parametrize(
+    ("name", "challenges"),
+    [("PLAIN", []), ("LOGIN", [b"Username:", b"Password:"]), ("CRAM-MD5", [b"<1.2@host>"])],
+)
+def test_identity_is_read_back_from_each_mechanism(name: str, challenges: list[bytes]) -> None:
+    assert sasl.identity(_wire(name, "nobody", challenges)) == "nobody"
+    assert sasl.identity(_wire(name, "student", challenges)) == "student"
+
+
+def test_identity_of_plain_ignores_the_authorisation_identity() -> None:
+    response = base64.b64encode(b"admin\0nobody\0" + PASSWORD.encode()).decode()
+    assert sasl.identity([f"AUTH PLAIN {response}\r\n".encode()]) == "nobody"
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        [],
+        [b"EHLO x\r\n"],
+        [b"AUTH PLAIN\r\n"],
+        [b"AUTH PLAIN !!!\r\n"],
+        [b"AUTH XOAUTH2 abc\r\n"],
+        [b"AUTH LOGIN\r\n"],
+    ],
+)
+def test_identity_is_none_when_the_lines_do_not_say(lines: list[bytes]) -> None:
+    assert sasl.identity(lines) is None

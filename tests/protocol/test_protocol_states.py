@@ -222,3 +222,15 @@ def test_check_pipelined(pending: tuple[str, ...], verb: str, ok: bool) -> None:
     if pending:
         with pytest.raises(LocalProtocolError, match="did not announce PIPELINING"):
             states.check_pipelined(verb, pending, pipelining=False)
+
+
+def test_edges_are_moves_not_refusals() -> None:
+    # A refused MAIL stays in READY: drawn as a loop beside READY → MAIL it read as two
+    # meanings of one command. Commands that never move (NOOP, VRFY...) draw nothing.
+    edges = states.edges()
+    assert (S.READY, "MAIL", S.READY) not in edges
+    assert (S.READY, "MAIL", S.MAIL) in edges
+    assert not [e for e in edges if e[1] in {"NOOP", "VRFY", "EXPN", "HELP"}]
+    for state, verb, target in edges:
+        if target is state:  # a loop only where an accepted reply keeps the state (RCPT, 334...)
+            assert state in [after for _, after in states.TRANSITIONS[state, verb].outcomes], verb

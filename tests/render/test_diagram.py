@@ -98,3 +98,34 @@ def test_state_diagram_accepts_names_and_is_deterministic() -> None:
     plain = state_diagram_svg(named)
     assert "(current state)" not in plain
     svg(state_diagram_svg([], current="CLOSED"))
+
+
+def _boxes(root: ET.Element, rx: str) -> list[tuple[float, float, float, float]]:
+    """(left, top, right, bottom) of every <rect> with corner radius `rx`."""
+    return [
+        (
+            float(r.get("x", 0)),
+            float(r.get("y", 0)),
+            float(r.get("x", 0)) + float(r.get("width", 0)),
+            float(r.get("y", 0)) + float(r.get("height", 0)),
+        )
+        for r in root.iter(f"{NS}rect")
+        if r.get("rx") == rx
+    ]
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def test_the_client_state_diagram_has_no_overlapping_labels() -> None:
+    from smtplearn.protocol.states import edges
+
+    root = svg(state_diagram_svg(edges(), ClientState.READY, title="The SMTP client's states"))
+    labels, states = _boxes(root, "3"), _boxes(root, "13")
+    assert len(states) == len(ClientState) and labels
+    clashes = [(a, b) for i, a in enumerate(labels) for b in labels[i + 1 :] if _overlap(a, b)]
+    assert clashes == []
+    assert [(a, s) for a in labels for s in states if _overlap(a, s)] == []
+    width = float(root.get("width", 0))
+    assert all(left >= 0 and right <= width for left, _, right, _ in labels + states)

@@ -154,3 +154,15 @@ def test_a_typed_password_wins_and_other_users_get_no_demo_password(server: Debu
     lab.user_field.value = "someone-else"
     assert lab.run() == "refused by the server"
     assert server.sessions[-1].user is None
+
+
+def test_the_exchange_table_fits_the_notebook_width(server: DebugServer) -> None:
+    # CRAM-MD5's base64 answer is one long word: without a fixed layout and breaks inside
+    # words the table grew wider than JupyterLab's cell and its third column was cut off.
+    lab = TLSAuthLab(server, password=DEMO_PASSWORD)
+    lab.mechanism_field.value = "CRAM-MD5"
+    lab.login_button.click()
+    table = lab.exchange_html.value
+    assert "table-layout:fixed" in table and "width:100%" in table
+    cells = table.count("<td ")
+    assert cells and table.count("overflow-wrap:anywhere") >= cells
