@@ -10,6 +10,7 @@ import dataclasses
 import re
 import xml.etree.ElementTree as ET
 from email.message import EmailMessage
+from itertools import pairwise
 
 from render_records import body, ex, reply, step
 
@@ -68,7 +69,7 @@ def pipelined() -> list[Step]:
 
 def test_each_wait_adds_height_in_proportion_to_its_length() -> None:
     ys = arrow_ys(sequence_svg(lock_step(), time_scale=1000))
-    gaps = [round(b - a, 1) for a, b in zip(ys, ys[1:], strict=False)]
+    gaps = [round(b - a, 1) for a, b in pairwise(ys)]
     # send, 50 ms wait, reply; next send at once; ... DATA's two exchanges share its 100 ms.
     assert gaps == [70.0, 20.0, 70.0, 20.0, 70.0, 20.0, 70.0]
 
@@ -85,7 +86,7 @@ def test_the_pipelined_drawing_is_shorter_and_says_how_long_each_wait_was() -> N
 def test_without_a_scale_every_row_has_the_same_height_and_no_wait_marks() -> None:
     untimed = sequence_svg(lock_step())
     ys = arrow_ys(untimed)
-    assert {b - a for a, b in zip(ys, ys[1:], strict=False)} == {30.0}
+    assert {b - a for a, b in pairwise(ys)} == {30.0}
     assert "wait" not in untimed and "max-width" not in untimed
 
 
