@@ -180,15 +180,18 @@ def _wire_times(steps: list[Step]) -> dict[tuple[int, int, bool], float]:
 
 
 def _wait_mark(top: float, bottom: float, seconds: float) -> str:
-    """A brace on the client's lifeline: here the client sat waiting for `seconds`."""
-    x = _CLIENT_X - 10
-    y1, y2 = top + 4, bottom - 14
+    """A brace beside the client's lifeline: here the client sat waiting for `seconds`.
+
+    It sits right of the lifeline, in the gap between two arrows, so it never meets the
+    "pipelined" bracket on the left.
+    """
+    x = _CLIENT_X + 6
+    y1, y2 = top + 4, bottom - 18
     return (
         f"<g><title>the client waited {seconds * 1000:.0f} ms for the server</title>"
-        f'<path d="M{x + 5},{y1} H{x} V{y2} H{x + 5}" fill="none" stroke="#9a6700"/>'
-        f'<text x="{x - 4}" y="{(y1 + y2) / 2 + 4}" font-size="10" fill="#9a6700" '
-        f'text-anchor="end" style="font-family:system-ui,sans-serif">'
-        f"wait {seconds * 1000:.0f} ms</text></g>"
+        f'<path d="M{x},{y1} H{x + 5} V{y2} H{x}" fill="none" stroke="#9a6700"/>'
+        f'<text x="{x + 9}" y="{round((y1 + y2) / 2 + 4, 1)}" font-size="10" fill="#9a6700" '
+        f'style="font-family:system-ui,sans-serif">wait {seconds * 1000:.0f} ms</text></g>'
     )
 
 

@@ -115,3 +115,14 @@ def test_a_real_pipelined_send_through_a_latency_proxy_draws_shorter() -> None:
     assert len(re.findall(r"wait \d+ ms", plain)) == 8
     assert len(re.findall(r"wait \d+ ms", piped)) == 2
     assert height(piped) < height(plain)
+
+
+def test_wait_labels_sit_in_the_gap_between_two_arrows_and_their_labels() -> None:
+    markup = sequence_svg(pipelined(), time_scale=1000)
+    ys = arrow_ys(markup)
+    root = ET.fromstring(markup)
+    waits = [float(t.get("y", 0)) for t in root.iter(f"{NS}text") if (t.text or "").startswith("wait ")]
+    assert waits
+    for y in waits:
+        # Above the next arrow's label (drawn 5 px above its line, 11 px tall), below the last line.
+        assert any(a < y - 10 and y < b - 16 for a, b in pairwise(ys)), (y, ys)
