@@ -223,6 +223,12 @@ def _judge(situation: Situation, run: Run) -> CheckResult | None:
             "when no attempt follows (a 5xx reply, or no attempts left), raise at once: a wait "
             "before giving up only delays the bad news.",
         )
+    if expected and not run.waits:
+        return not_yet(
+            f"{name}: {happened}; your loop made {run.attempts} attempts without calling `sleep`.",
+            "wait with the `sleep` function you were given (the check records each call instead of "
+            "waiting), never with time.sleep directly.",
+        )
     if [n for n, _ in run.waits] != [n for n, _ in expected]:
         return not_yet(
             f"{name}: {happened}; your loop waited {len(run.waits)} time(s) over {run.attempts} attempts.",

@@ -75,7 +75,11 @@ def check_read_reply(read_reply: Callable[[socket.socket], Any]) -> CheckResult:
         except NotImplementedError:
             return your_turn("write the body of `read_reply` in the cell above, then run this check.")
         except Exception as error:  # a learner's bug, reported rather than raised
-            return not_yet(f"{name}: read_reply raised {error!r}.")
+            return not_yet(
+                f"{name}: read_reply raised {error!r}.",
+                "recv() may return part of a line: keep what you have in a buffer and recv more "
+                "until it holds a whole line ending in \\r\\n.",
+            )
         finally:
             ours.close()
             theirs.close()
@@ -83,11 +87,21 @@ def check_read_reply(read_reply: Callable[[socket.socket], Any]) -> CheckResult:
         if number == 0 and is_unanswered(got):
             return your_turn("write the body of `read_reply` in the cell above, then run this check.")
         if not isinstance(got, tuple) or len(got) != 2:
-            return not_yet(f"{name}: read_reply should return (code, text), it returned {got!r}.")
+            return not_yet(
+                f"{name}: read_reply should return (code, text), it returned {got!r}.",
+                "return a pair: the reply code as an int, and the text of all lines.",
+            )
         if got[0] != code:
-            return not_yet(f"{name}: the code should be the integer {code}, read_reply gave {got[0]!r}.")
+            return not_yet(
+                f"{name}: the code should be the integer {code}, read_reply gave {got[0]!r}.",
+                "the code is the first three characters of a reply line, turned into an int.",
+            )
         if got[1] != text:
-            return not_yet(f"{name}: the text should be {text!r}, read_reply gave {got[1]!r}.")
+            return not_yet(
+                f"{name}: the text should be {text!r}, read_reply gave {got[1]!r}.",
+                "a reply goes on until a line whose fourth character is not '-'; join the text "
+                "after each line's code and separator with '\\n'.",
+            )
     return correct(
         "read_reply reads one-line and multi-line replies, even when they arrive in pieces or "
         "have no text after the code."

@@ -192,6 +192,12 @@ def swallows_permanent(
         return None
 
 
+def no_wait(server: Any, message: EmailMessage, *, attempts: int, first_delay: float, sleep: Any) -> Any:
+    return good_deliver(
+        server, message, attempts=attempts, first_delay=first_delay, sleep=lambda seconds: None
+    )
+
+
 WRONG_LOOPS = [
     pytest.param(no_retry, "Greylisting", "try again later", id="no retry"),
     pytest.param(retries_everything, "Permanent failure", "give up at once", id="retries 5xx"),
@@ -210,6 +216,7 @@ WRONG_LOOPS = [
     pytest.param(
         sleeps_then_gives_up, "Permanent failure", "raise at once", id="sleeps before giving up on 5xx"
     ),
+    pytest.param(no_wait, "without calling `sleep`", "never with time.sleep", id="ignores sleep"),
     pytest.param(swallows_permanent, "returned as if all went well", "raise", id="swallows 5xx"),
 ]
 
