@@ -158,11 +158,15 @@ class Transcript(Sequence[Step]):
 
         return smtplib_debug(self, reveal=reveal)
 
-    def sequence_diagram(self, *, reveal: bool = False) -> str:
-        """An SVG client↔server sequence diagram of the session."""
+    def sequence_diagram(self, *, reveal: bool = False, time_scale: float | None = None) -> str:
+        """An SVG client↔server sequence diagram of the session.
+
+        With `time_scale` (pixels per second) waits for the server are drawn to scale, so
+        time runs down the page (see `smtplearn.render.diagram.sequence_svg`).
+        """
         from smtplearn.render.diagram import sequence_svg
 
-        return sequence_svg(self, reveal=reveal)
+        return sequence_svg(self, reveal=reveal, time_scale=time_scale)
 
     def _repr_html_(self) -> str:
         from smtplearn.render.html import transcript_html

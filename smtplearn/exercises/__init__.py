@@ -6,8 +6,9 @@ session log — and answers with one friendly line::
     ✔ Correct: the Bcc recipient is in the envelope but in no header.
     ✘ Not yet: RCPT got 250, not 503. Hint: send RCPT before MAIL with strict=False.
 
-The checks for each lesson live beside this module (`seed` for lessons 01–03,
-`advanced` for 04–07); this module holds only what they share. Nothing here prints or
+The checks for each lesson live beside this module (`seed` for lessons 01–03; `failures`,
+`pipelining`, `security` and `rawsocket` for 04–07, reading the server through
+`server_view`); this module holds only what they share. Nothing here prints or
 raises on a wrong answer: a wrong answer is a `CheckResult` whose `passed` is False.
 """
 

@@ -29,6 +29,7 @@ from smtplearn.server.sessions import (
     RecordingReader,
     SessionEvent,
     SessionLog,
+    line_ending,
     shown,
 )
 from smtplearn.server.state import ServerState
@@ -107,23 +108,24 @@ class DebugSMTP(SMTP):
 
     # -- logging ----------------------------------------------------------------------
 
-    def _record(self, direction: Direction, kind: EventKind, text: str) -> None:
+    def _record(self, direction: Direction, kind: EventKind, text: str, ending: str = "") -> None:
         if self.log is not None:
-            self.log._add(SessionEvent(direction, kind, text, self._tls_active))
+            self.log._add(SessionEvent(direction, kind, text, self._tls_active, ending))
 
     def _on_line(self, line: bytes, size: int) -> None:
+        ending = line_ending(line) if size == len(line) else ""
         if self._reading == "auth":
-            self._record("C", "auth", REDACTED)
+            self._record("C", "auth", REDACTED, ending)
         elif self._reading == "data":
             self._data_lines += 1
             # The lone "." that ends the data is always shown: it is what the lesson is about.
             if self._data_lines <= DATA_LINES_LOGGED or line == b".\r\n":
-                self._record("C", "data", shown(line, size))
+                self._record("C", "data", shown(line, size), ending)
             elif self._data_lines == DATA_LINES_LOGGED + 1:
                 self._record("*", "note", "more message lines not logged (see the mailbox)")
         else:
             text = _AUTH_WITH_RESPONSE.sub(rf"\1{REDACTED}", shown(line, size))
-            self._record("C", "command", text)
+            self._record("C", "command", text, ending)
 
     def _cb_client_connected(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         # The recorder has every StreamReader method aiosmtpd calls, and passes the rest on.

@@ -35,6 +35,9 @@ class SessionEvent:
     text: str
     #: True when the line travelled inside TLS.
     tls: bool
+    #: How a client line ended on the wire: "\r\n", a bare "\n" (which RFC 5321 §2.3.8
+    #: forbids), or "" (cut short); "" for replies and notes too.
+    ending: str = ""
 
     def __str__(self) -> str:
         return f"{self.direction}: {self.text}" if self.direction != "*" else f"-- {self.text}"
@@ -162,6 +165,13 @@ class SessionLogs(Sequence[SessionLog]):
 
     def __repr__(self) -> str:
         return f"<SessionLogs with {len(self)} session(s)>"
+
+
+def line_ending(line: bytes) -> str:
+    """How a received line ended: "\r\n", a bare "\n", or "" when it had no line feed."""
+    if line.endswith(b"\r\n"):
+        return "\r\n"
+    return "\n" if line.endswith(b"\n") else ""
 
 
 def shown(line: bytes, size: int) -> str:
