@@ -18,6 +18,8 @@ import contextlib
 import datetime
 import functools
 import hmac
+import io
+import re
 import smtplib
 import socket
 import ssl
@@ -31,13 +33,15 @@ from smtplearn.envelope import envelope_of
 from smtplearn.protocol import commands
 from smtplearn.protocol.commands import Command
 from smtplearn.protocol.data import message_bytes
-from smtplearn.protocol.errors import SMTPLearnError
+from smtplearn.protocol.errors import LocalProtocolError, RemoteProtocolError, SMTPLearnError
 from smtplearn.record import Step, Transcript
 from smtplearn.render.text import smtplib_debug_lines, smtplib_message
-from smtplearn.transport import ConnectionClosedError
+from smtplearn.transport import ConnectionClosedError, SMTPTimeoutError, TransportError
 
 SMTP_PORT = smtplib.SMTP_PORT
 SMTP_SSL_PORT = smtplib.SMTP_SSL_PORT
+# smtplib's longest reply line (8192, as our parser's); a longer one is "500 Line too long."
+_MAXLINE: int = smtplib._MAXLINE  # type: ignore[attr-defined]
 
 
 # smtplib's exceptions, with the session's transcript attached for inspection.
@@ -131,6 +135,7 @@ class SMTP:
         self.does_esmtp = False
         self.ehlo_resp: bytes | None = None
         self.helo_resp: bytes | None = None
+        self.command_encoding = "ascii"
         self.transcript = Transcript()
         self.user = ""
         self.password = ""
@@ -168,12 +173,12 @@ class SMTP:
         else:
             print(*args, file=sys.stderr)
 
-    def _show(self, step: Step) -> Step:
+    def _show(self, step: Step, *, replies_only: bool = False) -> None:
         if self.debuglevel > 0:
             for exchange in step.exchanges:
                 for line in smtplib_debug_lines(exchange):
-                    self._print_debug(line)
-        return step
+                    if not (replies_only and line.startswith("send: ")):
+                        self._print_debug(line)
 
     # -- connection ------------------------------------------------------------------
 
@@ -189,6 +194,8 @@ class SMTP:
             except ValueError:
                 raise OSError("nonnumeric port") from None
         port = port or self.default_port
+        if self.timeout is not None and not self.timeout:
+            raise ValueError("Non-blocking socket (timeout=0) is not supported")
         self._host = host
         if self.debuglevel > 0:
             self._print_debug("connect: to", (host, port), self.source_address)
@@ -205,8 +212,7 @@ class SMTP:
             source_address=self.source_address,
         )
         self.transcript = self._client.transcript
-        step = self._run(self._client.connect)
-        code, message = self._tuple(step)
+        code, message = self._run(self._client.connect)
         if self.debuglevel > 0:
             self._print_debug("connect:", repr(message))
         return code, message
@@ -228,7 +234,56 @@ class SMTP:
 
     def docmd(self, cmd: str, args: str = "") -> tuple[int, bytes]:
         line = f"{cmd} {args}" if args else cmd
-        return self._tuple(self._send(self._require_client().raw_command(line)))
+        _refuse_newlines(line)
+        return self._send(self._command(line))
+
+    # -- smtplib's lower layer: putcmd, send, getreply ----------------------------------
+
+    @property
+    def sock(self) -> socket.socket | None:
+        """The connected socket (an `ssl.SSLSocket` after STARTTLS), None when closed.
+
+        For looking (``getpeercert()``, ``cipher()``, ``getsockname()``); bytes written to it
+        or read from it directly would pass the client by and desynchronise its replies.
+        """
+        return None if self._client is None else self._client.connected_socket
+
+    @property
+    def file(self) -> None:
+        raise AttributeError(
+            "compat.SMTP has no 'file': replies are read by smtplearn's parser, and a second "
+            "reader on the socket would steal their bytes; use getreply() to read a reply"
+        )
+
+    def putcmd(self, cmd: str, args: str = "") -> None:
+        """Send one command line without reading its reply (read it with `getreply`)."""
+        line = f"{cmd} {args}" if args else cmd
+        _refuse_newlines(line)
+        self.send(f"{line}\r\n")
+
+    def send(self, s: str | bytes) -> None:
+        """Send whole command lines, each ending in CRLF, as `putcmd` does (see the module notes)."""
+        client = self._require_client()
+        wire = s.encode(self.command_encoding) if isinstance(s, str) else s
+        if not wire.endswith(b"\r\n"):
+            raise ValueError(
+                f"compat.SMTP.send() takes whole command lines ending in CRLF, got {s!r}: "
+                "send a message with data() or sendmail(), which dot-stuff and record it"
+            )
+        lines = [self._command(line.decode("utf-8")) for line in wire[:-2].split(b"\r\n")]
+        if self.debuglevel > 0:
+            redacted = b"".join(command.redacted for command in lines)
+            self._print_debug("send:", repr(redacted.decode("utf-8") if isinstance(s, str) else redacted))
+        for command in lines:
+            try:
+                client.send_only(command)
+            except TransportError:
+                self.close()
+                raise self._attach(SMTPServerDisconnected("Server not connected")) from None
+
+    def getreply(self) -> tuple[int, bytes]:
+        """Read one reply: (code, text), or (-1, text) for a line without a code, as smtplib."""
+        return self._run(self._require_client().read_step, replies_only=True)
 
     def helo(self, name: str = "") -> tuple[int, bytes]:
         code, message = self.docmd("helo", name or self.local_hostname)
@@ -238,15 +293,15 @@ class SMTP:
     def ehlo(self, name: str = "") -> tuple[int, bytes]:
         self.esmtp_features = {}
         code, message = self.docmd(self.ehlo_msg, name or self.local_hostname)
+        # smtplib's reading of a server that hangs up on EHLO (RFC 1869 says some do).
+        if code == -1 and not message:
+            self.close()
+            raise self._attach(SMTPServerDisconnected("Server not connected"))
         self.ehlo_resp = message
         if code != 250:
             return code, message
         self.does_esmtp = True
-        for keyword, params in self._require_client().extensions.items():
-            self.esmtp_features[keyword.lower()] = params
-        if "auth" in self.esmtp_features:
-            # smtplib keeps a leading space before the AUTH mechanisms.
-            self.esmtp_features["auth"] = " " + self.esmtp_features["auth"]
+        self.esmtp_features = _esmtp_features(message)
         return code, message
 
     def ehlo_or_helo_if_needed(self) -> None:
@@ -262,6 +317,7 @@ class SMTP:
         return self.docmd("help", args)[1]
 
     def rset(self) -> tuple[int, bytes]:
+        self.command_encoding = "ascii"
         return self.docmd("rset")
 
     def noop(self) -> tuple[int, bytes]:
@@ -270,8 +326,10 @@ class SMTP:
     def mail(self, sender: str, options: Sequence[str] = ()) -> tuple[int, bytes]:
         option_list = ""
         if options and self.does_esmtp:
-            if any(x.lower() == "smtputf8" for x in options) and not self.has_extn("smtputf8"):
-                raise self._attach(SMTPNotSupportedError("SMTPUTF8 not supported by server"))
+            if any(x.lower() == "smtputf8" for x in options):
+                if not self.has_extn("smtputf8"):
+                    raise self._attach(SMTPNotSupportedError("SMTPUTF8 not supported by server"))
+                self.command_encoding = "utf-8"
             option_list = " " + " ".join(options)
         return self.docmd("mail", f"{_FROM}{smtplib.quoteaddr(sender)}{option_list}")
 
@@ -287,7 +345,7 @@ class SMTP:
             raise self._attach(SMTPDataError(code, reply))
         if isinstance(msg, str):
             msg = msg.encode("ascii")
-        code, reply = self._tuple(self._run(self._require_client().send_body, msg))
+        code, reply = self._run(self._require_client().send_body, msg)
         if self.debuglevel > 0:
             self._print_debug("data:", (code, reply))
         return code, reply
@@ -308,8 +366,7 @@ class SMTP:
         if not self.has_extn("starttls"):
             raise self._attach(SMTPNotSupportedError("STARTTLS extension not supported by server."))
         client = self._require_client()
-        step = self._run(client.starttls, context or self.context)
-        code, reply = self._tuple(step)
+        code, reply = self._run(client.starttls, context or self.context)
         if code != 220:
             raise self._attach(SMTPResponseException(code, reply))
         self.helo_resp = self.ehlo_resp = None
@@ -356,17 +413,17 @@ class SMTP:
         mechanism = mechanism.upper()
         first = authobject() if initial_response_ok else None
         if first is not None:
-            command = commands.auth(mechanism, _b64(first), secret=self._is_secret(first))
+            command = _checked(commands.auth, mechanism, _b64(first), secret=self._is_secret(first))
             self._auth_challenge_count = 1
         else:
-            command = commands.auth(mechanism)
+            command = _checked(commands.auth, mechanism)
             self._auth_challenge_count = 0
-        code, reply = self._tuple(self._send(command))
+        code, reply = self._send(command)
         while code == 334:
             self._auth_challenge_count += 1
             text = authobject(base64.decodebytes(reply)) or ""
-            response = commands.auth_response(_b64(text), secret=self._is_secret(text))
-            code, reply = self._tuple(self._send(response))
+            response = _checked(commands.auth_response, _b64(text), secret=self._is_secret(text))
+            code, reply = self._send(response)
             if self._auth_challenge_count > smtplib._MAXCHALLENGE:  # type: ignore[attr-defined]
                 raise self._attach(
                     SMTPException(f"Server AUTH mechanism infinite loop. Last response: {(code, reply)!r}")
@@ -449,18 +506,76 @@ class SMTP:
             raise self._attach(SMTPServerDisconnected("please run connect() first"))
         return self._client
 
-    def _send(self, command: Command) -> Step:
+    def _command(self, line: str) -> Command:
+        """The command for `line`, refused where smtplib refuses it and where RFC 5321 does."""
+        client = self._require_client()
+        line.encode(self.command_encoding)  # smtplib's check: non-ASCII needs SMTPUTF8 (RFC 6531)
+        return _checked(client.raw_command, line)
+
+    def _send(self, command: Command) -> tuple[int, bytes]:
         # Name each step as Client's own methods would, so the transcript reads the same.
         name = _STEP_NAMES.get(command.verb, "send_raw")
         return self._run(functools.partial(self._require_client().send_command, name=name), command)
 
-    def _run(self, method: Any, *args: Any) -> Step:
+    def _run(self, method: Any, *args: Any, replies_only: bool = False) -> tuple[int, bytes]:
+        """Run one `Client` step; return smtplib's (code, message), or raise what smtplib raises."""
         try:
             step: Step = method(*args)
+        except RemoteProtocolError as error:
+            return self._read_as_smtplib(error.received, eof=False)
         except ConnectionClosedError as error:
+            cause = error.__cause__
+            if isinstance(cause, RemoteProtocolError):
+                return self._read_as_smtplib(cause.received, eof=True)
             self.close()
-            raise self._attach(SMTPServerDisconnected(f"Connection unexpectedly closed: {error}")) from error
-        return self._show(step)
+            # An OSError while reading: smtplib names it ("Connection reset by peer").
+            detail = f": {cause}" if isinstance(cause, OSError) else ""
+            raise self._attach(SMTPServerDisconnected(f"Connection unexpectedly closed{detail}")) from error
+        except SMTPTimeoutError as error:
+            if self.sock is None:  # no connection was made: smtplib lets the socket's error through
+                raise _socket_error(error) from None
+            self.close()  # smtplib's getreply turns a read timeout into a disconnection
+            raise self._attach(
+                SMTPServerDisconnected(f"Connection unexpectedly closed: {error.__cause__}")
+            ) from error
+        except TransportError as error:
+            self.close()
+            raise _socket_error(error) from None
+        self._show(step, replies_only=replies_only)
+        return self._tuple(step)
+
+    def _read_as_smtplib(self, received: bytes, *, eof: bool) -> tuple[int, bytes]:
+        """What smtplib's ``getreply()`` makes of `received`, the bytes of a reply we refused.
+
+        The client hangs up on a reply that breaks RFC 5321 §4.2 (nothing after it can be
+        trusted); smtplib reads such lines on. Whatever smtplib would return or raise for
+        them, the facade does too, and then the next command raises SMTPServerDisconnected.
+        `eof`: the server closed the connection after `received`.
+        """
+        self.close()
+        lines = io.BytesIO(received)
+        texts: list[bytes] = []
+        while True:
+            line = lines.readline(_MAXLINE + 1)
+            if len(line) >= _MAXLINE and not line.endswith(b"\n"):
+                # smtplib reads _MAXLINE + 1 bytes: one more is all it takes to be too long.
+                raise self._attach(SMTPResponseException(500, "Line too long."))
+            if not line or not (line.endswith(b"\n") or eof):
+                raise self._attach(SMTPServerDisconnected("Connection unexpectedly closed"))
+            if self.debuglevel > 0:
+                self._print_debug("reply:", repr(line))
+            texts.append(line[4:].strip(b" \t\r\n"))
+            try:
+                code = int(line[:3])
+            except ValueError:
+                code = -1
+                break
+            if line[3:4] != b"-":
+                break
+        message = b"\n".join(texts)
+        if self.debuglevel > 0:
+            self._print_debug(f"reply: retcode ({code}); Msg: {message!a}")
+        return code, message
 
     @staticmethod
     def _tuple(step: Step) -> tuple[int, bytes]:
@@ -497,6 +612,58 @@ class SMTP_SSL(SMTP):
         context: ssl.SSLContext | None = None,
     ) -> None:
         super().__init__(host, port, local_hostname, timeout, source_address, context=context)
+
+
+def _refuse_newlines(line: str) -> None:
+    # smtplib's own check (CVE-2015-20107's sibling): CR or LF would smuggle in a second command.
+    if "\r" in line or "\n" in line:
+        escaped = line.replace("\n", "\\n").replace("\r", "\\r")
+        raise ValueError(f"command and arguments contain prohibited newline characters: {escaped}")
+
+
+def _checked(build: Callable[..., Command], *args: Any, **kwargs: Any) -> Command:
+    """`build(...)`, with the core's refusal of a line (control character, too long) as ValueError."""
+    try:
+        return build(*args, **kwargs)
+    except LocalProtocolError as error:
+        raise ValueError(str(error)) from None
+
+
+def _socket_error(error: TransportError) -> BaseException:
+    """The socket or ssl module's own exception under `error`, as smtplib lets it through.
+
+    smtplearn's explanation (which server, what to do) is kept as a note on it (Python 3.11+).
+    """
+    cause = error.__cause__
+    if not isinstance(cause, OSError):
+        return error
+    if sys.version_info >= (3, 11):
+        cause.add_note(str(error))
+    return cause
+
+
+# smtplib's reading of the EHLO reply, copied from its ``ehlo()`` so that `esmtp_features`
+# holds what smtplib's would: keywords lower-cased (RFC 1869), old-style "AUTH=" lines
+# merged into "auth", each AUTH list kept after a space.
+_FEATURE = re.compile(r"(?P<feature>[A-Za-z0-9][A-Za-z0-9\-]*) ?")
+
+
+def _esmtp_features(ehlo_message: bytes) -> dict[str, str]:
+    features: dict[str, str] = {}
+    for line in ehlo_message.decode("latin-1").split("\n")[1:]:
+        old_style = smtplib.OLDSTYLE_AUTH.match(line)
+        if old_style:
+            features["auth"] = features.get("auth", "") + " " + old_style.group(1)
+            continue
+        match = _FEATURE.match(line)
+        if match:
+            feature = match.group("feature").lower()
+            params = line[match.end("feature") :].strip()
+            if feature == "auth":
+                features["auth"] = features.get("auth", "") + " " + params
+            else:
+                features[feature] = params
+    return features
 
 
 def _addr_only(address: str) -> str:

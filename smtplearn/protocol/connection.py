@@ -116,7 +116,8 @@ class ClientConnection:
         """The next complete reply, applied to the state; or `NEED_DATA`."""
         try:
             reply = self._parser.next_reply()
-        except RemoteProtocolError:
+        except RemoteProtocolError as error:
+            error.received = self._parser.buffered
             self.closed()
             raise
         if reply is None:
