@@ -40,6 +40,8 @@ from smtplearn.transport import ConnectionClosedError, SMTPTimeoutError, Transpo
 
 SMTP_PORT = smtplib.SMTP_PORT
 SMTP_SSL_PORT = smtplib.SMTP_SSL_PORT
+# smtplib's timeout=None blocks for ever; the client needs a number (a socket takes no infinity).
+_WAIT_FOR_EVER = 24 * 3600.0
 # smtplib's longest reply line (8192, as our parser's); a longer one is "500 Line too long."
 _MAXLINE: int = smtplib._MAXLINE  # type: ignore[attr-defined]
 
@@ -121,7 +123,7 @@ class SMTP:
         host: str = "",
         port: int = 0,
         local_hostname: str | None = None,
-        timeout: float = socket.getdefaulttimeout() or 30.0,
+        timeout: float | None = socket.getdefaulttimeout() or 30.0,
         source_address: tuple[str, int] | None = None,
         *,
         context: ssl.SSLContext | None = None,
@@ -202,7 +204,7 @@ class SMTP:
         self._client = Client(
             host,
             port,
-            timeout=self.timeout,
+            timeout=_WAIT_FOR_EVER if self.timeout is None else self.timeout,
             tls_context=self.context,
             implicit_tls=self._implicit_tls,
             local_hostname=self.local_hostname,
@@ -270,7 +272,7 @@ class SMTP:
                 f"compat.SMTP.send() takes whole command lines ending in CRLF, got {s!r}: "
                 "send a message with data() or sendmail(), which dot-stuff and record it"
             )
-        lines = [self._command(line.decode("utf-8")) for line in wire[:-2].split(b"\r\n")]
+        lines = [_checked(client.raw_command, line.decode("utf-8")) for line in wire[:-2].split(b"\r\n")]
         if self.debuglevel > 0:
             redacted = b"".join(command.redacted for command in lines)
             self._print_debug("send:", repr(redacted.decode("utf-8") if isinstance(s, str) else redacted))
@@ -509,7 +511,7 @@ class SMTP:
     def _command(self, line: str) -> Command:
         """The command for `line`, refused where smtplib refuses it and where RFC 5321 does."""
         client = self._require_client()
-        line.encode(self.command_encoding)  # smtplib's check: non-ASCII needs SMTPUTF8 (RFC 6531)
+        (line + "\r\n").encode(self.command_encoding)  # smtplib's check: non-ASCII needs SMTPUTF8
         return _checked(client.raw_command, line)
 
     def _send(self, command: Command) -> tuple[int, bytes]:
@@ -607,7 +609,7 @@ class SMTP_SSL(SMTP):
         port: int = 0,
         local_hostname: str | None = None,
         *,
-        timeout: float = socket.getdefaulttimeout() or 30.0,
+        timeout: float | None = socket.getdefaulttimeout() or 30.0,
         source_address: tuple[str, int] | None = None,
         context: ssl.SSLContext | None = None,
     ) -> None:
