@@ -204,9 +204,15 @@ def test_read_reply_check_fails_a_reader_that_needs_text_after_the_code() -> Non
     assert "no text" in str(result) and "optional" in str(result)
 
 
+def string_code_read_reply(sock: socket.socket) -> tuple[str, str]:
+    code, text = good_read_reply(sock)  # one reply read, as a correct reader does
+    return str(code), text
+
+
 def test_read_reply_check_fails_a_reader_that_returns_a_string_code() -> None:
-    result = check_read_reply(lambda sock: (str(good_read_reply(sock)[0]), good_read_reply(sock)[1]))
+    result = check_read_reply(string_code_read_reply)
     assert not result.passed
+    assert "the code should be the integer 220, read_reply gave '220'" in str(result)
 
 
 # -- lesson 07: the raw-socket session ------------------------------------------------------
