@@ -62,9 +62,9 @@ from smtplearn.client import Client
 from smtplearn.envelope import envelope_of
 from smtplearn.protocol import commands
 from smtplearn.protocol.commands import Command
-from smtplearn.protocol.data import message_bytes
+from smtplearn.protocol.data import encode_data, message_bytes
 from smtplearn.protocol.errors import LocalProtocolError, RemoteProtocolError, SMTPLearnError
-from smtplearn.record import Step, Transcript
+from smtplearn.record import Exchange, Step, Transcript
 from smtplearn.render.text import smtplib_debug_lines, smtplib_message
 from smtplearn.transport import ConnectionClosedError, SMTPTimeoutError, TransportError
 
@@ -205,11 +205,22 @@ class SMTP:
         else:
             print(*args, file=sys.stderr)
 
-    def _show(self, step: Step, *, replies_only: bool = False) -> None:
+    def _show_sending(self, sending: Command | bytes) -> None:
+        # Printed before the reply is awaited, as smtplib's send() does: an unreadable reply
+        # must not hide what was sent.
+        if self.debuglevel > 0:
+            if isinstance(sending, Command):
+                exchange = Exchange(sending.shown, sending.line, sending.redacted, None)
+            else:
+                exchange = Exchange("", sending, sending, None)
+            for line in smtplib_debug_lines(exchange):
+                self._print_debug(line)
+
+    def _show_replies(self, step: Step) -> None:
         if self.debuglevel > 0:
             for exchange in step.exchanges:
                 for line in smtplib_debug_lines(exchange):
-                    if not (replies_only and line.startswith("send: ")):
+                    if not line.startswith("send: "):  # shown by _show_sending
                         self._print_debug(line)
 
     # -- connection ------------------------------------------------------------------
@@ -315,7 +326,7 @@ class SMTP:
 
     def getreply(self) -> tuple[int, bytes]:
         """Read one reply: (code, text), or (-1, text) for a line without a code, as smtplib."""
-        return self._run(self._require_client().read_step, replies_only=True)
+        return self._run(self._require_client().read_step)
 
     def helo(self, name: str = "") -> tuple[int, bytes]:
         code, message = self.docmd("helo", name or self.local_hostname)
@@ -377,7 +388,9 @@ class SMTP:
             raise self._attach(SMTPDataError(code, reply))
         if isinstance(msg, str):
             msg = msg.encode("ascii")
-        code, reply = self._run(self._require_client().send_body, msg)
+        client = self._require_client()
+        self._show_sending(encode_data(msg))
+        code, reply = self._run(client.send_body, msg)
         if self.debuglevel > 0:
             self._print_debug("data:", (code, reply))
         return code, reply
@@ -398,6 +411,7 @@ class SMTP:
         if not self.has_extn("starttls"):
             raise self._attach(SMTPNotSupportedError("STARTTLS extension not supported by server."))
         client = self._require_client()
+        self._show_sending(commands.starttls())
         code, reply = self._run(client.starttls, context or self.context)
         if code != 220:
             raise self._attach(SMTPResponseException(code, reply))
@@ -547,9 +561,11 @@ class SMTP:
     def _send(self, command: Command) -> tuple[int, bytes]:
         # Name each step as Client's own methods would, so the transcript reads the same.
         name = _STEP_NAMES.get(command.verb, "send_raw")
-        return self._run(functools.partial(self._require_client().send_command, name=name), command)
+        client = self._require_client()
+        self._show_sending(command)
+        return self._run(functools.partial(client.send_command, name=name), command)
 
-    def _run(self, method: Any, *args: Any, replies_only: bool = False) -> tuple[int, bytes]:
+    def _run(self, method: Any, *args: Any) -> tuple[int, bytes]:
         """Run one `Client` step; return smtplib's (code, message), or raise what smtplib raises."""
         try:
             step: Step = method(*args)
@@ -573,7 +589,7 @@ class SMTP:
         except TransportError as error:
             self.close()
             raise _socket_error(error) from None
-        self._show(step, replies_only=replies_only)
+        self._show_replies(step)
         return self._tuple(step)
 
     def _read_as_smtplib(self, received: bytes, *, eof: bool) -> tuple[int, bytes]:
@@ -589,13 +605,17 @@ class SMTP:
         texts: list[bytes] = []
         while True:
             line = lines.readline(_MAXLINE + 1)
-            if len(line) >= _MAXLINE and not line.endswith(b"\n"):
-                # smtplib reads _MAXLINE + 1 bytes: one more is all it takes to be too long.
-                raise self._attach(SMTPResponseException(500, "Line too long."))
-            if not line or not (line.endswith(b"\n") or eof):
+            # smtplib reads up to _MAXLINE + 1 bytes: with _MAXLINE and no end in sight, the
+            # next byte to come makes the line too long.
+            too_long = len(line) > _MAXLINE or (
+                len(line) == _MAXLINE and not line.endswith(b"\n") and not eof
+            )
+            if not too_long and not (line.endswith(b"\n") or (eof and line)):
                 raise self._attach(SMTPServerDisconnected("Connection unexpectedly closed"))
             if self.debuglevel > 0:
                 self._print_debug("reply:", repr(line))
+            if too_long:
+                raise self._attach(SMTPResponseException(500, "Line too long."))
             texts.append(line[4:].strip(b" \t\r\n"))
             try:
                 code = int(line[:3])

@@ -9,7 +9,10 @@ exception of the same smtplib (or socket) type with the same arguments (`smtp_co
 from __future__ import annotations
 
 import contextlib
+import io
+import re
 import smtplib
+import ssl
 from collections.abc import Callable, Sequence
 from types import ModuleType
 from typing import Any
@@ -61,6 +64,18 @@ def connect_explicitly(module: ModuleType, peer: ScriptedPeer) -> Any:
         client.close()
 
 
+def connect_then_ehlo(module: ModuleType, peer: ScriptedPeer) -> Any:
+    client = module.SMTP(timeout=TIMEOUT)
+    try:
+        return client.connect(peer.host, peer.port), client.ehlo()
+    finally:
+        client.close()
+
+
+def implicit_tls_to_a_plain_server(module: ModuleType, peer: ScriptedPeer) -> Any:
+    return module.SMTP_SSL(peer.host, peer.port, context=ssl.create_default_context(), timeout=TIMEOUT)
+
+
 def login(module: ModuleType, peer: ScriptedPeer) -> Any:
     with contextlib.closing(connect(module, peer)) as client:
         return client.login("alice", "secret")
@@ -94,6 +109,7 @@ CASES: list[tuple[str, bytes, Sequence[bytes], Action]] = [
     ("empty-line-to-ehlo", GREETING, [b"\r\n"], ehlo_and_features),
     ("code-out-of-range", GREETING, [b"199 odd\r\n"], call("noop")),
     ("code-with-bad-separator", GREETING, [b"250_ok\r\n"], call("noop")),
+    ("bare-cr-inside-a-line", GREETING, [b"250 a\rb\r\n"], call("noop")),
     ("short-code", GREETING, [b"25\r\n"], call("noop")),
     (
         "garbage-after-message",
@@ -133,6 +149,7 @@ CASES: list[tuple[str, bytes, Sequence[bytes], Action]] = [
     # -- 421: the server is going away ----------------------------------------------------
     ("421-greeting", b"421 4.3.2 too busy\r\n", [], connect_only),
     ("421-greeting-explicit-connect", b"421 4.3.2 too busy\r\n", [], connect_explicitly),
+    ("421-greeting-then-ehlo", b"421 4.3.2 too busy\r\n", [], connect_then_ehlo),
     ("421-to-mail", GREETING, [EHLO, b"421 4.3.2 bye\r\n"], sendmail),
     ("421-to-rcpt", GREETING, [EHLO, b"250 ok\r\n", b"421 4.3.2 bye\r\n"], sendmail),
     # -- the lower layer ---------------------------------------------------------------------
@@ -195,3 +212,48 @@ def test_no_smtplearn_only_exception_reaches_smtplib_code() -> None:
                 pass
             except Exception as error:  # pragma: no cover - the failure this test exists for
                 pytest.fail(f"{name}: {type(error).__module__}.{type(error).__name__}: {error}")
+
+
+def test_implicit_tls_to_a_plain_server_raises_the_ssl_error_smtplib_raises() -> None:
+    # Not in the table: the two TLS ClientHellos differ (random bytes), so "sent" cannot match.
+    with scripted_peer(GREETING) as peer:
+        expected = outcome(implicit_tls_to_a_plain_server, smtplib, peer)
+        got = outcome(implicit_tls_to_a_plain_server, compat, peer)
+    assert got == expected
+    assert issubclass(expected[1][0], ssl.SSLError)
+
+
+DEBUGGED = [
+    "garbage-reply",
+    "bare-cr-inside-a-line",
+    "code-changes-on-last-line",
+    "code-changes-mid-way",
+    "221-without-crlf",
+    "reply-without-crlf-then-close",
+    "closed-mid-reply",
+    "closed-after-continuation-line",
+    "long-line",
+    "long-line-never-ended",
+    "line-of-exactly-8192",
+]
+
+
+@pytest.mark.parametrize("name", DEBUGGED)
+def test_debug_output_on_a_bad_reply_is_smtplibs(name: str) -> None:
+    [(greeting, replies, action)] = [(g, r, a) for n, g, r, a in CASES if n == name]
+    printed = []
+    for module in (smtplib, compat):
+        with scripted_peer(greeting, replies) as peer:
+            stderr = io.StringIO()
+            with contextlib.redirect_stderr(stderr):
+                client = module.SMTP(timeout=TIMEOUT)
+                client.set_debuglevel(1)
+                client.connect(peer.host, peer.port)
+                command = {"noop": client.noop, "ehlo_and_features": client.ehlo, "quit": client.quit}
+                with contextlib.suppress(smtplib.SMTPException):
+                    command[action.__name__]()
+                client.close()
+        printed.append(re.sub(r"\b127\.0\.0\.1', \d+", "127.0.0.1', PORT", stderr.getvalue()).splitlines())
+    expected, got = printed
+    assert got == expected
+    assert any(line.startswith("reply: ") for line in got)
