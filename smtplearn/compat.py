@@ -8,9 +8,9 @@ modules' own errors where smtplib lets those through (``ConnectionRefusedError``
 exception reaches code written for smtplib. ``set_debuglevel(1)`` prints smtplib's debug
 format to stderr; `transcript` gives the structured view of the same session.
 
-A server that breaks the reply grammar (RFC 5321 §4.2: a line without a code, a code
-that changes inside a multi-line reply, a last line without CRLF, a line over 8192
-bytes) gets what smtplib gives it: ``(-1, text)``, the last code, ``(221, b"bye")``,
+A server that breaks the reply grammar (RFC 5321 §4.2, §4.2.1: a line without a code,
+a code that changes inside a multi-line reply, a last line without CRLF, a line over
+8192 bytes) gets what smtplib gives it: ``(-1, text)``, the last code, ``(221, b"bye")``,
 ``SMTPResponseException(500, "Line too long.")``. A read timeout or a connection closed
 mid-reply is ``SMTPServerDisconnected``, as in smtplib.
 
@@ -595,8 +595,8 @@ class SMTP:
     def _read_as_smtplib(self, received: bytes, *, eof: bool) -> tuple[int, bytes]:
         """What smtplib's ``getreply()`` makes of `received`, the bytes of a reply we refused.
 
-        The client hangs up on a reply that breaks RFC 5321 §4.2 (nothing after it can be
-        trusted); smtplib reads such lines on. Whatever smtplib would return or raise for
+        The client hangs up on a reply that breaks RFC 5321 §4.2 or §4.2.1 (nothing after
+        it can be trusted); smtplib reads such lines on. Whatever smtplib would return or raise for
         them, the facade does too, and then the next command raises SMTPServerDisconnected.
         `eof`: the server closed the connection after `received`.
         """
@@ -667,7 +667,7 @@ class SMTP_SSL(SMTP):
 
 
 def _refuse_newlines(line: str) -> None:
-    # smtplib's own check (CVE-2015-20107's sibling): CR or LF would smuggle in a second command.
+    # smtplib's own check: a CR or LF would smuggle in a second command (RFC 5321 §2.3.8).
     if "\r" in line or "\n" in line:
         escaped = line.replace("\n", "\\n").replace("\r", "\\r")
         raise ValueError(f"command and arguments contain prohibited newline characters: {escaped}")
@@ -695,8 +695,8 @@ def _socket_error(error: TransportError) -> BaseException:
 
 
 # smtplib's reading of the EHLO reply, copied from its ``ehlo()`` so that `esmtp_features`
-# holds what smtplib's would: keywords lower-cased (RFC 1869), old-style "AUTH=" lines
-# merged into "auth", each AUTH list kept after a space.
+# holds what smtplib's would: keywords lower-cased (they are case-insensitive, RFC 5321
+# §2.4), old-style "AUTH=" lines merged into "auth", each AUTH list kept after a space.
 _FEATURE = re.compile(r"(?P<feature>[A-Za-z0-9][A-Za-z0-9\-]*) ?")
 
 
