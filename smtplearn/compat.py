@@ -48,8 +48,6 @@ import contextlib
 import datetime
 import functools
 import hmac
-import io
-import re
 import smtplib
 import socket
 import ssl
@@ -58,6 +56,7 @@ from collections.abc import Callable, Sequence
 from email.message import Message
 from typing import Any
 
+from smtplearn import smtplib_reading
 from smtplearn.client import Client
 from smtplearn.envelope import envelope_of
 from smtplearn.protocol import commands
@@ -72,8 +71,6 @@ SMTP_PORT = smtplib.SMTP_PORT
 SMTP_SSL_PORT = smtplib.SMTP_SSL_PORT
 # smtplib's timeout=None blocks for ever; the client needs a number (a socket takes no infinity).
 _WAIT_FOR_EVER = 24 * 3600.0
-# smtplib's longest reply line (8192, as our parser's); a longer one is "500 Line too long."
-_MAXLINE: int = smtplib._MAXLINE  # type: ignore[attr-defined]
 
 
 # smtplib's exceptions, with the session's transcript attached for inspection.
@@ -115,6 +112,13 @@ class SMTPAuthenticationError(smtplib.SMTPAuthenticationError, SMTPResponseExcep
 
 class SMTPConnectError(smtplib.SMTPConnectError, SMTPResponseException):
     pass
+
+
+# smtplib's exception -> the facade's subclass of it (which carries the transcript).
+_OURS: dict[type[smtplib.SMTPException], type[SMTPException]] = {
+    smtplib.SMTPServerDisconnected: SMTPServerDisconnected,
+    smtplib.SMTPResponseException: SMTPResponseException,
+}
 
 
 def _default_local_hostname() -> str:
@@ -277,7 +281,7 @@ class SMTP:
 
     def docmd(self, cmd: str, args: str = "") -> tuple[int, bytes]:
         line = f"{cmd} {args}" if args else cmd
-        _refuse_newlines(line)
+        smtplib_reading.refuse_newlines(line)
         return self._send(self._command(line))
 
     # -- smtplib's lower layer: putcmd, send, getreply ----------------------------------
@@ -301,7 +305,7 @@ class SMTP:
     def putcmd(self, cmd: str, args: str = "") -> None:
         """Send one command line without reading its reply (read it with `getreply`)."""
         line = f"{cmd} {args}" if args else cmd
-        _refuse_newlines(line)
+        smtplib_reading.refuse_newlines(line)
         self.send(f"{line}\r\n")
 
     def send(self, s: str | bytes) -> None:
@@ -344,7 +348,7 @@ class SMTP:
         if code != 250:
             return code, message
         self.does_esmtp = True
-        self.esmtp_features = _esmtp_features(message)
+        self.esmtp_features = smtplib_reading.esmtp_features(message)
         return code, message
 
     def ehlo_or_helo_if_needed(self) -> None:
@@ -596,38 +600,20 @@ class SMTP:
         """What smtplib's ``getreply()`` makes of `received`, the bytes of a reply we refused.
 
         The client hangs up on a reply that breaks RFC 5321 §4.2 or §4.2.1 (nothing after
-        it can be trusted); smtplib reads such lines on. Whatever smtplib would return or raise for
-        them, the facade does too, and then the next command raises SMTPServerDisconnected.
+        it can be trusted); smtplib reads such lines on. Whatever smtplib would return or
+        raise for them, the facade does too; the next command raises SMTPServerDisconnected.
         `eof`: the server closed the connection after `received`.
         """
         self.close()
-        lines = io.BytesIO(received)
-        texts: list[bytes] = []
-        while True:
-            line = lines.readline(_MAXLINE + 1)
-            # smtplib reads up to _MAXLINE + 1 bytes: with _MAXLINE and no end in sight, the
-            # next byte to come makes the line too long.
-            too_long = len(line) > _MAXLINE or (
-                len(line) == _MAXLINE and not line.endswith(b"\n") and not eof
-            )
-            if not too_long and not (line.endswith(b"\n") or (eof and line)):
-                raise self._attach(SMTPServerDisconnected("Connection unexpectedly closed"))
-            if self.debuglevel > 0:
-                self._print_debug("reply:", repr(line))
-            if too_long:
-                raise self._attach(SMTPResponseException(500, "Line too long."))
-            texts.append(line[4:].strip(b" \t\r\n"))
-            try:
-                code = int(line[:3])
-            except ValueError:
-                code = -1
-                break
-            if line[3:4] != b"-":
-                break
-        message = b"\n".join(texts)
+        reading = smtplib_reading.read_reply(received, eof=eof)
         if self.debuglevel > 0:
-            self._print_debug(f"reply: retcode ({code}); Msg: {message!a}")
-        return code, message
+            for line in reading.lines:
+                self._print_debug("reply:", repr(line))
+        if reading.failure is not None:
+            raise self._attach(_OURS[type(reading.failure)](*reading.failure.args))
+        if self.debuglevel > 0:
+            self._print_debug(f"reply: retcode ({reading.code}); Msg: {reading.message!a}")
+        return reading.code, reading.message
 
     @staticmethod
     def _tuple(step: Step) -> tuple[int, bytes]:
@@ -666,13 +652,6 @@ class SMTP_SSL(SMTP):
         super().__init__(host, port, local_hostname, timeout, source_address, context=context)
 
 
-def _refuse_newlines(line: str) -> None:
-    # smtplib's own check: a CR or LF would smuggle in a second command (RFC 5321 §2.3.8).
-    if "\r" in line or "\n" in line:
-        escaped = line.replace("\n", "\\n").replace("\r", "\\r")
-        raise ValueError(f"command and arguments contain prohibited newline characters: {escaped}")
-
-
 def _checked(build: Callable[..., Command], *args: Any, **kwargs: Any) -> Command:
     """`build(...)`, with the core's refusal of a line (control character, too long) as ValueError."""
     try:
@@ -692,30 +671,6 @@ def _socket_error(error: TransportError) -> BaseException:
     if sys.version_info >= (3, 11):
         cause.add_note(str(error))
     return cause
-
-
-# smtplib's reading of the EHLO reply, copied from its ``ehlo()`` so that `esmtp_features`
-# holds what smtplib's would: keywords lower-cased (they are case-insensitive, RFC 5321
-# §2.4), old-style "AUTH=" lines merged into "auth", each AUTH list kept after a space.
-_FEATURE = re.compile(r"(?P<feature>[A-Za-z0-9][A-Za-z0-9\-]*) ?")
-
-
-def _esmtp_features(ehlo_message: bytes) -> dict[str, str]:
-    features: dict[str, str] = {}
-    for line in ehlo_message.decode("latin-1").split("\n")[1:]:
-        old_style = smtplib.OLDSTYLE_AUTH.match(line)
-        if old_style:
-            features["auth"] = features.get("auth", "") + " " + old_style.group(1)
-            continue
-        match = _FEATURE.match(line)
-        if match:
-            feature = match.group("feature").lower()
-            params = line[match.end("feature") :].strip()
-            if feature == "auth":
-                features["auth"] = features.get("auth", "") + " " + params
-            else:
-                features[feature] = params
-    return features
 
 
 def _addr_only(address: str) -> str:
