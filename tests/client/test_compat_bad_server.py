@@ -125,6 +125,13 @@ CASES: list[tuple[str, bytes, Sequence[bytes], Action]] = [
         [b"250-peer.example\r\n251-SIZE 10\r\n250 8BITMIME\r\n"],
         ehlo_and_features,
     ),
+    # -- EHLO replies real servers send: old-style AUTH=, lower case, repeats ----------------
+    (
+        "ehlo-old-style-auth",
+        GREETING,
+        [b"250-peer.example\r\n250-AUTH=LOGIN PLAIN\r\n250-AUTH CRAM-MD5\r\n250-size 10\r\n250 SIZE 20\r\n"],
+        ehlo_and_features,
+    ),
     # -- endings -------------------------------------------------------------------------
     ("221-without-crlf", GREETING, [b"221 bye"], call("quit")),
     ("reply-without-crlf-then-close", GREETING, [b"250 ok"], call("noop")),
