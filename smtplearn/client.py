@@ -11,8 +11,10 @@ A negative reply is data, not an exception: `step.ok` is False and
 from __future__ import annotations
 
 import logging
+import socket
 import ssl
 import time
+from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage, Message
@@ -125,6 +127,8 @@ class Client:
         self._transport = Transport(host, port, timeout, source_address)
         self._waiting_since_send = False
         self._smtputf8 = False
+        # Commands sent by `send_only` whose replies `read_step` has not read yet, oldest first.
+        self._unanswered: deque[Command] = deque()
 
     # -- what a learner can look at ------------------------------------------------------
 
@@ -136,6 +140,11 @@ class Client:
     def extensions(self) -> Extensions:
         """What the server's last EHLO reply advertised (cleared by STARTTLS)."""
         return self._conn.extensions
+
+    @property
+    def connected_socket(self) -> socket.socket | None:
+        """The connected socket (an `ssl.SSLSocket` under TLS), or None: for looking, not I/O."""
+        return self._transport.connected_socket
 
     @property
     def tls_active(self) -> bool:
@@ -332,6 +341,24 @@ class Client:
         named methods above.
         """
         return self._simple(name, command)
+
+    def send_only(self, command: Command) -> None:
+        """Send `command` without waiting for its reply: `read_step` reads it later.
+
+        For tools that pipeline by hand (the smtplib facade's ``putcmd``/``getreply``).
+        """
+        self._send_bytes(self._conn.send(command))
+        self._unanswered.append(command)
+
+    def read_step(self, name: str = "send_raw") -> Step:
+        """Read the next reply; record it with the oldest command `send_only` sent as a step."""
+        before, started = self.state, time.perf_counter()
+        if not self._unanswered:  # read all the same: the server may have something to say
+            exchange = Exchange("", b"", b"", self._read_reply("a reply"))
+            return self._record(name, "", [exchange], before, started)
+        command = self._unanswered.popleft()
+        exchange = Exchange(command.shown, command.line, command.redacted, self._read_reply(command.shown))
+        return self._record(name, command.verb, [exchange], before, started)
 
     def send_body(self, message: MessageLike) -> Step:
         """Send only the message content, after DATA got its 354 (`data` does both halves)."""

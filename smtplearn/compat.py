@@ -2,13 +2,43 @@
 
 `SMTP` and `SMTP_SSL` take smtplib's arguments, send exactly the lines smtplib sends
 (lower-case ``ehlo``, ``mail FROM:<...> size=266``), return the same tuples and raise
-subclasses of smtplib's own exceptions, so ``except smtplib.SMTPAuthenticationError``
-still works. ``set_debuglevel(1)`` prints smtplib's debug format to stderr; `transcript`
-gives the structured view of the same session.
+smtplib's exceptions (subclasses of them, carrying `transcript`), or the socket and ssl
+modules' own errors where smtplib lets those through (``ConnectionRefusedError``,
+``ssl.SSLCertVerificationError``, with smtplearn's advice as a note). No smtplearn-only
+exception reaches code written for smtplib. ``set_debuglevel(1)`` prints smtplib's debug
+format to stderr; `transcript` gives the structured view of the same session.
 
-Deliberate differences, both for safety: passwords (and their base64 forms) are
-redacted in the debug output, and bare CR or LF in a message given as bytes are turned
-into CRLF (smtplib sends them as they are, which is what SMTP smuggling exploits).
+A server that breaks the reply grammar (RFC 5321 §4.2, §4.2.1: a line without a code,
+a code that changes inside a multi-line reply, a last line without CRLF, a line over
+8192 bytes) gets what smtplib gives it: ``(-1, text)``, the last code, ``(221, b"bye")``,
+``SMTPResponseException(500, "Line too long.")``. A read timeout or a connection closed
+mid-reply is ``SMTPServerDisconnected``, as in smtplib.
+
+smtplib's attributes: `sock` (the live socket, TLS after `starttls`, None when closed;
+read-only, and for looking: bytes read or written on it pass the client by),
+`putcmd`, `send`, `getreply`, `docmd`, `ehlo_resp`, `helo_resp`, `esmtp_features` (parsed
+as smtplib parses them), `does_esmtp`, `command_encoding`, `local_hostname`,
+`debuglevel`, `timeout`, `source_address`, `default_port`, `user`, `password`.
+
+Deliberate differences:
+
+- ``file`` is absent (``AttributeError`` saying so): replies are read by smtplearn's
+  parser, and a second reader on the socket would steal their bytes. Use `getreply`.
+- `send` takes whole command lines ending in CRLF (what `putcmd` gives it), each recorded
+  as a step when `getreply` reads its reply; half a line or message content raises
+  ``ValueError``: send the message with `data` or `sendmail`, which dot-stuff it.
+- After a reply smtplib would read but RFC 5321 forbids, the facade returns what smtplib
+  returns and then hangs up (nothing after such a reply can be trusted): the next command
+  raises ``SMTPServerDisconnected``. A reply longer than 64 KiB (smtplib has no bound) is
+  ``SMTPServerDisconnected`` too.
+- A command line with a control character or over 512 octets (RFC 5321 §4.1.2,
+  §4.5.3.1.4) raises ``ValueError``, as smtplib does for CR or LF; smtplib sends it.
+- `getreply` before `connect` raises ``SMTPServerDisconnected`` (smtplib: AttributeError).
+- ``timeout=None`` (smtplib: wait for ever) waits a day: a socket takes no infinity.
+- `starttls` without a context verifies the certificate (smtplib's does not).
+- Passwords (and their base64 forms) are redacted in the debug output, and bare CR or LF
+  in a message given as bytes are turned into CRLF (smtplib sends them as they are, which
+  is what SMTP smuggling exploits).
 """
 
 from __future__ import annotations
@@ -26,18 +56,21 @@ from collections.abc import Callable, Sequence
 from email.message import Message
 from typing import Any
 
+from smtplearn import smtplib_reading
 from smtplearn.client import Client
 from smtplearn.envelope import envelope_of
 from smtplearn.protocol import commands
 from smtplearn.protocol.commands import Command
-from smtplearn.protocol.data import message_bytes
-from smtplearn.protocol.errors import SMTPLearnError
-from smtplearn.record import Step, Transcript
+from smtplearn.protocol.data import encode_data, message_bytes
+from smtplearn.protocol.errors import LocalProtocolError, RemoteProtocolError, SMTPLearnError
+from smtplearn.record import Exchange, Step, Transcript
 from smtplearn.render.text import smtplib_debug_lines, smtplib_message
-from smtplearn.transport import ConnectionClosedError
+from smtplearn.transport import ConnectionClosedError, SMTPTimeoutError, TransportError
 
 SMTP_PORT = smtplib.SMTP_PORT
 SMTP_SSL_PORT = smtplib.SMTP_SSL_PORT
+# smtplib's timeout=None blocks for ever; the client needs a number (a socket takes no infinity).
+_WAIT_FOR_EVER = 24 * 3600.0
 
 
 # smtplib's exceptions, with the session's transcript attached for inspection.
@@ -81,6 +114,13 @@ class SMTPConnectError(smtplib.SMTPConnectError, SMTPResponseException):
     pass
 
 
+# smtplib's exception -> the facade's subclass of it (which carries the transcript).
+_OURS: dict[type[smtplib.SMTPException], type[SMTPException]] = {
+    smtplib.SMTPServerDisconnected: SMTPServerDisconnected,
+    smtplib.SMTPResponseException: SMTPResponseException,
+}
+
+
 def _default_local_hostname() -> str:
     # The same choice smtplib makes (RFC 5321 §4.1.4: the FQDN, else an address literal),
     # so that the facade's EHLO line is the one smtplib would send.
@@ -117,7 +157,7 @@ class SMTP:
         host: str = "",
         port: int = 0,
         local_hostname: str | None = None,
-        timeout: float = socket.getdefaulttimeout() or 30.0,
+        timeout: float | None = socket.getdefaulttimeout() or 30.0,
         source_address: tuple[str, int] | None = None,
         *,
         context: ssl.SSLContext | None = None,
@@ -131,6 +171,7 @@ class SMTP:
         self.does_esmtp = False
         self.ehlo_resp: bytes | None = None
         self.helo_resp: bytes | None = None
+        self.command_encoding = "ascii"
         self.transcript = Transcript()
         self.user = ""
         self.password = ""
@@ -168,12 +209,23 @@ class SMTP:
         else:
             print(*args, file=sys.stderr)
 
-    def _show(self, step: Step) -> Step:
+    def _show_sending(self, sending: Command | bytes) -> None:
+        # Printed before the reply is awaited, as smtplib's send() does: an unreadable reply
+        # must not hide what was sent.
+        if self.debuglevel > 0:
+            if isinstance(sending, Command):
+                exchange = Exchange(sending.shown, sending.line, sending.redacted, None)
+            else:
+                exchange = Exchange("", sending, sending, None)
+            for line in smtplib_debug_lines(exchange):
+                self._print_debug(line)
+
+    def _show_replies(self, step: Step) -> None:
         if self.debuglevel > 0:
             for exchange in step.exchanges:
                 for line in smtplib_debug_lines(exchange):
-                    self._print_debug(line)
-        return step
+                    if not line.startswith("send: "):  # shown by _show_sending
+                        self._print_debug(line)
 
     # -- connection ------------------------------------------------------------------
 
@@ -189,13 +241,15 @@ class SMTP:
             except ValueError:
                 raise OSError("nonnumeric port") from None
         port = port or self.default_port
+        if self.timeout is not None and not self.timeout:
+            raise ValueError("Non-blocking socket (timeout=0) is not supported")
         self._host = host
         if self.debuglevel > 0:
             self._print_debug("connect: to", (host, port), self.source_address)
         self._client = Client(
             host,
             port,
-            timeout=self.timeout,
+            timeout=_WAIT_FOR_EVER if self.timeout is None else self.timeout,
             tls_context=self.context,
             implicit_tls=self._implicit_tls,
             local_hostname=self.local_hostname,
@@ -205,8 +259,7 @@ class SMTP:
             source_address=self.source_address,
         )
         self.transcript = self._client.transcript
-        step = self._run(self._client.connect)
-        code, message = self._tuple(step)
+        code, message = self._run(self._client.connect)
         if self.debuglevel > 0:
             self._print_debug("connect:", repr(message))
         return code, message
@@ -228,7 +281,56 @@ class SMTP:
 
     def docmd(self, cmd: str, args: str = "") -> tuple[int, bytes]:
         line = f"{cmd} {args}" if args else cmd
-        return self._tuple(self._send(self._require_client().raw_command(line)))
+        smtplib_reading.refuse_newlines(line)
+        return self._send(self._command(line))
+
+    # -- smtplib's lower layer: putcmd, send, getreply ----------------------------------
+
+    @property
+    def sock(self) -> socket.socket | None:
+        """The connected socket (an `ssl.SSLSocket` after STARTTLS), None when closed.
+
+        For looking (``getpeercert()``, ``cipher()``, ``getsockname()``); bytes written to it
+        or read from it directly would pass the client by and desynchronise its replies.
+        """
+        return None if self._client is None else self._client.connected_socket
+
+    @property
+    def file(self) -> None:
+        raise AttributeError(
+            "compat.SMTP has no 'file': replies are read by smtplearn's parser, and a second "
+            "reader on the socket would steal their bytes; use getreply() to read a reply"
+        )
+
+    def putcmd(self, cmd: str, args: str = "") -> None:
+        """Send one command line without reading its reply (read it with `getreply`)."""
+        line = f"{cmd} {args}" if args else cmd
+        smtplib_reading.refuse_newlines(line)
+        self.send(f"{line}\r\n")
+
+    def send(self, s: str | bytes) -> None:
+        """Send whole command lines, each ending in CRLF, as `putcmd` does (see the module notes)."""
+        client = self._require_client()
+        wire = s.encode(self.command_encoding) if isinstance(s, str) else s
+        if not wire.endswith(b"\r\n"):
+            raise ValueError(
+                f"compat.SMTP.send() takes whole command lines ending in CRLF, got {s!r}: "
+                "send a message with data() or sendmail(), which dot-stuff and record it"
+            )
+        lines = [_checked(client.raw_command, line.decode("utf-8")) for line in wire[:-2].split(b"\r\n")]
+        if self.debuglevel > 0:
+            redacted = b"".join(command.redacted for command in lines)
+            self._print_debug("send:", repr(redacted.decode("utf-8") if isinstance(s, str) else redacted))
+        for command in lines:
+            try:
+                client.send_only(command)
+            except TransportError:
+                self.close()
+                raise self._attach(SMTPServerDisconnected("Server not connected")) from None
+
+    def getreply(self) -> tuple[int, bytes]:
+        """Read one reply: (code, text), or (-1, text) for a line without a code, as smtplib."""
+        return self._run(self._require_client().read_step)
 
     def helo(self, name: str = "") -> tuple[int, bytes]:
         code, message = self.docmd("helo", name or self.local_hostname)
@@ -238,15 +340,15 @@ class SMTP:
     def ehlo(self, name: str = "") -> tuple[int, bytes]:
         self.esmtp_features = {}
         code, message = self.docmd(self.ehlo_msg, name or self.local_hostname)
+        # smtplib's reading of a server that hangs up on EHLO (RFC 1869 says some do).
+        if code == -1 and not message:
+            self.close()
+            raise self._attach(SMTPServerDisconnected("Server not connected"))
         self.ehlo_resp = message
         if code != 250:
             return code, message
         self.does_esmtp = True
-        for keyword, params in self._require_client().extensions.items():
-            self.esmtp_features[keyword.lower()] = params
-        if "auth" in self.esmtp_features:
-            # smtplib keeps a leading space before the AUTH mechanisms.
-            self.esmtp_features["auth"] = " " + self.esmtp_features["auth"]
+        self.esmtp_features = smtplib_reading.esmtp_features(message)
         return code, message
 
     def ehlo_or_helo_if_needed(self) -> None:
@@ -262,6 +364,7 @@ class SMTP:
         return self.docmd("help", args)[1]
 
     def rset(self) -> tuple[int, bytes]:
+        self.command_encoding = "ascii"
         return self.docmd("rset")
 
     def noop(self) -> tuple[int, bytes]:
@@ -270,8 +373,10 @@ class SMTP:
     def mail(self, sender: str, options: Sequence[str] = ()) -> tuple[int, bytes]:
         option_list = ""
         if options and self.does_esmtp:
-            if any(x.lower() == "smtputf8" for x in options) and not self.has_extn("smtputf8"):
-                raise self._attach(SMTPNotSupportedError("SMTPUTF8 not supported by server"))
+            if any(x.lower() == "smtputf8" for x in options):
+                if not self.has_extn("smtputf8"):
+                    raise self._attach(SMTPNotSupportedError("SMTPUTF8 not supported by server"))
+                self.command_encoding = "utf-8"
             option_list = " " + " ".join(options)
         return self.docmd("mail", f"{_FROM}{smtplib.quoteaddr(sender)}{option_list}")
 
@@ -287,7 +392,9 @@ class SMTP:
             raise self._attach(SMTPDataError(code, reply))
         if isinstance(msg, str):
             msg = msg.encode("ascii")
-        code, reply = self._tuple(self._run(self._require_client().send_body, msg))
+        client = self._require_client()
+        self._show_sending(encode_data(msg))
+        code, reply = self._run(client.send_body, msg)
         if self.debuglevel > 0:
             self._print_debug("data:", (code, reply))
         return code, reply
@@ -308,8 +415,8 @@ class SMTP:
         if not self.has_extn("starttls"):
             raise self._attach(SMTPNotSupportedError("STARTTLS extension not supported by server."))
         client = self._require_client()
-        step = self._run(client.starttls, context or self.context)
-        code, reply = self._tuple(step)
+        self._show_sending(commands.starttls())
+        code, reply = self._run(client.starttls, context or self.context)
         if code != 220:
             raise self._attach(SMTPResponseException(code, reply))
         self.helo_resp = self.ehlo_resp = None
@@ -356,17 +463,17 @@ class SMTP:
         mechanism = mechanism.upper()
         first = authobject() if initial_response_ok else None
         if first is not None:
-            command = commands.auth(mechanism, _b64(first), secret=self._is_secret(first))
+            command = _checked(commands.auth, mechanism, _b64(first), secret=self._is_secret(first))
             self._auth_challenge_count = 1
         else:
-            command = commands.auth(mechanism)
+            command = _checked(commands.auth, mechanism)
             self._auth_challenge_count = 0
-        code, reply = self._tuple(self._send(command))
+        code, reply = self._send(command)
         while code == 334:
             self._auth_challenge_count += 1
             text = authobject(base64.decodebytes(reply)) or ""
-            response = commands.auth_response(_b64(text), secret=self._is_secret(text))
-            code, reply = self._tuple(self._send(response))
+            response = _checked(commands.auth_response, _b64(text), secret=self._is_secret(text))
+            code, reply = self._send(response)
             if self._auth_challenge_count > smtplib._MAXCHALLENGE:  # type: ignore[attr-defined]
                 raise self._attach(
                     SMTPException(f"Server AUTH mechanism infinite loop. Last response: {(code, reply)!r}")
@@ -449,18 +556,64 @@ class SMTP:
             raise self._attach(SMTPServerDisconnected("please run connect() first"))
         return self._client
 
-    def _send(self, command: Command) -> Step:
+    def _command(self, line: str) -> Command:
+        """The command for `line`, refused where smtplib refuses it and where RFC 5321 does."""
+        client = self._require_client()
+        (line + "\r\n").encode(self.command_encoding)  # smtplib's check: non-ASCII needs SMTPUTF8
+        return _checked(client.raw_command, line)
+
+    def _send(self, command: Command) -> tuple[int, bytes]:
         # Name each step as Client's own methods would, so the transcript reads the same.
         name = _STEP_NAMES.get(command.verb, "send_raw")
-        return self._run(functools.partial(self._require_client().send_command, name=name), command)
+        client = self._require_client()
+        self._show_sending(command)
+        return self._run(functools.partial(client.send_command, name=name), command)
 
-    def _run(self, method: Any, *args: Any) -> Step:
+    def _run(self, method: Any, *args: Any) -> tuple[int, bytes]:
+        """Run one `Client` step; return smtplib's (code, message), or raise what smtplib raises."""
         try:
             step: Step = method(*args)
+        except RemoteProtocolError as error:
+            return self._read_as_smtplib(error.received, eof=False)
         except ConnectionClosedError as error:
+            cause = error.__cause__
+            if isinstance(cause, RemoteProtocolError):
+                return self._read_as_smtplib(cause.received, eof=True)
             self.close()
-            raise self._attach(SMTPServerDisconnected(f"Connection unexpectedly closed: {error}")) from error
-        return self._show(step)
+            # An OSError while reading: smtplib names it ("Connection reset by peer").
+            detail = f": {cause}" if isinstance(cause, OSError) else ""
+            raise self._attach(SMTPServerDisconnected(f"Connection unexpectedly closed{detail}")) from error
+        except SMTPTimeoutError as error:
+            if self.sock is None:  # no connection was made: smtplib lets the socket's error through
+                raise _socket_error(error) from None
+            self.close()  # smtplib's getreply turns a read timeout into a disconnection
+            raise self._attach(
+                SMTPServerDisconnected(f"Connection unexpectedly closed: {error.__cause__}")
+            ) from error
+        except TransportError as error:
+            self.close()
+            raise _socket_error(error) from None
+        self._show_replies(step)
+        return self._tuple(step)
+
+    def _read_as_smtplib(self, received: bytes, *, eof: bool) -> tuple[int, bytes]:
+        """What smtplib's ``getreply()`` makes of `received`, the bytes of a reply we refused.
+
+        The client hangs up on a reply that breaks RFC 5321 §4.2 or §4.2.1 (nothing after
+        it can be trusted); smtplib reads such lines on. Whatever smtplib would return or
+        raise for them, the facade does too; the next command raises SMTPServerDisconnected.
+        `eof`: the server closed the connection after `received`.
+        """
+        self.close()
+        reading = smtplib_reading.read_reply(received, eof=eof)
+        if self.debuglevel > 0:
+            for line in reading.lines:
+                self._print_debug("reply:", repr(line))
+        if reading.failure is not None:
+            raise self._attach(_OURS[type(reading.failure)](*reading.failure.args))
+        if self.debuglevel > 0:
+            self._print_debug(f"reply: retcode ({reading.code}); Msg: {reading.message!a}")
+        return reading.code, reading.message
 
     @staticmethod
     def _tuple(step: Step) -> tuple[int, bytes]:
@@ -492,11 +645,32 @@ class SMTP_SSL(SMTP):
         port: int = 0,
         local_hostname: str | None = None,
         *,
-        timeout: float = socket.getdefaulttimeout() or 30.0,
+        timeout: float | None = socket.getdefaulttimeout() or 30.0,
         source_address: tuple[str, int] | None = None,
         context: ssl.SSLContext | None = None,
     ) -> None:
         super().__init__(host, port, local_hostname, timeout, source_address, context=context)
+
+
+def _checked(build: Callable[..., Command], *args: Any, **kwargs: Any) -> Command:
+    """`build(...)`, with the core's refusal of a line (control character, too long) as ValueError."""
+    try:
+        return build(*args, **kwargs)
+    except LocalProtocolError as error:
+        raise ValueError(str(error)) from None
+
+
+def _socket_error(error: TransportError) -> BaseException:
+    """The socket or ssl module's own exception under `error`, as smtplib lets it through.
+
+    smtplearn's explanation (which server, what to do) is kept as a note on it (Python 3.11+).
+    """
+    cause = error.__cause__
+    if not isinstance(cause, OSError):
+        return error
+    if sys.version_info >= (3, 11):
+        cause.add_note(str(error))
+    return cause
 
 
 def _addr_only(address: str) -> str:

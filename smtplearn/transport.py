@@ -161,6 +161,10 @@ class Transport:
             self._sock = None
 
     @property
+    def connected_socket(self) -> socket.socket | None:
+        return self._sock
+
+    @property
     def is_open(self) -> bool:
         return self._sock is not None
 

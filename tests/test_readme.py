@@ -6,6 +6,7 @@ import contextlib
 import io
 import re
 from pathlib import Path
+from typing import Any
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -22,13 +23,40 @@ def test_fifteen_line_example_runs_as_printed() -> None:
     ]
     assert len(example.strip().splitlines()) <= 15
     out = io.StringIO()
+    names: dict[str, Any] = {}
     with contextlib.redirect_stdout(out):
-        exec(compile(example, "README example", "exec"), {})
-    text = out.getvalue()
-    assert text.startswith("250 True\n")
-    assert "(RFC 5321 §4.1.1.4)" in text
-    assert " -> RCPT TO:<recipient@example.com>" in text
-    assert text.rstrip().endswith("('recipient@example.com',)")
+        exec(compile(example, "README example", "exec"), names)
+    step, client, server = names["step"], names["client"], names["server"]
+    printed = out.getvalue().splitlines()
+    # print(step.reply.code, step.ok)
+    assert printed[0] == "250 True"
+    # print(step.explain())
+    explanation = str(step.explain()).splitlines()
+    assert printed[1 : 1 + len(explanation)] == explanation
+    assert explanation[0] == "data: DATA: The server answered 250: accepted."
+    assert "(RFC 5321 §4.1.1.4)" in explanation[1]
+    # print(client.transcript): every line sent, and the code of every reply, in order
+    transcript = printed[1 + len(explanation) : -1]
+    assert transcript == str(client.transcript).splitlines()
+    assert [line for line in transcript if line.startswith(" -> ")] == [
+        " -> EHLO localhost",
+        " -> MAIL FROM:<author@example.com>",
+        " -> RCPT TO:<recipient@example.com>",
+        " -> DATA",
+        " -> Subject: Hello",
+        " -> ",
+        " -> Hi from smtplearn.",
+        " -> .",
+        " -> QUIT",
+    ]
+    last_reply_lines = [line for line in transcript if re.match(r"<-  \d{3} ", line)]
+    assert [line[4:7] for line in last_reply_lines] == ["220", "250", "250", "250", "354", "250", "221"]
+    # print(server.mailbox[0].rcpt_tos), and what the mailbox holds
+    assert printed[-1] == "('recipient@example.com',)"
+    [received] = server.mailbox
+    assert (received.mail_from, received.rcpt_tos) == ("author@example.com", ("recipient@example.com",))
+    assert received.raw == b"Subject: Hello\r\n\r\nHi from smtplearn.\r\n"
+    assert f"250 2.0.0 {received.queue_id} Message accepted" in transcript[-3]
 
 
 def test_server_example_runs_as_printed() -> None:

@@ -116,7 +116,8 @@ class ClientConnection:
         """The next complete reply, applied to the state; or `NEED_DATA`."""
         try:
             reply = self._parser.next_reply()
-        except RemoteProtocolError:
+        except RemoteProtocolError as error:
+            error.received = self._parser.buffered
             self.closed()
             raise
         if reply is None:
@@ -154,13 +155,15 @@ class ClientConnection:
 
     def starttls_done(self) -> None:
         """The TLS handshake succeeded: forget what was learnt in clear text."""
-        if self.state is not ClientState.TLS_HANDSHAKE:
+        # A non-strict session may send STARTTLS out of order (the smtplib facade does what
+        # smtplib does): once the server said 220 and the handshake is done, TLS it is.
+        if self.strict and self.state is not ClientState.TLS_HANDSHAKE:
             raise LocalProtocolError(f"starttls_done() in state {self.state.name}")
         # RFC 3207 §4.2: "The client MUST discard any knowledge obtained from the
         # server, such as the list of SMTP service extensions, which was not obtained
         # from the TLS negotiation itself. The client SHOULD send an EHLO command as
         # the first command after a successful TLS negotiation."
-        self.state = states.EVENTS[self.state, "handshake done"]
+        self.state = states.EVENTS[ClientState.TLS_HANDSHAKE, "handshake done"]
         self.tls_active = True
         self.extensions = Extensions.empty()
         self.authenticated = False

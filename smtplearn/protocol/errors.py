@@ -22,6 +22,10 @@ class LocalProtocolError(SMTPLearnError):
 class RemoteProtocolError(SMTPLearnError):
     """The server sent something that is not valid SMTP."""
 
+    #: The bytes received but not yet parsed when the error was found: the bad reply
+    #: and whatever followed it (the smtplib facade reads them as smtplib would).
+    received: bytes = b""
+
 
 class SMTPReplyError(SMTPLearnError):
     """A step got a negative reply and the caller asked for an exception."""

@@ -6,6 +6,7 @@ so a password typed into AUTH never reaches a rendering by accident.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
@@ -55,8 +56,9 @@ def reply_wire_lines(reply: Reply) -> list[bytes]:
     rebuilt from its lines with ``-`` on all but the last (RFC 5321 §4.2.1).
     """
     if reply.raw:
-        # smtplib reads with readline(), which splits after each LF.
-        return reply.raw.splitlines(keepends=True)
+        # smtplib reads with readline(), which splits after each LF and only there
+        # (bytes.splitlines would also split at a bare CR inside a line's text).
+        return io.BytesIO(reply.raw).readlines()
     last = len(reply.lines) - 1
     return [
         f"{reply.code}{'-' if i < last else ' '}{line}\r\n".encode("utf-8", "surrogateescape")

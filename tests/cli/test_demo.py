@@ -20,7 +20,7 @@ def test_demo_prints_three_annotated_walkthroughs(capsys: pytest.CaptureFixture[
     # CRAM-MD5 succeeds, VRFY knows dhellmann and not notthere.
     assert " -> STARTTLS" in out and "<~  250-AUTH" in out
     assert "<~  235 " in out
-    assert "250 2.1.5 Doug Hellmann" in out or "250 Doug Hellmann" in out
+    assert "<-  250 2.1.5 Doug Hellmann <dhellmann@mail.example.test>" in out.splitlines()
     assert "<-  550 5.1.1" in out
     assert "(RFC 5321 §4.1.1.2)" in out  # each step explained with its section
     from smtplearn.server import DEMO_PASSWORD

@@ -103,18 +103,67 @@ def test_well_formed_replies_round_trip(replies: list[tuple[int, list[str]]]) ->
     assert b"".join(r.raw for r in parsed) == wire
 
 
-@given(reply_like)
-def test_extensions_from_any_reply_bytes_raise_only_remote_protocol_error(data: bytes) -> None:
+# Valid EHLO replies (RFC 5321 §4.1.1.1), so that every example reaches `from_ehlo`:
+#   ehlo-line = ehlo-keyword *( SP ehlo-param ); ehlo-keyword = (ALPHA / DIGIT) *(ALPHA / DIGIT / "-")
+# Each generated line comes with the (keyword, params) it announces; None for a line of
+# reply text that is no ehlo-line (it starts with a character no keyword starts with).
+Announced = tuple[str, tuple[str, str] | None]
+ehlo_keyword = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9-]{0,15}", fullmatch=True)
+ehlo_param = st.text(st.characters(min_codepoint=33, max_codepoint=126), min_size=1, max_size=12)
+mechanism = st.from_regex(r"[A-Za-z0-9_-]{1,20}", fullmatch=True)
+announced_line: st.SearchStrategy[Announced] = st.one_of(
+    st.builds(
+        lambda k, ps: (" ".join([k, *ps]), (k, " ".join(ps))), ehlo_keyword, st.lists(ehlo_param, max_size=3)
+    ),
+    st.builds(
+        lambda digits: (f"SIZE {digits}", ("SIZE", digits)), st.from_regex(r"[0-9]{1,30}", fullmatch=True)
+    ),
+    # "AUTH=" is the old draft's spelling that smtplib and real servers still use.
+    st.builds(
+        lambda sep, ms: (f"AUTH{sep}{' '.join(ms)}", ("AUTH", " ".join(ms))),
+        st.sampled_from([" ", "="]),
+        st.lists(mechanism, min_size=1, max_size=4),
+    ),
+    st.sampled_from(["PIPELINING", "8BITMIME", "STARTTLS", "SMTPUTF8", "SIZE"]).map(lambda k: (k, (k, ""))),
+)
+not_an_ehlo_line: st.SearchStrategy[Announced] = st.builds(
+    lambda first, rest: (first + rest, None), st.sampled_from(list("!#$%&*+/:;<>?@[]^_{|}~é")), text_line
+)
+ehlo_domain = st.from_regex(r"[a-z0-9][a-z0-9.-]{0,20}", fullmatch=True)
+
+
+def ehlo_wire(domain: str, greeting: str, lines: list[Announced]) -> bytes:
+    texts = [f"{domain} {greeting}".rstrip(), *(text for text, _ in lines)]
+    return b"".join(
+        f"250{' ' if i == len(texts) - 1 else '-'}{text}\r\n".encode() for i, text in enumerate(texts)
+    )
+
+
+@given(
+    ehlo_domain, text_line.map(str.strip), st.lists(st.one_of(announced_line, not_an_ehlo_line), max_size=8)
+)
+def test_extensions_from_any_valid_ehlo_reply(domain: str, greeting: str, lines: list[Announced]) -> None:
     parser = ReplyParser()
-    parser.feed(b"250-mx.example hi\r\n" + data + b"\r\n250 HELP\r\n")
-    try:
-        while (reply := parser.next_reply()) is not None:
-            ext = Extensions.from_ehlo(reply)
-            assert ext.size_limit is None or ext.size_limit > 0
-            assert all(m == m.upper() for m in ext.auth_mechanisms)
-            repr(ext)
-    except RemoteProtocolError:
-        pass
+    parser.feed(ehlo_wire(domain, greeting, lines))
+    reply = parser.next_reply()
+    assert reply is not None and parser.next_reply() is None  # one reply: from_ehlo is reached
+    ext = Extensions.from_ehlo(reply)
+    keywords: dict[str, str] = {}
+    mechanisms: list[str] = []
+    for _, announced in lines:
+        if announced is not None:
+            keyword, params = announced[0].upper(), announced[1]
+            keywords.setdefault(keyword, params)  # the first announcement counts
+            if keyword == "AUTH":  # every AUTH line adds its mechanisms, each once (RFC 4954 §3)
+                mechanisms += dict.fromkeys(m for m in params.upper().split() if m not in mechanisms)
+    assert (ext.domain, ext.greeting) == (domain, greeting)
+    assert dict(ext) == keywords
+    assert all(ext.has(keyword.lower()) for keyword in keywords)
+    assert ext.auth_mechanisms == tuple(mechanisms)
+    assert ext.ignored == tuple(text for text, announced in lines if announced is None)
+    size = keywords.get("SIZE", "")
+    assert ext.size_limit == (int(size) if size.isdigit() and int(size) > 0 else None)
+    assert repr(ext).startswith("<Extensions")
 
 
 @given(st.integers(200, 599), st.lists(st.text(max_size=30), max_size=8))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import pytest
 
 from smtplearn.protocol.states import ClientState
@@ -151,7 +153,10 @@ def test_every_recipient_refused_skips_data(server: DebugServer) -> None:
     stepper = _filled(server, bcc="")
     stepper.send_all_button.click()
     assert [s.name for s in stepper.steps] == ["connect", "ehlo", "mail", "rcpt", "quit"]
-    assert "550" in stepper.step_html.value or "550" in stepper.transcript_view.html.value
+    # The step view shows the last step (QUIT); the refusal is in the transcript, with its text.
+    assert "Step 5: quit" in stepper.step_html.value and "550" not in stepper.step_html.value
+    transcript = html.unescape(stepper.transcript_view.html.value)
+    assert "550 5.1.1 <recipient@example.com>... Recipient address rejected" in transcript
     assert len(server.mailbox) == 0
 
 
