@@ -16,6 +16,7 @@ from smtplearn.exercises import (
     all_of,
     check_prediction,
     correct,
+    needs_own_server,
     not_yet,
     steps_of,
 )
@@ -40,6 +41,10 @@ __all__ = [
 # -- 01: sending a message --------------------------------------------------------------
 
 
+@needs_own_server(
+    "this check reads the server's mailbox, which is the instructor's: the Bcc address is in the "
+    "'to <…>' of your message's '---------- message' line there, and in none of the printed headers."
+)
 def check_bcc(mailbox: Sequence[ReceivedMessage], bcc_address: str) -> CheckResult:
     """The newest message reached `bcc_address` through the envelope and names it in no header.
 
@@ -90,6 +95,10 @@ def check_out_of_order(source: StepSource, predicted_code: object) -> CheckResul
     )
 
 
+@needs_own_server(
+    "this check reads the server's mailbox, which is the instructor's: look in their terminal for "
+    "your 'Dots' message and whether its line holding only '.' arrived."
+)
 def check_lone_dot(mailbox: Sequence[ReceivedMessage], predicted_kept: object) -> CheckResult:
     """The newest message has a line holding only "."; did the learner predict it arrives intact?"""
     if not mailbox:
@@ -245,6 +254,10 @@ def check_vrfy(source: StepSource, query: str, predicted_code: object) -> CheckR
     )
 
 
+@needs_own_server(
+    "this exercise needs the server's VRFY switch, which is the instructor's: their server answers "
+    "VRFY as they started it (`smtplearn server --vrfy refuse` answers 252)."
+)
 def check_vrfy_refused(source: StepSource, query: str, predicted_code: object) -> CheckResult:
     """Like `check_vrfy`, but the newest ``VRFY query`` must have been asked in refusing mode.
 
