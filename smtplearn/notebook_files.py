@@ -78,5 +78,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     for path in written:
         print(path)
-    print(f"Copied {len(written)} notebooks ({args.edition} edition). Open them with: jupyter lab {args.dest}")
+    print(
+        f"Copied {len(written)} notebooks ({args.edition} edition). Open them with: jupyter lab {args.dest}"
+    )
     return 0

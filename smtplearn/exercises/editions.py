@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import ast
 import copy
+import json
 import os
 import re
 import subprocess
@@ -47,7 +48,9 @@ __all__ = [
     "MarkerError",
     "blocks_of",
     "execute",
+    "kernel_environment",
     "main",
+    "regenerate",
     "student_notebook",
     "student_source",
     "uncovered_answers",
@@ -223,7 +226,13 @@ def _module_level_check_calls(tree: ast.Module) -> Iterator[ast.Call]:
             continue
         if isinstance(node, ast.Call):
             func = node.func
-            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+            name = (
+                func.id
+                if isinstance(func, ast.Name)
+                else func.attr
+                if isinstance(func, ast.Attribute)
+                else ""
+            )
             if name.startswith(_CHECK_PREFIX):
                 yield node
         pending.extend(ast.iter_child_nodes(node))
@@ -293,7 +302,8 @@ def execute(
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-    executed = nbformat.from_dict(copy.deepcopy(notebook))
+    # Through JSON, so a notebook read with plain json (sources as lists of lines) runs as well.
+    executed = nbformat.reads(json.dumps(notebook), as_version=4)  # type: ignore[no-untyped-call]
     client = NotebookClient(
         executed,
         timeout=timeout,
@@ -323,24 +333,28 @@ def execute(
 def _read(path: Path) -> dict[str, Any]:
     import nbformat
 
-    notebook: dict[str, Any] = nbformat.read(path, as_version=4)
+    notebook: dict[str, Any] = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]
     return notebook
 
 
 def _write(notebook: dict[str, Any], path: Path) -> None:
     import nbformat
 
-    nbformat.write(nbformat.from_dict(notebook), path)
+    # nbformat writes what Jupyter writes (sorted keys, one-space indent, sources as line lists).
+    nbformat.write(nbformat.from_dict(notebook), path)  # type: ignore[no-untyped-call]
 
 
 def regenerate(
-    names: Sequence[str] = (), *, instructor_dir: Path = INSTRUCTOR_DIR, student_dir: Path = STUDENT_DIR
+    names: Sequence[str] = (), *, instructor_dir: Path | None = None, student_dir: Path | None = None
 ) -> list[str]:
     """Write each student edition from its instructor edition and execute both; return the problems.
 
-    `names` are prefixes choosing lessons ("01"); none means all. A notebook whose run
-    fails is not written, so a broken file never replaces a good one.
+    `names` are prefixes choosing lessons ("01"); none means all. The folders default to
+    this checkout's ``instructor/`` and ``notebooks/``. A notebook whose run fails is not
+    written, so a broken file never replaces a good one.
     """
+    instructor_dir = INSTRUCTOR_DIR if instructor_dir is None else instructor_dir
+    student_dir = STUDENT_DIR if student_dir is None else student_dir
     problems: list[str] = []
     env = kernel_environment()
     sources = sorted(instructor_dir.glob("*.ipynb"))
