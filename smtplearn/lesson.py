@@ -118,10 +118,7 @@ class ClassroomStandIn:
         self.look_for = look_for
 
     def __str__(self) -> str:
-        return (
-            f"(classroom mode: {self.what} is shown in the instructor's terminal, not here; "
-            f"look there for {self.look_for})"
-        )
+        return f"(classroom mode: for {self.what}, see the instructor's terminal: look for {self.look_for})"
 
     def __repr__(self) -> str:
         return str(self)

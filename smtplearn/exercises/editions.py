@@ -49,6 +49,7 @@ __all__ = [
     "blocks_of",
     "execute",
     "kernel_environment",
+    "leaked_verdicts",
     "main",
     "regenerate",
     "student_notebook",
@@ -274,6 +275,45 @@ def uncovered_answers(notebook: dict[str, Any], *, name: str = "notebook") -> li
     return problems
 
 
+def _stored_texts(cell: dict[str, Any]) -> list[str]:
+    texts = []
+    for output in cell.get("outputs", []):
+        texts.append(_joined(output.get("text", "")))
+        texts += [
+            _joined(value) for value in output.get("data", {}).values() if isinstance(value, (str, list))
+        ]
+    return texts
+
+
+def _joined(value: str | list[str]) -> str:
+    return value if isinstance(value, str) else "".join(value)
+
+
+def leaked_verdicts(
+    instructor: dict[str, Any], student: dict[str, Any], *, name: str = "notebook"
+) -> list[str]:
+    """Verdicts the executed student edition stores: one line per cell that judged a blank.
+
+    A ✔ is the answer; a ✘ on a blank is a hint at it ("expected ..."). A ✘ the instructor
+    edition stores in the same cell too is a demonstration (a wrong session shown on
+    purpose), not a verdict on the student's blank.
+    """
+    from smtplearn.exercises import CORRECT_MARK, NOT_YET_MARK
+
+    problems = []
+    for index, (solved, blank) in enumerate(zip(instructor["cells"], student["cells"], strict=True)):
+        demonstrated = set(_stored_texts(solved))
+        for text in _stored_texts(blank):
+            if CORRECT_MARK in text or (NOT_YET_MARK in text and text not in demonstrated):
+                verdict = text[text.find(CORRECT_MARK if CORRECT_MARK in text else NOT_YET_MARK) :][:80]
+                problems.append(
+                    f"{_where(name, index, blank)} stores {verdict!r}: its check must answer the student's "
+                    "blank (... or None) with its prompt (smtplearn.exercises.your_turn)"
+                )
+                break
+    return problems
+
+
 class CellExecutionFailed(RuntimeError):
     """A cell raised while a notebook was executed; the message names the notebook and cell."""
 
@@ -362,7 +402,7 @@ def regenerate(
     if not chosen:
         return [f"no instructor notebook in {instructor_dir} matches {list(names)}"]
     for path in chosen:
-        label = f"{instructor_dir.name}/{path.name}"
+        label = _label(path)
         instructor = _read(path)
         try:
             student = student_notebook(instructor, name=label)
@@ -370,15 +410,24 @@ def regenerate(
             problems.append(str(error))
             continue
         problems += uncovered_answers(instructor, name=label)
-        for edition, target in ((instructor, path), (student, student_dir / path.name)):
-            edition_label = f"{target.parent.name}/{target.name}"
+        executed = {}
+        for edition, target in (("instructor", path), ("student", student_dir / path.name)):
+            source = instructor if edition == "instructor" else student
             try:
-                executed = execute(edition, cwd=target.parent, env=env, name=edition_label)
+                executed[edition] = execute(source, cwd=target.parent, env=env, name=_label(target))
             except CellExecutionFailed as error:
                 problems.append(str(error))
                 continue
-            _write(executed, target)
+            _write(executed[edition], target)
+        if len(executed) == 2:
+            problems += leaked_verdicts(
+                executed["instructor"], executed["student"], name=_label(student_dir / path.name)
+            )
     return problems
+
+
+def _label(path: Path) -> str:
+    return f"{path.parent.name}/{path.name}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
