@@ -79,7 +79,7 @@ class CheckResult:
         return self.passed
 
     def _repr_html_(self) -> str:
-        colour = "#1a7f37" if self.passed else "#b35900"
+        colour = "#1a7f37" if self.passed else "#57606a" if self.skipped else "#b35900"
         return f'<p style="color:{colour};font-weight:bold">{html.escape(str(self))}</p>'
 
 

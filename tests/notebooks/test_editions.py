@@ -341,3 +341,12 @@ def test_the_command_gives_each_edition(tmp_path: Path, edition: str) -> None:
     origin = INSTRUCTOR if edition == "instructor" else STUDENT
     for name in LESSONS:
         assert (tmp_path / "lessons" / name).read_bytes() == (origin / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("document", ["README.md", *(f"instructor/{name}" for name in LESSONS)])
+def test_every_module_a_document_tells_you_to_run_exists(document: str) -> None:
+    # The student-version tool became smtplearn.exercises.editions: no text may send a reader to the old one.
+    import importlib.util
+
+    named = set(re.findall(r"python -m (smtplearn[\w.]*)", (ROOT / document).read_text(encoding="utf-8")))
+    assert [module for module in sorted(named) if importlib.util.find_spec(module) is None] == []
