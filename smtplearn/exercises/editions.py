@@ -99,6 +99,13 @@ class Block:
         return self.begin == BEGIN_SOLUTION
 
 
+def _marker(line: str) -> str | None:
+    """The marker `line` is, if any. Like nbgrader, a marker line may go on (``### END SOLUTION  # 2``):
+    a marker it recognises and this did not would leave a solution in the student edition."""
+    stripped = line.strip()
+    return next((m for m in (*_END_OF, *_END_OF.values()) if stripped.startswith(m)), None)
+
+
 def blocks_of(source: str) -> list[str | Block]:
     """`source` split into plain lines and marked blocks, in order; raises `MarkerError`."""
     parts: list[str | Block] = []
@@ -107,7 +114,7 @@ def blocks_of(source: str) -> list[str | Block]:
     inside: list[str] = []
     start = 0
     for number, line in enumerate(source.splitlines(), start=1):
-        marker = line.strip()
+        marker = _marker(line)
         if marker in _END_OF:
             if open_marker is not None:
                 raise MarkerError(f"line {number}: {marker} inside the {open_marker} of line {start}")
@@ -257,9 +264,14 @@ def uncovered_answers(notebook: dict[str, Any], *, name: str = "notebook") -> li
         if not any(True for _ in _module_level_check_calls(tree)):
             continue
         for statement in tree.body:
-            if not isinstance(statement, ast.Assign):
+            targets: list[ast.expr]
+            if isinstance(statement, ast.AnnAssign) and statement.value is not None:
+                targets = [statement.target]
+            elif isinstance(statement, ast.Assign):
+                targets = statement.targets
+            else:
                 continue
-            for target in statement.targets:
+            for target in targets:
                 names = target.elts if isinstance(target, ast.Tuple) else [target]
                 for element in names:
                     if (

@@ -110,6 +110,13 @@ def test_hidden_tests_disappear_and_a_markdown_solution_becomes_your_answer_here
     assert student_source(prose, markdown=True) == f"Why 252?\n\n{MARKDOWN_PLACEHOLDER}\n"
 
 
+def test_a_marker_line_that_goes_on_is_still_a_marker() -> None:
+    # nbgrader reads these as markers too: missing one would ship the solution to students.
+    source = "### BEGIN SOLUTION (exercise 2)\nanswer = 42\n### END SOLUTION  # answer\ncheck(answer)"
+    assert student_source(source) == "answer = ...  # your answer\ncheck(answer)"
+    assert student_source("Use `### BEGIN SOLUTION` markers.", markdown=True) == "Use `### BEGIN SOLUTION` markers."
+
+
 def test_a_cell_without_markers_is_unchanged_byte_for_byte() -> None:
     for source in ("x = 1\ny = 2", "x = 1\n", "", "%time x = 1\n"):
         assert student_source(source) == source
@@ -164,13 +171,15 @@ def test_a_prediction_outside_the_markers_is_named() -> None:
             "### BEGIN SOLUTION\npredicted_kept = True\n### END SOLUTION\ncheck_lone_dot(m, predicted_kept)"
         ),
         _cell("predicted_code = ...\ncheck_vrfy(c, 'x', predicted_code)"),
+        _cell("predicted: int = 2\ncheck_auth_challenges(c, 'LOGIN', predicted)"),
         _cell("predicted_total = 7\nprint(predicted_total)"),  # no check in this cell: not an exercise
         _cell("def check_step(n):\n    predicted = 1\n    return check_raw(n)"),  # a definition, not a call
     )
     problems = uncovered_answers(notebook, name="01.ipynb")
-    assert len(problems) == 1
+    assert len(problems) == 2
     assert problems[0].startswith("01.ipynb cell 0 (id c")
     assert "'predicted_code = 503' is outside ### BEGIN SOLUTION/### END SOLUTION" in problems[0]
+    assert problems[1].startswith("01.ipynb cell 3 (id c") and "'predicted: int = 2'" in problems[1]
 
 
 # -- the command: write, execute, refuse ---------------------------------------------------------
