@@ -11,8 +11,9 @@ outputs are what nbval compares::
     python -m smtplearn.exercises.editions          # every lesson
     python -m smtplearn.exercises.editions 01 07    # only the lessons whose names start so
 
-It exits non-zero, naming the notebook and cell, on unbalanced markers, on an answer left
-outside the markers, or on any cell that raises. How a solution becomes the student's
+It exits non-zero, naming the notebook and cell, on unbalanced markers, on a prediction
+left outside the markers, on any cell that raises, and on a student edition that stores a
+verdict (a check that judged the blank instead of printing its prompt). How a solution becomes the student's
 blank (the convention the lessons are written to):
 
 - a code solution block becomes, at its ``### BEGIN SOLUTION`` line's indentation, one
