@@ -9,7 +9,8 @@ and point every notebook at it::
 `SMTPLEARN_SERVER` is ``host:port`` (``[v6-address]:port`` for IPv6); `SMTPLEARN_CA` is
 the CA file ``smtplearn server`` prints at start, so that STARTTLS can verify the
 instructor's certificate. A remote server's mailbox, session log and switches live in
-the instructor's terminal, not in the notebook: `RemoteServer` says so when asked for them.
+the instructor's terminal, not in the notebook: `RemoteServer` gives stand-ins that say so
+(and where to look), so Run All of a lesson still completes in a classroom.
 Lessons that need those, or a server configured their way, ask for their own with
 ``lesson_server(shared=False)`` or by passing `DebugServer` options.
 
@@ -20,12 +21,15 @@ its widgets still need it when a learner clicks them after Run All.
 from __future__ import annotations
 
 import atexit
+import html
 import logging
 import os
 import ssl
+import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from smtplearn.record import Step
 
@@ -36,15 +40,19 @@ if TYPE_CHECKING:
 __all__ = [
     "ENV_CA",
     "ENV_SERVER",
+    "ClassroomStandIn",
+    "ClassroomWarning",
     "LessonError",
     "LessonServer",
     "RemoteServer",
     "StepView",
     "client_for",
     "describe",
+    "in_classroom",
     "lesson_server",
     "parse_address",
     "show",
+    "stand_in",
 ]
 
 log = logging.getLogger("smtplearn.lesson")
@@ -55,12 +63,8 @@ ENV_SERVER = "SMTPLEARN_SERVER"
 ENV_CA = "SMTPLEARN_CA"
 
 
-class LessonError(AttributeError):
-    """A lesson asked for something its server cannot give (e.g. a remote server's mailbox).
-
-    An `AttributeError`, so ``hasattr(server, "mailbox")`` is simply False for a remote
-    server and code written for either kind of server can ask before it uses one.
-    """
+class LessonError(ValueError):
+    """The environment names a server in a form the lesson cannot use."""
 
 
 def parse_address(value: str) -> tuple[str, int]:
@@ -75,12 +79,95 @@ def parse_address(value: str) -> tuple[str, int]:
     return host, int(port_text)
 
 
+class ClassroomWarning(UserWarning):
+    """A notebook asked to change something that, in classroom mode, only the instructor can change."""
+
+
+#: What a notebook reads from its server, and where the instructor's terminal shows it
+#: (``smtplearn server`` prints each message between "---------- message" lines and each
+#: session line as ``[#N] C: ...`` for the client, ``[#N] S: ...`` for the server).
+_TERMINAL_SHOWS = {
+    "mailbox": ("the mailbox", "your message between its '---------- message … from <…>' and "
+                "'---------- end of message' lines"),
+    "message": ("the message you sent", "it printed whole between '---------- message' lines"),
+    "sessions": ("the session log", "your session's lines: '[#N] C:' what your client sent, "
+                 "'[#N] S:' what the server answered"),
+    "vrfy": ("the VRFY switch", "'--vrfy refuse' on the command that started the server: "
+             "the instructor sets it for the whole class"),
+    "mail_from": ("the envelope sender", "'from <…>' in your message's '---------- message' line"),
+    "rcpt_tos": ("the envelope recipients", "'to <…>' in your message's '---------- message' line"),
+    "subject": ("the Subject", "the 'Subject:' line of your printed message"),
+    "raw": ("the message as received", "it printed whole between '---------- message' lines"),
+    "tls_version": ("the TLS version", "'C: STARTTLS' then 'S: 220' among your session's lines"),
+    "user": ("the logged-in user", "'C: AUTH …' then 'S: 235' among your session's lines"),
+}  # fmt: skip
+
+
+class ClassroomStandIn:
+    """What a notebook holds, in classroom mode, for a part of the server that lives elsewhere.
+
+    In classroom mode the mailbox, the session log and the switches belong to the
+    instructor's ``smtplearn server``. A lesson cell that reads them still runs: it gets
+    this stand-in, whose text says where the real thing is shown and what to look for.
+    Reading a field of it, indexing it or calling it gives another stand-in, so
+    ``server.mailbox[-1].rcpt_tos`` prints that sentence instead of raising.
+    """
+
+    def __init__(self, what: str, look_for: str) -> None:
+        self.what = what
+        self.look_for = look_for
+
+    def __str__(self) -> str:
+        return f"(classroom mode: for {self.what}, see the instructor's terminal: look for {self.look_for})"
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        return f'<p style="color:#6b5900"><em>{html.escape(str(self))}</em></p>'
+
+    def __getattr__(self, name: str) -> ClassroomStandIn:
+        if name.startswith("_"):  # Python's and IPython's protocols (_repr_png_, __array__...): absent
+            raise AttributeError(name)
+        # A field the terminal shows gets its own sentence; anything else (.decode) says the same.
+        return stand_in(name) if name in _TERMINAL_SHOWS else self
+
+    def __getitem__(self, key: object) -> ClassroomStandIn:
+        if isinstance(key, str):  # received.message["To"]
+            return ClassroomStandIn(f"the {key}: header", f"the '{key}:' line of your printed message")
+        if self.what == _TERMINAL_SHOWS["mailbox"][0]:  # server.mailbox[-1]
+            return stand_in("message")
+        return self
+
+    def __call__(self, *args: object, **kwargs: object) -> ClassroomStandIn:
+        return self
+
+    def __iter__(self) -> Iterator[ClassroomStandIn]:
+        # list(received.rcpt_tos) shows the sentence once instead of raising.
+        return iter([self])
+
+    def __contains__(self, item: object) -> bool:
+        return False
+
+
+def stand_in(part: str) -> ClassroomStandIn:
+    """The stand-in for `part` ("mailbox", "sessions", "vrfy"...) of a server that lives elsewhere."""
+    return ClassroomStandIn(*_TERMINAL_SHOWS[part])
+
+
+def in_classroom() -> bool:
+    """Whether this kernel's lessons share an instructor's server (`SMTPLEARN_SERVER` is set)."""
+    return bool(os.environ.get(ENV_SERVER, "").strip())
+
+
 @dataclass
 class RemoteServer:
     """A server someone else runs (an instructor's ``smtplearn server``), seen from a notebook.
 
-    It has what a client needs (`host`, `port`, `client_tls_context`) and nothing the
-    notebook cannot see: asking for the mailbox or a server switch raises `LessonError`.
+    It has what a client needs (`host`, `port`, `client_tls_context`). What the notebook
+    cannot see, the mailbox, the session log and the VRFY switch, are `ClassroomStandIn`s
+    saying where the instructor's terminal shows them; setting a switch changes nothing
+    and warns (`ClassroomWarning`) so that Run All still completes.
     """
 
     host: str
@@ -97,20 +184,28 @@ class RemoteServer:
         return ssl.create_default_context(cafile=self.ca_pem_path)
 
     @property
-    def mailbox(self) -> NoReturn:
-        self._lives_elsewhere("the mailbox")
+    def mailbox(self) -> ClassroomStandIn:
+        return stand_in("mailbox")
 
     @property
-    def sessions(self) -> NoReturn:
-        self._lives_elsewhere("the session log")
+    def sessions(self) -> ClassroomStandIn:
+        return stand_in("sessions")
 
     @property
-    def vrfy(self) -> NoReturn:
-        self._lives_elsewhere("the VRFY switch")
+    def vrfy(self) -> ClassroomStandIn:
+        return stand_in("vrfy")
 
     @vrfy.setter
-    def vrfy(self, mode: str) -> NoReturn:
-        self._lives_elsewhere("the VRFY switch")
+    def vrfy(self, mode: str) -> None:
+        # A warning, not an error: the lesson's next cells still run against the shared server.
+        warnings.warn(
+            ClassroomWarning(
+                f"classroom mode: server.vrfy = {mode!r} changes nothing. The VRFY switch belongs to the "
+                f"server at {self.host}:{self.port}, which answers VRFY as the instructor started it "
+                "(`smtplearn server --vrfy refuse` answers 252)."
+            ),
+            stacklevel=2,
+        )
 
     def stop(self) -> None:
         """Nothing to stop: the server belongs to whoever started it."""
@@ -125,13 +220,6 @@ class RemoteServer:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
-
-    def _lives_elsewhere(self, what: str) -> NoReturn:
-        raise LessonError(
-            f"{what} lives on the server at {self.host}:{self.port}, not in this notebook: "
-            f"look at the terminal running `smtplearn server`, or unset {ENV_SERVER} to have "
-            "the notebook start its own DebugServer"
-        )
 
 
 #: What `lesson_server` returns: a running DebugServer, or a `RemoteServer`.

@@ -1,9 +1,12 @@
 """The `smtplearn notebooks DEST` command: copy the tutorial notebooks out of the package.
 
-A wheel carries the notebooks as ``smtplearn/_notebooks`` (pyproject's force-include);
-an editable install or a source checkout has them in the repository's ``notebooks/``.
-Existing files are never overwritten unless the learner asks with ``--force``: they
-may hold the learner's own answers.
+Two editions ship (see `smtplearn.exercises.editions`): the student edition, blanks where
+the answers go, which is what ``smtplearn notebooks DEST`` copies; and the instructor
+edition, with solutions, for ``smtplearn notebooks --instructor DEST``. A wheel carries
+them as ``smtplearn/_notebooks`` and ``smtplearn/_instructor`` (pyproject's force-include);
+an editable install or a source checkout has them in the repository's ``notebooks/`` and
+``instructor/``. Existing files are never overwritten unless the learner asks with
+``--force``: they may hold the learner's own answers.
 """
 
 from __future__ import annotations
@@ -16,26 +19,31 @@ from pathlib import Path
 __all__ = ["add_arguments", "copy_notebooks", "notebooks_source", "run"]
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
+#: edition -> (folder inside an installed wheel, folder in a source checkout)
+_EDITION_FOLDERS = {"student": ("_notebooks", "notebooks"), "instructor": ("_instructor", "instructor")}
 
 
-def notebooks_source() -> Path:
-    """The folder holding the shipped notebooks: inside the installed wheel, else the checkout's."""
-    for candidate in (_PACKAGE_DIR / "_notebooks", _PACKAGE_DIR.parent / "notebooks"):
+def notebooks_source(edition: str = "student") -> Path:
+    """The folder holding one edition's notebooks: inside the installed wheel, else the checkout's."""
+    installed, checkout = _EDITION_FOLDERS[edition]
+    for candidate in (_PACKAGE_DIR / installed, _PACKAGE_DIR.parent / checkout):
         if any(candidate.glob("*.ipynb")):
             return candidate
     raise FileNotFoundError(
-        "no notebooks found: neither an installed smtplearn/_notebooks folder nor a "
-        "notebooks/ folder beside the source checkout"
+        f"no {edition} notebooks found: neither an installed smtplearn/{installed} folder nor a "
+        f"{checkout}/ folder beside the source checkout"
     )
 
 
-def copy_notebooks(dest: Path, *, force: bool = False, source: Path | None = None) -> list[Path]:
-    """Copy every ``*.ipynb`` from `source` (default: `notebooks_source()`) into `dest`.
+def copy_notebooks(
+    dest: Path, *, force: bool = False, source: Path | None = None, edition: str = "student"
+) -> list[Path]:
+    """Copy every ``*.ipynb`` from `source` (default: `edition`'s `notebooks_source`) into `dest`.
 
     Returns the paths written, in name order. Raises `FileExistsError` naming every file
     that is already there, before copying anything, unless `force` is true.
     """
-    origin = notebooks_source() if source is None else source
+    origin = notebooks_source(edition) if source is None else source
     notebooks = sorted(origin.glob("*.ipynb"))
     targets = [dest / notebook.name for notebook in notebooks]
     existing = [target for target in targets if target.exists()]
@@ -51,16 +59,26 @@ def copy_notebooks(dest: Path, *, force: bool = False, source: Path | None = Non
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("dest", type=Path, metavar="DEST", help="folder to copy the notebooks into")
     parser.add_argument("--force", action="store_true", help="overwrite notebooks that already exist in DEST")
+    parser.add_argument(
+        "--instructor",
+        action="store_const",
+        const="instructor",
+        default="student",
+        dest="edition",
+        help="copy the instructor edition (with the solutions) instead of the student edition",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     # A command's output is its interface: printing here is the point, unlike in the library.
     try:
-        written = copy_notebooks(args.dest, force=args.force)
+        written = copy_notebooks(args.dest, force=args.force, edition=args.edition)
     except (FileExistsError, FileNotFoundError) as exc:
         print(f"smtplearn notebooks: {exc}", file=sys.stderr)
         return 1
     for path in written:
         print(path)
-    print(f"Copied {len(written)} notebooks. Open them with: jupyter lab {args.dest}")
+    print(
+        f"Copied {len(written)} notebooks ({args.edition} edition). Open them with: jupyter lab {args.dest}"
+    )
     return 0

@@ -14,10 +14,11 @@ raises on a wrong answer: a wrong answer is a `CheckResult` whose `passed` is Fa
 
 from __future__ import annotations
 
+import functools
 import html
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol, TypeAlias
+from typing import ParamSpec, Protocol, TypeAlias
 
 from smtplearn.record import Step, Transcript
 
@@ -29,7 +30,9 @@ __all__ = [
     "check_prediction",
     "correct",
     "is_unanswered",
+    "needs_own_server",
     "not_yet",
+    "skipped_in_classroom",
     "steps_of",
     "your_turn",
 ]
@@ -38,6 +41,8 @@ CORRECT_MARK = "✔ Correct:"
 NOT_YET_MARK = "✘ Not yet:"
 #: The mark of a check whose exercise is still unanswered (the student edition's stored output).
 YOUR_TURN_MARK = "✎ Your turn:"
+#: The mark of a check that cannot run in classroom mode (the server is the instructor's).
+SKIPPED_MARK = "○ Skipped in classroom mode:"
 #: What a student edition's blank answer holds; a check seeing it asks for an answer.
 UNANSWERED = Ellipsis
 
@@ -55,10 +60,14 @@ class CheckResult:
     hint: str = ""
     #: True when the learner has not answered yet: not a wrong answer, a prompt to answer.
     unanswered: bool = False
+    #: True when the check could not run here (classroom mode): neither right nor wrong.
+    skipped: bool = False
 
     def __str__(self) -> str:
         if self.passed:
             return f"{CORRECT_MARK} {self.message}"
+        if self.skipped:
+            return f"{SKIPPED_MARK} {self.message}"
         if self.unanswered:
             return f"{YOUR_TURN_MARK} {self.message}"
         line = f"{NOT_YET_MARK} {self.message}"
@@ -71,7 +80,7 @@ class CheckResult:
         return self.passed
 
     def _repr_html_(self) -> str:
-        colour = "#1a7f37" if self.passed else "#b35900"
+        colour = "#1a7f37" if self.passed else "#57606a" if self.skipped else "#b35900"
         return f'<p style="color:{colour};font-weight:bold">{html.escape(str(self))}</p>'
 
 
@@ -92,6 +101,37 @@ def your_turn(prompt: str = "make your prediction in the cell above, then run it
     there gives the answer away and nothing raises.
     """
     return CheckResult(False, prompt, unanswered=True)
+
+
+def skipped_in_classroom(why: str) -> CheckResult:
+    """The result of a check that needs what only the instructor's server has: `why`, not a verdict."""
+    return CheckResult(False, why, skipped=True)
+
+
+_P = ParamSpec("_P")
+
+
+def needs_own_server(why: str) -> Callable[[Callable[_P, CheckResult]], Callable[_P, CheckResult]]:
+    """Mark a check that reads the lesson's own mailbox or session log, or needs a switch flipped.
+
+    In classroom mode (`SMTPLEARN_SERVER` set, see `smtplearn.lesson`) those belong to
+    the instructor's server, so the check answers `skipped_in_classroom(why)` instead of
+    judging (or raising on) the stand-ins the notebook holds. `why` says what the check
+    needed and where the learner can see it instead.
+    """
+
+    def decorate(check: Callable[_P, CheckResult]) -> Callable[_P, CheckResult]:
+        @functools.wraps(check)
+        def classroom_aware(*args: _P.args, **kwargs: _P.kwargs) -> CheckResult:
+            from smtplearn.lesson import in_classroom
+
+            if in_classroom():
+                return skipped_in_classroom(why)
+            return check(*args, **kwargs)
+
+        return classroom_aware
+
+    return decorate
 
 
 def is_unanswered(answer: object) -> bool:

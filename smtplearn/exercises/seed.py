@@ -22,11 +22,14 @@ from smtplearn.exercises import (
     check_prediction,
     correct,
     is_unanswered,
+    needs_own_server,
     not_yet,
+    skipped_in_classroom,
     steps_of,
     your_turn,
 )
 from smtplearn.explain.catalogue import REPLY_CLASSES
+from smtplearn.lesson import ClassroomStandIn
 from smtplearn.protocol import sasl
 from smtplearn.protocol.replies import Reply
 from smtplearn.protocol.states import ClientState
@@ -61,20 +64,6 @@ def _as_code(predicted: object) -> object:
     if isinstance(predicted, str) and predicted.strip().isdigit():
         return int(predicted.strip())
     return predicted
-
-
-def _server_part(server: LessonServer, what: str) -> object:
-    """`server.mailbox` or `server.sessions`, or the `CheckResult` saying where they live.
-
-    A server named by SMTPLEARN_SERVER keeps them in its own terminal
-    (`smtplearn.lesson.LessonError`): the check says so instead of raising.
-    """
-    from smtplearn.lesson import LessonError
-
-    try:
-        return getattr(server, what)
-    except LessonError as error:
-        return not_yet(f"this check cannot run here: {error}.")
 
 
 # -- 00: start here ------------------------------------------------------------------------
@@ -130,6 +119,10 @@ def _delivered_by(source: StepSource, mailbox: Sequence[ReceivedMessage]) -> Rec
     return next((message for message in reversed(mailbox) if message.queue_id in words), None)
 
 
+@needs_own_server(
+    "this check reads the server's mailbox, which is the instructor's: the Bcc address is in the "
+    "'to <…>' of your message's '---------- message' line there, and in none of the printed headers."
+)
 def check_bcc(source: StepSource, server: LessonServer, bcc_address: str) -> CheckResult:
     """The message `source` sent reached `bcc_address` through the envelope and names it in no header.
 
@@ -138,10 +131,10 @@ def check_bcc(source: StepSource, server: LessonServer, bcc_address: str) -> Che
     """
     if is_unanswered(source):
         return your_turn("send the message with its blind copy in the cell above, then run it.")
-    mailbox = _server_part(server, "mailbox")
-    if isinstance(mailbox, CheckResult):
-        return mailbox
-    message = _delivered_by(source, mailbox)  # type: ignore[arg-type]
+    mailbox = server.mailbox
+    if isinstance(mailbox, ClassroomStandIn):  # only if in_classroom() changed mid-check
+        return skipped_in_classroom(str(mailbox))
+    message = _delivered_by(source, mailbox)
     if message is None:
         return your_turn(
             "send the message with its blind copy in the cell above (the server has nothing "
@@ -251,6 +244,10 @@ def _newest_data_session(sessions: Sequence[SessionLog]) -> SessionLog | None:
     return session
 
 
+@needs_own_server(
+    "this check reads the server's session log, which is the instructor's: look in their terminal "
+    "for your 'Dots' message, and whether a line holding only '.' ended it early."
+)
 def check_lone_dot(server: LessonServer, predicted_kept: object) -> CheckResult:
     """The newest message sent had a line holding only "."; did the learner predict its fate?
 
@@ -261,10 +258,10 @@ def check_lone_dot(server: LessonServer, predicted_kept: object) -> CheckResult:
     """
     if is_unanswered(predicted_kept):
         return your_turn("predict True or False in the cell above (replace the ...), then run it.")
-    sessions = _server_part(server, "sessions")
-    if isinstance(sessions, CheckResult):
-        return sessions
-    session = _newest_data_session(sessions)  # type: ignore[arg-type]
+    sessions = server.sessions
+    if isinstance(sessions, ClassroomStandIn):  # only if in_classroom() changed mid-check
+        return skipped_in_classroom(str(sessions))
+    session = _newest_data_session(sessions)
     if session is None:
         return not_yet("no message has been sent to the server yet.", "run your sending cell first.")
     sections = _data_sections(session)
@@ -481,6 +478,14 @@ def check_expn(source: StepSource, name: str, predicted_code: object) -> CheckRe
     )
 
 
+@needs_own_server(
+    "this exercise needs the server's VRFY switch, which is the instructor's: their server answers "
+    "VRFY as they started it (`smtplearn server --vrfy refuse` answers 252)."
+)
+@needs_own_server(
+    "this exercise needs the server's VRFY switch, which is the instructor's: their server answers "
+    "VRFY as they started it (`smtplearn server --vrfy refuse` answers 252)."
+)
 def check_vrfy_refused(source: StepSource, query: str, predicted_code: object) -> CheckResult:
     """Like `check_vrfy`, but the newest ``VRFY query`` must have been asked in refusing mode.
 

@@ -54,7 +54,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=_user,
         action="append",
         metavar="NAME:PASS",
-        help=f"an account for AUTH (repeatable; default {DEMO_USER}:{DEMO_PASSWORD})",
+        help=f"an account for AUTH (repeatable; default: the demo account {DEMO_USER})",
+    )
+    parser.add_argument(
+        "--show-password",
+        action="store_true",
+        help="print the accounts' passwords in the banner (off by default: students may see this screen)",
     )
     parser.add_argument(
         "--plain-auth",
@@ -103,16 +108,23 @@ def build_server(args: argparse.Namespace) -> DebugServer:
     )
 
 
-def banner(server: DebugServer) -> str:
-    """What the command prints once the server is listening."""
+def banner(server: DebugServer, *, show_passwords: bool = False) -> str:
+    """What the command prints once the server is listening.
+
+    Passwords only with `show_passwords`: in a classroom this terminal is often on the
+    projector, and a password on a shared screen is everyone's.
+    """
     tls = {"starttls": "STARTTLS", "implicit": "implicit TLS", False: "no TLS"}[server.tls]
     lines = [f"smtplearn DebugServer {server.hostname} listening on {server.host}:{server.port} ({tls})"]
     if server.tls:
         lines.append(f"  CA certificate: {server.ca_pem_path}")
-    if dict(server.users) == {DEMO_USER: DEMO_PASSWORD}:
-        lines.append(f"  demo account:   {DEMO_USER} / {DEMO_PASSWORD}")
+    users = dict(server.users)
+    shown = [f"{name} / {users[name]}" if show_passwords else name for name in sorted(users)]
+    hidden = "" if show_passwords else " (password: run with --show-password)"
+    if users == {DEMO_USER: DEMO_PASSWORD}:
+        lines.append(f"  demo account:   {shown[0]}{hidden}")
     else:
-        lines.append(f"  accounts:       {', '.join(sorted(server.users))}")
+        lines.append(f"  accounts:       {', '.join(shown)}{hidden}")
     if server.faults:
         lines.append(f"  faults:         {list(server.faults)}")
     starttls = " --tls" if server.tls == "starttls" else " --tlsc" if server.tls else ""
@@ -140,7 +152,7 @@ def describe(item: Item) -> str | None:
     return f"[#{session.number}] {event}"
 
 
-def serve(server: DebugServer, out: TextIO) -> int:
+def serve(server: DebugServer, out: TextIO, *, show_passwords: bool = False) -> int:
     """Run `server` until Ctrl-C (or SIGTERM), printing its sessions and messages to `out`."""
     # SimpleQueue, because its put() may be called from a signal handler: a KeyboardInterrupt
     # raised at a random point of a Queue.get() could leave its lock held and freeze the
@@ -159,7 +171,7 @@ def serve(server: DebugServer, out: TextIO) -> int:
     try:
         server.sessions.add_listener(lambda session, event: items.put((session, event)))
         server.mailbox.add_listener(items.put)
-        print(banner(server), file=out, flush=True)
+        print(banner(server, show_passwords=show_passwords), file=out, flush=True)
         while (item := items.get()) is not None:
             text = describe(item)
             if text is not None:
@@ -178,7 +190,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"smtplearn server: {error}", file=sys.stderr)
         return 2
-    return serve(server, sys.stdout)
+    return serve(server, sys.stdout, show_passwords=args.show_password)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -78,6 +78,18 @@ class Endpoint:
         return Client(self.host, self.port, **options)
 
 
+def held_here(server: object, part: str) -> Any:
+    """`server`'s `part` ("mailbox", "vrfy"...) if this kernel holds it, else None.
+
+    A shared classroom server's parts live in the instructor's terminal: the notebook's
+    `RemoteServer` gives stand-ins for them, which a widget must not treat as the real thing.
+    """
+    from smtplearn.lesson import ClassroomStandIn
+
+    value = getattr(server, part, None)
+    return None if isinstance(value, ClassroomStandIn) else value
+
+
 def endpoint(target: Target) -> Endpoint:
     """Resolve a widget's first argument: a DebugServer, ``(host, port)`` or ``"host:port"``."""
     if isinstance(target, str):

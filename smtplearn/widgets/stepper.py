@@ -28,6 +28,7 @@ from smtplearn.widgets._common import (
     endpoint,
     error_html,
     goodbye,
+    held_here,
     log,
     note_html,
     sender_address,
@@ -112,8 +113,9 @@ class SendingStepper(widgets.VBox):  # type: ignore[misc]
         self.error_html = add_classes(widgets.HTML(), "smtplearn-error")
         self.transcript_view = TranscriptView()
         self.mailbox_view: MailboxView | None = None
-        if self.endpoint.server is not None and hasattr(self.endpoint.server, "mailbox"):
-            self.mailbox_view = MailboxView(self.endpoint.server.mailbox)
+        mailbox = held_here(self.endpoint.server, "mailbox")
+        if mailbox is not None:
+            self.mailbox_view = MailboxView(mailbox)
 
         self._fields = (
             self.from_field,

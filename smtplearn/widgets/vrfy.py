@@ -24,6 +24,7 @@ from smtplearn.widgets._common import (
     endpoint,
     error_html,
     goodbye,
+    held_here,
     log,
     note_html,
 )
@@ -78,7 +79,7 @@ class VRFYLab(widgets.VBox):  # type: ignore[misc]
         self.endpoint = endpoint(target)
         self._timeout = timeout
         server = self.endpoint.server
-        switchable = server is not None and hasattr(server, "vrfy")
+        switchable = held_here(server, "vrfy") is not None
         self.address_field = add_classes(
             widgets.Text(value=address, description="Address"), "smtplearn-vrfy-address"
         )
@@ -118,8 +119,8 @@ class VRFYLab(widgets.VBox):  # type: ignore[misc]
     @property
     def server_mode(self) -> str:
         """The server's VRFY mode ("directory" or "refuse"), or "unknown" for a bare address."""
-        server = self.endpoint.server
-        return str(server.vrfy) if server is not None and hasattr(server, "vrfy") else "unknown"
+        mode = held_here(self.endpoint.server, "vrfy")
+        return "unknown" if mode is None else str(mode)
 
     def verify(self, address: str | None = None) -> Lookup | None:
         """VRFY `address` (default: the field's text) in a fresh session; show and return it."""

@@ -192,6 +192,16 @@ def test_a_fresh_binder_environment_runs_the_notebooks(tmp_path: Path) -> None:
     post_build = repo / "binder" / "postBuild"
     post_build.chmod(post_build.stat().st_mode | 0o111)
     _run(["./binder/postBuild"], repo, env)
+    # A learner's Binder shows the student edition; the solutions are not in its file browser.
+    assert (repo / "notebooks" / "00-start-here.ipynb").is_file()
+    assert not (repo / "instructor").exists()
+    # ...while the installed wheel still carries both editions for `smtplearn notebooks`.
+    shipped = _run(
+        [str(venv / "bin" / "python"), "-c", "from smtplearn.notebook_files import notebooks_source as s; "
+         "print(*(len(list(s(e).glob('*.ipynb'))) for e in ('student', 'instructor')), s('instructor'))"],
+        tmp_path, env,
+    )  # fmt: skip
+    assert shipped.split()[:2] == ["8", "8"] and "/site-packages/smtplearn/_instructor" in shipped, shipped
 
     # The Binder image as built: the frontend's widget manager is installed and enabled
     # (without it every widget reads "Error displaying widget"), the kernel side imports.

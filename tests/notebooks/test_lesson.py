@@ -15,10 +15,13 @@ import pytest
 from smtplearn.lesson import (
     ENV_CA,
     ENV_SERVER,
+    ClassroomStandIn,
+    ClassroomWarning,
     LessonError,
     RemoteServer,
     client_for,
     describe,
+    in_classroom,
     lesson_server,
     parse_address,
     show,
@@ -71,19 +74,43 @@ def test_the_variable_points_the_lesson_at_a_running_server(
     assert instructor.sessions[0].tls_version is not None
 
 
-def test_a_remote_servers_mailbox_and_switches_live_elsewhere(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_remote_servers_mailbox_and_log_are_stand_ins_that_say_where_to_look(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv(ENV_SERVER, "192.0.2.10:8025")
     monkeypatch.delenv(ENV_CA, raising=False)
     server = lesson_server()
-    assert isinstance(server, RemoteServer)
+    assert isinstance(server, RemoteServer) and in_classroom()
     assert server.address == ("192.0.2.10", 8025)
     assert server.ca_pem_path is None
-    with pytest.raises(LessonError, match=r"lives on the server at 192\.0\.2\.10:8025"):
-        _ = server.mailbox
-    assert not hasattr(server, "sessions")
-    assert not hasattr(server, "vrfy")
-    with pytest.raises(LessonError, match="the VRFY switch lives on the server"):
+    # What lesson cells do with a mailbox, each answered with a sentence instead of an error.
+    received = server.mailbox[-1]
+    assert isinstance(received, ClassroomStandIn)
+    assert "classroom mode: for the envelope sender, see the instructor's terminal: look for" in str(received.mail_from)
+    assert "'to <…>'" in repr(list(received.rcpt_tos)[0])
+    assert "the Subject" in str(received.subject)
+    assert "the To: header" in str(received.message["To"])
+    assert "printed whole" in str(received.raw.decode())
+    assert b"boss@example.com" not in received.raw
+    assert "'[#N] C:'" in str(server.sessions[-1])
+    assert "classroom mode" in server.sessions._repr_html_()
+    # IPython's display protocols are absent, not stand-ins (a stand-in is not an image).
+    assert not hasattr(received, "_repr_png_") and not hasattr(received, "__array__")
+
+
+def test_a_remote_servers_switch_warns_and_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ENV_SERVER, "192.0.2.10:8025")
+    server = lesson_server()
+    with pytest.warns(ClassroomWarning, match=r"server\.vrfy = 'refuse' changes nothing"):
         server.vrfy = "refuse"
+    assert "--vrfy refuse" in str(server.vrfy)
+
+
+def test_outside_a_classroom_nothing_is_a_stand_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(ENV_SERVER, raising=False)
+    assert not in_classroom()
+    with DebugServer() as server:
+        assert not isinstance(server.mailbox, ClassroomStandIn)
 
 
 @pytest.mark.parametrize("request_own", [{"shared": False}, {"vrfy": "refuse"}])

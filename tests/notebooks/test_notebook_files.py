@@ -13,6 +13,7 @@ from smtplearn import notebook_files
 from smtplearn.notebook_files import copy_notebooks, notebooks_source
 
 REPO_NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+REPO_INSTRUCTOR = Path(__file__).resolve().parents[2] / "instructor"
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
@@ -34,6 +35,14 @@ def source(tmp_path: Path) -> Path:
 def test_in_a_checkout_the_source_is_the_repository_notebooks_folder() -> None:
     assert notebooks_source() == REPO_NOTEBOOKS
     assert (REPO_NOTEBOOKS / "00-start-here.ipynb").exists()
+    assert notebooks_source("instructor") == REPO_INSTRUCTOR
+
+
+def test_the_instructor_flag_copies_the_instructor_edition(tmp_path: Path) -> None:
+    args = _parse([str(tmp_path), "--instructor"])
+    assert args.edition == "instructor" and _parse([str(tmp_path)]).edition == "student"
+    written = copy_notebooks(tmp_path / "teach", edition="instructor")
+    assert [p.read_bytes() for p in written] == [p.read_bytes() for p in sorted(REPO_INSTRUCTOR.glob("*.ipynb"))]
 
 
 def test_copies_every_notebook_and_nothing_else(tmp_path: Path, source: Path) -> None:
@@ -89,6 +98,8 @@ def test_an_installed_wheel_uses_its_own_notebooks_folder(tmp_path: Path) -> Non
     package = tmp_path / "site-packages" / "smtplearn"
     (package / "_notebooks").mkdir(parents=True)
     (package / "_notebooks" / "00-start-here.ipynb").write_text("{}")
+    (package / "_instructor").mkdir(parents=True)
+    (package / "_instructor" / "00-start-here.ipynb").write_text("{}")
     (tmp_path / "site-packages" / "notebooks").mkdir()
     (tmp_path / "site-packages" / "notebooks" / "stray.ipynb").write_text("{}")
     shutil.copyfile(notebook_files.__file__, package / "notebook_files.py")
@@ -97,3 +108,4 @@ def test_an_installed_wheel_uses_its_own_notebooks_folder(tmp_path: Path) -> Non
     installed = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(installed)
     assert installed.notebooks_source() == package / "_notebooks"
+    assert installed.notebooks_source("instructor") == package / "_instructor"

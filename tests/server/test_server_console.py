@@ -78,7 +78,8 @@ def test_prints_banner_dialog_and_message_then_stops_on_ctrl_c(console) -> None:
     ca_line = next(line for line in banner if "CA certificate:" in line)
     ca_path = ca_line.split("CA certificate:")[1].strip()
     assert os.path.exists(ca_path)
-    assert f"  demo account:   {DEMO_USER} / {DEMO_PASSWORD}" in banner
+    # Students see the instructor's screen: the banner names the account, not its password.
+    assert f"  demo account:   {DEMO_USER} (password: run with --show-password)" in banner
 
     import ssl
 
@@ -108,11 +109,30 @@ def test_prints_banner_dialog_and_message_then_stops_on_ctrl_c(console) -> None:
         "---------- end of message DS00001 ----------",
     ]
     assert dialog[start + 6] == "[#1] S: 250 2.0.0 DS00001 Message accepted for delivery"
-    assert not [line for line in server.lines if DEMO_PASSWORD in line and "demo account" not in line]
+    assert not [line for line in server.lines if DEMO_PASSWORD in line]
 
     assert server.interrupt() == 0
     assert server.lines[-1] == "stopping"
     assert not os.path.exists(ca_path)
+
+
+def test_show_password_prints_the_accounts_passwords(console) -> None:  # type: ignore[no-untyped-def]
+    server = console("--show-password")
+    banner = server.read_until("Press Ctrl-C")
+    assert f"  demo account:   {DEMO_USER} / {DEMO_PASSWORD}" in banner
+    custom = console("--show-password", "--no-tls", "--user", "ada:lovelace", "--user", "bob:builder")
+    assert "  accounts:       ada / lovelace, bob / builder" in custom.read_until("Press Ctrl-C")
+
+
+def test_the_help_does_not_spell_out_the_password_either() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "smtplearn.server.console", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0 and "--show-password" in result.stdout
+    assert DEMO_PASSWORD not in result.stdout
 
 
 def test_sigterm_stops_cleanly_too(console) -> None:  # type: ignore[no-untyped-def]
@@ -141,7 +161,7 @@ def test_options_reach_the_server(console, tmp_path) -> None:  # type: ignore[no
     )
     banner = server.read_until("Press Ctrl-C")
     assert server.lines[0].endswith("(no TLS)")
-    assert "  accounts:       ada" in banner
+    assert "  accounts:       ada (password: run with --show-password)" in banner
     with smtplib.SMTP("127.0.0.1", server.port, timeout=10) as client:
         assert client.ehlo("pc")[1].startswith(b"smtp.school.test Hello pc")
         assert client.login("ada", "lovelace")[0] == 235
