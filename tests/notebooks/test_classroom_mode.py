@@ -124,12 +124,12 @@ def test_checks_that_need_the_lessons_own_server_are_skipped_with_the_reason(
         message.set_content("before\n.\nafter")
         with client_for(server) as client:
             client.send_message(message)
-        assert not check_lone_dot(server.mailbox, True).skipped  # not in a classroom: judged
+        assert not check_lone_dot(server, True).skipped  # not in a classroom: judged
 
         monkeypatch.setenv(ENV_SERVER, "192.0.2.10:8025")
         for result in (
-            check_bcc(server.mailbox, "b@example.com"),
-            check_lone_dot(server.mailbox, True),
+            check_bcc(client, server, "b@example.com"),
+            check_lone_dot(server, True),
             check_vrfy_refused(client, "dhellmann", 252),
         ):
             assert result.skipped and not result.passed and not result.unanswered
