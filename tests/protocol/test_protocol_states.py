@@ -69,7 +69,8 @@ MOVES = [
     (S.RCPT, "RCPT", 450, S.RCPT),
     (S.RCPT, "DATA", 354, S.DATA),
     (S.RCPT, "DATA", 554, S.RCPT),
-    (S.RCPT, "DATA", 250, S.RCPT),  # only 354 opens the message
+    (S.RCPT, "DATA", 550, S.RCPT),  # only 354 opens the message
+    (S.RCPT, "DATA", 250, S.CLOSED),  # a 2xx to DATA is out of step: nothing was sent (RFC 5321 §3.3)
     (S.RCPT, "RSET", 250, S.READY),
     (S.RCPT, "EHLO", 250, S.READY),
     (S.DATA, MESSAGE, 250, S.READY),
