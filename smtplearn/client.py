@@ -261,15 +261,15 @@ class Client:
                 self._hide(exchange_rules.secrets)
                 exchange = self._exchange(command)
                 reply = exchange.reply
-                if reply is not None and reply.code == 334:
-                    try:
+                try:
+                    if reply is not None and reply.code == 334:
                         command = exchange_rules.respond(reply)
-                    except RemoteProtocolError:
-                        self.close()  # the server waits for an answer we cannot give
-                        raise
-                notes = tuple(exchange_rules.working[noted:])
-                noted = len(exchange_rules.working)
-                exchanges.append(_with_notes(exchange, notes))
+                except RemoteProtocolError:
+                    self.close()  # the server waits for an answer we cannot give
+                    raise
+                finally:
+                    exchanges.append(_with_notes(exchange, tuple(exchange_rules.working[noted:])))
+                    noted = len(exchange_rules.working)
                 if reply is None or reply.code != 334:
                     break
         return self._record("login", "AUTH", exchanges, before, started, details)
