@@ -248,7 +248,9 @@ MAX_AUTH_CHALLENGES = 5
 INTERMEDIATE: Mapping[str, int] = MappingProxyType({"DATA": 354, "AUTH": 334, AUTH_RESPONSE: 334})
 # Commands whose success is one code, not any 2xx: the greeting's 220 (RFC 5321 §4.3.2),
 # STARTTLS's 220 "Ready to start TLS" (RFC 3207 §4) and AUTH's 235 (RFC 4954 §4).
-COMPLETION: Mapping[str, int] = MappingProxyType({GREETING: 220, "STARTTLS": 220, "AUTH": 235, AUTH_RESPONSE: 235})
+COMPLETION: Mapping[str, int] = MappingProxyType(
+    {GREETING: 220, "STARTTLS": 220, "AUTH": 235, AUTH_RESPONSE: 235}
+)
 
 
 def succeeded(verb: str, code: int) -> bool:

@@ -230,4 +230,6 @@ def test_reveal_still_shows_what_the_client_sent(ca: trustme.CA) -> None:
             assert PASSWORD not in step.reply.text and "<redacted>" in step.reply.text
     finally:
         controller.stop()
-    assert leaks(client.transcript.arrows(reveal=True)), "reveal=True shows the sent secret: the check can fail"
+    assert leaks(client.transcript.arrows(reveal=True)), (
+        "reveal=True shows the sent secret: the check can fail"
+    )

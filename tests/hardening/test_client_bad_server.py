@@ -507,7 +507,9 @@ def test_auth_that_keeps_asking_gives_up_after_five_challenges(mechanism: str) -
     with scripted(dialog(answers, received), allow_insecure_auth=True) as client:
         client.connect()
         client.ehlo()
-        error = fails_cleanly(lambda: client.login("alice", "a-long-password", mechanism), RemoteProtocolError)
+        error = fails_cleanly(
+            lambda: client.login("alice", "a-long-password", mechanism), RemoteProtocolError
+        )
         assert "5" in str(error) and "challenge" in str(error)
         assert client.state is ClientState.CLOSED
         step = client.transcript[-1]
