@@ -354,15 +354,32 @@ EHLO_REPLY = b"250-scripted.example\r\n250-PIPELINING\r\n250-AUTH PLAIN LOGIN CR
 KEEP_GOING = b"334 " + base64.b64encode(b"go on") + b"\r\n"
 
 
-def dialog(answers: Mapping[str, bytes], received: list[bytes], *, greeting: bytes = b"") -> Script:
+Answer = bytes | tuple[bytes, ...]
+
+
+def dialog(
+    answers: Mapping[str, Answer],
+    received: list[bytes],
+    *,
+    greeting: bytes = b"",
+    tls: ssl.SSLContext | None = None,
+    implicit_tls: bool = False,
+    answered: threading.Event | None = None,
+) -> Script:
     """Greet, then answer each line by its verb from `answers` (default ``250 ok``).
 
     Every line the client sends is kept in `received`, so a test can check that a message
-    body never crossed the wire. A verb missing from `answers` after AUTH gets `KEEP_GOING`
-    only when ``"*"`` maps to it, which is how the AUTH-loop server is made.
+    body never crossed the wire. ``"*"`` answers every verb not listed (the AUTH-loop
+    server). An answer given as a tuple goes out in separate writes, and `answered` is set
+    once a whole answer is out, so a test can wait for a late extra reply. With `tls` the
+    server speaks TLS from the start (`implicit_tls`) or after answering STARTTLS with 220.
     """
 
     def run(conn: socket.socket) -> None:
+        # Without this, Nagle's algorithm would hold a second write until the client ACKs.
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if tls is not None and implicit_tls:
+            conn = tls.wrap_socket(conn, server_side=True)
         conn.sendall(greeting or b"220 scripted.example ESMTP\r\n")
         if greeting.startswith(b"421"):
             wait_for_close(conn)  # RFC 5321 §3.8: the server closes after 421 (here: once read)
@@ -373,17 +390,30 @@ def dialog(answers: Mapping[str, bytes], received: list[bytes], *, greeting: byt
             if verb == "QUIT":
                 conn.sendall(b"221 bye\r\n")
                 return
+            if verb == "STARTTLS" and tls is not None and verb not in answers:
+                conn.sendall(b"220 2.0.0 go ahead\r\n")
+                conn = tls.wrap_socket(conn, server_side=True)
+                continue
             answer = answers.get(verb, answers.get("*", EHLO_REPLY if verb == "EHLO" else b"250 ok\r\n"))
-            conn.sendall(answer)
-            if answer.startswith(b"421"):
+            chunks = _chunks(answer)
+            for chunk in chunks:
+                conn.sendall(chunk)
+            if answered is not None:
+                answered.set()
+            if chunks[0].startswith(b"421"):
                 wait_for_close(conn)  # closing at once could reset the connection before the 421 is read
                 return
-            if verb == "DATA" and answer.startswith(b"354"):
+            if verb == "DATA" and chunks[0].startswith(b"354"):
                 while (line := read_line(conn)) not in (b".\r\n", b""):
                     received.append(line)
-                conn.sendall(answers.get(".", b"250 queued\r\n"))
+                for chunk in _chunks(answers.get(".", b"250 queued\r\n")):
+                    conn.sendall(chunk)
 
     return run
+
+
+def _chunks(answer: Answer) -> tuple[bytes, ...]:
+    return answer if isinstance(answer, tuple) else (answer,)
 
 
 def body_was_sent(received: list[bytes]) -> bool:
@@ -625,33 +655,62 @@ def test_an_extra_reply_in_the_same_packet_fails_the_next_step() -> None:
     assert not any(line.startswith(b"MAIL") for line in received)
 
 
-def test_an_extra_reply_that_arrives_later_fails_the_next_step() -> None:
-    extra_sent = threading.Event()
+@pytest.mark.parametrize("tls_mode", ["plain", "starttls", "implicit"])
+def test_an_extra_reply_that_arrives_later_fails_the_next_step(ca: trustme.CA, tls_mode: str) -> None:
     received: list[bytes] = []
-
-    def script(conn: socket.socket) -> None:
-        # Without this, Nagle's algorithm would hold the extra reply until the client ACKs.
-        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        conn.sendall(b"220 scripted.example ESMTP\r\n")
-        received.append(read_line(conn))
-        conn.sendall(EHLO_REPLY)
-        received.append(read_line(conn))  # NOOP
-        conn.sendall(b"250 ok\r\n")
-        conn.sendall(b"250 and another thing\r\n")
-        extra_sent.set()
-        while line := read_line(conn):
-            received.append(line)
-            conn.sendall(b"250 ok\r\n")
-
-    with scripted(script) as client:
+    answered = threading.Event()
+    answers = {"NOOP": (b"250 ok\r\n", b"250 and another thing\r\n")}
+    script = dialog(
+        answers,
+        received,
+        tls=server_context(ca, "127.0.0.1"),
+        implicit_tls=tls_mode == "implicit",
+        answered=answered,
+    )
+    options: dict[str, Any] = {"tls_context": client_context(ca), "implicit_tls": tls_mode == "implicit"}
+    with scripted(script, **options) as client:
         client.connect()
         client.ehlo()
+        if tls_mode == "starttls":
+            client.starttls()
+            client.ehlo()
+        answered.clear()
         assert client.noop().ok
-        assert extra_sent.wait(HANG_GUARD)
-        error = fails_cleanly(lambda: client.rset(), RemoteProtocolError)
+        assert answered.wait(HANG_GUARD)  # both writes are out: the extra one is on its way or here
+        error = fails_cleanly(client.rset, RemoteProtocolError)
         assert "another thing" in str(error)
         assert client.state is ClientState.CLOSED
     assert not any(line.startswith(b"RSET") for line in received)
+
+
+@pytest.mark.parametrize("tls_mode", ["starttls", "implicit"])
+def test_the_trust_rules_hold_under_tls(ca: trustme.CA, tls_mode: str) -> None:
+    received: list[bytes] = []
+    script = dialog(
+        {"DATA": b"250 pretend\r\n"},
+        received,
+        tls=server_context(ca, "127.0.0.1"),
+        implicit_tls=tls_mode == "implicit",
+    )
+    options: dict[str, Any] = {"tls_context": client_context(ca), "implicit_tls": tls_mode == "implicit"}
+    with scripted(script, **options) as client:
+        client.connect()
+        client.ehlo()
+        if tls_mode == "starttls":
+            client.starttls()
+        with pytest.raises(SendError):
+            client.send_message(email.message_from_string(MESSAGE))
+        assert client.tls_active and client.state is ClientState.CLOSED
+    assert not body_was_sent(received)
+
+
+def test_421_at_an_implicit_tls_greeting_is_a_send_error(ca: trustme.CA) -> None:
+    script = dialog({}, [], greeting=b"421 busy\r\n", tls=server_context(ca, "127.0.0.1"), implicit_tls=True)
+    with scripted(script, tls_context=client_context(ca), implicit_tls=True) as client:
+        with pytest.raises(SendError) as raised:
+            client.send_message(email.message_from_string(MESSAGE))
+        assert raised.value.reply is not None and raised.value.reply.code == 421
+        assert client.state is ClientState.CLOSED
 
 
 def test_an_extra_reply_after_354_never_lets_the_body_out() -> None:
@@ -687,3 +746,14 @@ def test_an_oversized_size_does_not_break_ehlo_or_sending() -> None:
         assert client.ehlo().ok
         assert client.extensions.size_limit is None
         assert client.send_message(email.message_from_string(MESSAGE)).ok
+
+
+def test_the_explanation_of_a_data_step_answered_250_does_not_say_accepted() -> None:
+    with scripted(dialog({"DATA": b"250 ok\r\n"}, [])) as client:
+        client.connect()
+        client.ehlo()
+        client.mail("a@example.test")
+        client.rcpt("b@example.test")
+        explanation = str(client.data(MESSAGE).explain())
+    assert "accepted" not in explanation
+    assert "NOT sent" in explanation
