@@ -499,9 +499,9 @@ class Client:
         return SendResult(steps=tuple(steps), accepted=accepted, refused=refused)
 
     def _failure(self, step: Step, problem: str) -> str:
-        """What went wrong, in the core's words when the server ended the session."""
+        """What went wrong, and the core's reason when the server's reply ended the session."""
         reason = self._conn.close_reason if self.state is ClientState.CLOSED else None
-        return reason or f"{problem}: {step.reply}"
+        return f"{problem}: {step.reply}" + (f"; {reason}" if reason else "")
 
     # -- the machinery -------------------------------------------------------------------
 
