@@ -757,3 +757,26 @@ def test_the_explanation_of_a_data_step_answered_250_does_not_say_accepted() -> 
         explanation = str(client.data(MESSAGE).explain())
     assert "accepted" not in explanation
     assert "NOT sent" in explanation
+
+
+@pytest.mark.parametrize("verb", ["STARTTLS", "AUTH", "NOOP", "VRFY", "RSET", "HELP", "EXPN", "HELO"])
+def test_421_to_any_single_command_ends_the_session_and_says_why(verb: str) -> None:
+    with scripted(dialog({verb: b"421 4.3.2 shutting down\r\n"}, []), allow_insecure_auth=True) as client:
+        client.connect()
+        client.ehlo()
+        calls: dict[str, Callable[[], Step]] = {
+            "STARTTLS": client.starttls,
+            "AUTH": lambda: client.login("alice", "a-long-password", "PLAIN"),
+            "NOOP": client.noop,
+            "VRFY": lambda: client.vrfy("someone"),
+            "RSET": client.rset,
+            "HELP": client.help,
+            "EXPN": lambda: client.expn("staff"),
+            "HELO": client.helo,
+        }
+        step = calls[verb]()
+        assert not step.ok and step.reply is not None and step.reply.code == 421
+        assert client.state is ClientState.CLOSED
+        assert any("RFC 5321 §3.8" in note for note in step.exchanges[-1].notes)
+        with pytest.raises(LocalProtocolError, match="session is over"):
+            client.noop()
