@@ -15,8 +15,9 @@ import socket
 import ssl
 import time
 from collections import deque
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from email.message import EmailMessage, Message
 from types import TracebackType
 
@@ -29,20 +30,22 @@ from smtplearn.protocol.errors import (
     LocalProtocolError,
     RemoteProtocolError,
     SMTPLearnError,
+    SMTPReplyError,
 )
 from smtplearn.protocol.extensions import Extensions
 from smtplearn.protocol.replies import Reply
-from smtplearn.protocol.states import ClientState
+from smtplearn.protocol.states import GREETING, MESSAGE, ClientState
 from smtplearn.record import Exchange, Step, Transcript
-from smtplearn.transport import ConnectionClosedError, Transport
+from smtplearn.transport import ConnectionClosedError, TLSError, Transport, TransportError
 
 log = logging.getLogger("smtplearn")
 
 MessageLike = EmailMessage | Message | str | bytes
 
 
-class SendError(SMTPLearnError):
-    """`send_message` could not deliver: MAIL or DATA failed, or every recipient was refused.
+class SendError(SMTPReplyError):
+    """`send_message` could not deliver: the greeting, EHLO, MAIL or DATA failed, every
+    recipient was refused, or the server ended the session (a 421, a reply out of step).
 
     `steps` holds every step taken, so the failure can be inspected like any transcript.
     """
@@ -52,8 +55,9 @@ class SendError(SMTPLearnError):
         self.transcript = Transcript(self.steps)
         #: The step that failed, and its reply (not the RSET's that tidied up after it).
         self.failed_step = failed
+        self.command = failed.shown or failed.name
         self.reply = failed.reply
-        super().__init__(problem)
+        SMTPLearnError.__init__(self, problem)
 
 
 @dataclass(frozen=True)
@@ -169,14 +173,19 @@ class Client:
             )
         before, started = self.state, time.perf_counter()
         context = self._context() if self.implicit_tls else None
-        self._transport.open(context)
+        try:
+            self._transport.open(context)
+        except TLSError:
+            # Connected, then lost in the handshake: this session is over, not pending.
+            self._conn.closed()
+            raise
         self._conn.connection_made(tls=self.implicit_tls)
         details = {"peer": f"{self.host}:{self.port}"}
         if self.implicit_tls and self._transport.tls_version:
             details["tls_version"] = self._transport.tls_version
         self._waiting_since_send = True
         greeting = self._read_reply("the greeting")
-        exchange = Exchange(shown="", sent=b"", sent_redacted=b"", reply=greeting)
+        exchange = Exchange("", b"", b"", greeting, self._closing_notes(), GREETING)
         return self._record("connect", "", [exchange], before, started, details)
 
     def close(self) -> None:
@@ -224,7 +233,14 @@ class Client:
             if dropped:
                 log.warning("discarded %d cleartext bytes received before TLS", len(dropped))
                 details["discarded_cleartext_bytes"] = str(len(dropped))
-            details.update(self._transport.start_tls(context or self._context()))
+            try:
+                details.update(self._transport.start_tls(context or self._context()))
+            except TransportError as error:
+                # The transport closed the socket: the session ends here, in plain sight.
+                self._conn.closed()
+                details["tls_error"] = str(error)
+                self._record("starttls", "STARTTLS", [exchange], before, started, details, tls=False)
+                raise
             self._conn.starttls_done()
         # The STARTTLS line and its 220 crossed the wire in cleartext, whatever came after.
         return self._record("starttls", "STARTTLS", [exchange], before, started, details, tls=False)
@@ -245,19 +261,27 @@ class Client:
         exchange_rules = sasl.mechanism(name, user, password)
         before, started = self.state, time.perf_counter()
         exchanges: list[Exchange] = []
+        details = {"mechanism": name}
         command = exchange_rules.start()
         noted = 0
-        while True:
-            exchange = self._exchange(command)
-            reply = exchange.reply
-            if reply is not None and reply.code == 334:
-                command = exchange_rules.respond(reply)
-            notes = tuple(exchange_rules.working[noted:])
-            noted = len(exchange_rules.working)
-            exchanges.append(_with_notes(exchange, notes))
-            if reply is None or reply.code != 334:
-                break
-        return self._record("login", "AUTH", exchanges, before, started, {"mechanism": name})
+        # The core stops an exchange that never ends (states.MAX_AUTH_CHALLENGES).
+        with self._recording("login", "AUTH", exchanges, before, started, details):
+            while True:
+                self._hide(exchange_rules.secrets)
+                exchange = self._exchange(command)
+                reply = exchange.reply
+                try:
+                    if reply is not None and reply.code == 334:
+                        command = exchange_rules.respond(reply)
+                except RemoteProtocolError:
+                    self.close()  # the server waits for an answer we cannot give
+                    raise
+                finally:
+                    exchanges.append(_with_notes(exchange, tuple(exchange_rules.working[noted:])))
+                    noted = len(exchange_rules.working)
+                if reply is None or reply.code != 334:
+                    break
+        return self._record("login", "AUTH", exchanges, before, started, details)
 
     def auth(self, mechanism: str, user: str, password: str) -> Step:
         """Authenticate with the given SASL mechanism (see `login`)."""
@@ -287,8 +311,10 @@ class Client:
         """Send DATA, then (after 354) the message, dot-stuffed and ended by "." (§4.1.1.4)."""
         before, started = self.state, time.perf_counter()
         exchanges = [self._exchange(commands.data())]
+        # RFC 5321 §3.3: "message data MUST NOT be sent unless a 354 reply is received".
         if self.state is ClientState.DATA:
-            exchanges.append(self._send_message_body(_as_sendable(message)))
+            with self._recording("data", "DATA", exchanges, before, started):
+                exchanges.append(self._send_message_body(_as_sendable(message)))
         return self._record("data", "DATA", exchanges, before, started)
 
     def rset(self) -> Step:
@@ -387,9 +413,16 @@ class Client:
         recipient is refused.
         """
         if self.state is ClientState.DISCONNECTED:
-            self.connect()
+            greeting = self.connect()
+            if not greeting.ok:  # e.g. 421: too busy now, try later (RFC 5321 §3.8)
+                raise SendError(f"the server refused the session: {greeting.reply}", [greeting], greeting)
         if self.state is ClientState.CONNECTED:
-            self.ehlo().raise_for_reply()
+            hello = self.ehlo()
+            if not hello.ok:
+                raise SendError(self._failure(hello, "the server refused EHLO"), [hello], hello)
+        if self.state is ClientState.CLOSED and self.transcript:
+            last = self.transcript[-1]
+            raise SendError(self._failure(last, "the session is over; make a new Client"), [last], last)
         self._check_tls_required()
         envelope = envelope_of(message, from_addr, to_addrs)
         mail_command, body = self._prepare(envelope)
@@ -430,7 +463,10 @@ class Client:
         self._smtputf8 = b"SMTPUTF8" in mail_command.line
         steps = [self._simple("mail", mail_command)]
         if steps[0].ok:
-            steps.extend(self.rcpt(address) for address in recipients)
+            for address in recipients:
+                steps.append(self.rcpt(address))
+                if self.state is ClientState.CLOSED:
+                    break
         self._abandon_if_refused(steps)
         steps.append(self.data(body))
         return steps
@@ -443,6 +479,7 @@ class Client:
         group += [("rcpt", commands.rcpt(address, smtputf8=smtputf8)) for address in recipients]
         group.append(("data", commands.data()))
         started = time.perf_counter()
+        self._take_unsolicited()
         wire = b"".join(self._conn.send(command) for _name, command in group)
         # RFC 2920 §3.1: the whole group goes out in one write, then the replies are read in order.
         self._send_bytes(wire)
@@ -451,17 +488,23 @@ class Client:
         steps: list[Step] = []
         for name, command in group:
             before = self.state
-            exchanges = [
-                Exchange(command.shown, command.line, command.redacted, self._read_reply(command.shown))
-            ]
+            exchanges = [self._answer(command)]
             if name == "data" and self.state is ClientState.DATA:
-                exchanges.append(self._send_message_body(body))
+                with self._recording(name, command.verb, exchanges, before, started, details):
+                    exchanges.append(self._send_message_body(body))
             steps.append(self._record(name, command.verb, exchanges, before, started, details))
+            if self.state is ClientState.CLOSED:  # the rest of the group gets no replies
+                break
         self._abandon_if_refused(steps)
         return steps
 
     def _abandon_if_refused(self, steps: list[Step]) -> None:
-        """Reset and raise when the sender or every recipient was refused (RFC 5321 §4.1.1.5)."""
+        """Reset and raise when the sender or every recipient was refused (RFC 5321 §4.1.1.5).
+
+        When the server ended the session (421, a reply out of step) there is nothing to reset.
+        """
+        if self.state is ClientState.CLOSED:
+            raise SendError(self._failure(steps[-1], "the server ended the session"), steps, steps[-1])
         mail_step = steps[0]
         rcpt_steps = [step for step in steps if step.name == "rcpt"]
         if not mail_step.ok:
@@ -479,8 +522,13 @@ class Client:
         refused = {a: s.reply for a, s in zip(recipients, rcpt_steps, strict=True) if not s.ok and s.reply}
         final = steps[-1]
         if final.name != "data" or not final.ok:
-            raise SendError(f"the server did not accept the message: {final.reply}", steps, final)
+            raise SendError(self._failure(final, "the server did not accept the message"), steps, final)
         return SendResult(steps=tuple(steps), accepted=accepted, refused=refused)
+
+    def _failure(self, step: Step, problem: str) -> str:
+        """What went wrong, and the core's reason when the server's reply ended the session."""
+        reason = self._conn.close_reason if self.state is ClientState.CLOSED else None
+        return f"{problem}: {step.reply}" + (f"; {reason}" if reason else "")
 
     # -- the machinery -------------------------------------------------------------------
 
@@ -502,20 +550,84 @@ class Client:
         return self._record(name, command.verb, [exchange], before, started)
 
     def _exchange(self, command: Command) -> Exchange:
+        self._take_unsolicited()
         wire = self._conn.send(command)
         self._send_bytes(wire)
+        return self._answer(command)
+
+    def _answer(self, command: Command) -> Exchange:
+        """Read the reply to `command` (already sent) as an exchange."""
         reply = self._read_reply(command.shown)
-        return Exchange(command.shown, command.line, command.redacted, reply)
+        return Exchange(
+            command.shown, command.line, command.redacted, reply, self._closing_notes(), command.verb
+        )
 
     def _send_message_body(self, message: bytes | str | EmailMessage | Message) -> Exchange:
+        self._take_unsolicited()
         wire = self._conn.send_data(_as_sendable(message))
         self._send_bytes(wire)
         reply = self._read_reply("the message")
         shown = wire.decode("utf-8", "replace").replace("\r\n", "\n").rstrip("\n")
-        return Exchange(shown, wire, wire, reply)
+        return Exchange(shown, wire, wire, reply, self._closing_notes(), MESSAGE)
+
+    def _closing_notes(self) -> tuple[str, ...]:
+        """Why the session just ended, when the server's reply ended it."""
+        reason = self._conn.close_reason if self.state is ClientState.CLOSED else None
+        return (reason,) if reason else ()
+
+    def _hide(self, secrets: Iterable[str]) -> None:
+        for secret in secrets:
+            self._conn.hide(secret)
+
+    def _take_unsolicited(self) -> None:
+        """Before sending, read what the server sent unasked, so it cannot answer the command.
+
+        The core rejects any reply that arrives with no command outstanding (RFC 5321 §4.2)
+        except a 421, with which a server announces it is closing (RFC 5321 §3.8).
+        """
+        if self._conn.pending:
+            return
+        data = self._transport.receive_nowait()
+        if data is None:
+            return
+        self._conn.receive_data(data)
+        try:
+            reply = self._conn.next_reply()
+        except RemoteProtocolError:
+            self._transport.close()
+            raise
+        if isinstance(reply, Reply):  # only a 421 gets here: the server is closing
+            self._transport.close()
+            exchange = Exchange("", b"", b"", reply, self._closing_notes())
+            self._record("unsolicited", "", [exchange], self.state, time.perf_counter())
+            raise ConnectionClosedError(
+                self.host, self.port, f"the server closed the session before the next command: {reply}", reply
+            )
+
+    @contextmanager
+    def _recording(
+        self,
+        name: str,
+        verb: str,
+        exchanges: list[Exchange],
+        before: ClientState,
+        started: float,
+        details: dict[str, str] | None = None,
+    ) -> Iterator[None]:
+        """Record the exchanges done so far when a step fails half-way, then re-raise."""
+        try:
+            yield
+        except SMTPLearnError:
+            if exchanges:
+                self._record(name, verb, exchanges, before, started, details)
+            raise
 
     def _send_bytes(self, wire: bytes) -> None:
-        self._transport.send(wire)
+        try:
+            self._transport.send(wire)
+        except TransportError:
+            self.close()
+            raise
         self._waiting_since_send = True
 
     def _read_reply(self, waiting_for: str) -> Reply:
@@ -529,11 +641,19 @@ class Client:
                 raise
             if reply is not NEED_DATA:
                 assert isinstance(reply, Reply)
+                if self._conn.state is ClientState.CLOSED:
+                    # After 421 (or QUIT) the server closes; out of step, we do.
+                    self._transport.close()
                 return reply
             if self._waiting_since_send:
                 self.round_trips += 1
                 self._waiting_since_send = False
-            data = self._transport.receive(waiting_for, deadline)
+            try:
+                data = self._transport.receive(waiting_for, deadline)
+            except TransportError:
+                # A reply that comes after the timeout would answer the next command.
+                self.close()
+                raise
             if not data:
                 self._transport.close()
                 try:
@@ -585,7 +705,7 @@ class Client:
 def _with_notes(exchange: Exchange, notes: tuple[str, ...]) -> Exchange:
     if not notes:
         return exchange
-    return Exchange(exchange.shown, exchange.sent, exchange.sent_redacted, exchange.reply, notes)
+    return replace(exchange, notes=notes + exchange.notes)
 
 
 def _as_sendable(message: MessageLike) -> EmailMessage | str | bytes:

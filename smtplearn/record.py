@@ -10,6 +10,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, overload
 
+from smtplearn.protocol import states
 from smtplearn.protocol.errors import SMTPReplyError
 from smtplearn.protocol.replies import Reply
 from smtplearn.protocol.states import ClientState
@@ -34,6 +35,17 @@ class Exchange:
     reply: Reply | None
     #: The client's own working for this exchange, e.g. a SASL challenge decoded.
     notes: tuple[str, ...] = ()
+    #: What the reply answers: a verb, "<greeting>" or "<message>"; "" when not recorded.
+    verb: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True when the reply means what was sent worked (see `states.succeeded`)."""
+        if self.reply is None:
+            return False
+        if not self.verb:  # a record made by hand, without the verb: judge by the class
+            return self.reply.is_positive
+        return states.succeeded(self.verb, self.reply.code)
 
     @property
     def has_secret(self) -> bool:
@@ -76,8 +88,18 @@ class Step:
 
     @property
     def ok(self) -> bool:
-        """True when the final reply is positive (2xx, or 3xx where the step expects it)."""
-        return self.reply is not None and self.reply.is_positive
+        """True when the final reply says the step worked.
+
+        A 2xx, or a 3xx only where the command asks for more (354 to DATA, 334 to AUTH).
+        A DATA step whose DATA did not get 354 is not ok, whatever the code: the message
+        was not sent (RFC 5321 §3.3).
+        """
+        answered = [x for x in self.exchanges if x.reply is not None]
+        if not answered or not answered[-1].ok:
+            return False
+        # A step that ended the session failed, unless ending it was the point (QUIT), even
+        # when its last reply looked fine: a 6th AUTH challenge, a TLS handshake that broke.
+        return self.state_after is not ClientState.CLOSED or self.command == "QUIT"
 
     @property
     def shown(self) -> str:

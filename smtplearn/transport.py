@@ -5,12 +5,14 @@ Only socket and ssl calls live here; nothing in this module knows SMTP.
 
 from __future__ import annotations
 
+import select
 import socket
 import ssl
 import time
 from typing import Any
 
 from smtplearn.protocol.errors import SMTPLearnError
+from smtplearn.protocol.replies import Reply
 
 
 class TransportError(SMTPLearnError, OSError):
@@ -46,7 +48,14 @@ class TLSError(TransportError, ssl.SSLError):
 
 
 class ConnectionClosedError(TransportError):
-    """The server closed the connection while we still expected a reply."""
+    """The server closed the connection while we still expected a reply.
+
+    `reply` is the server's last word when it said one, such as an unasked ``421``.
+    """
+
+    def __init__(self, host: str, port: int, problem: str, reply: Reply | None = None) -> None:
+        super().__init__(host, port, problem)
+        self.reply = reply
 
 
 class Transport:
@@ -60,6 +69,7 @@ class Transport:
         self.timeout = timeout
         self.source_address = source_address
         self._sock: socket.socket | None = None
+        self._was_open = False
 
     @property
     def tls_version(self) -> str | None:
@@ -85,6 +95,7 @@ class Transport:
         # (the message after DATA's 354, a pipelined group) until the server ACKs: ~40 ms each.
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._sock = sock
+        self._was_open = True
         if tls_context is not None:
             self.start_tls(tls_context)
 
@@ -149,6 +160,26 @@ class Transport:
                 f"the connection broke while waiting for {waiting_for} ({exc})",
             ) from exc
 
+    def receive_nowait(self) -> bytes | None:
+        """Bytes that have already arrived, without waiting; None when there are none.
+
+        The client looks before it sends: anything here came unasked. A closed or broken
+        connection also gives None; the next `send` or `receive` reports it properly.
+        """
+        sock = self._sock
+        if sock is None:
+            return None
+        try:
+            buffered = isinstance(sock, ssl.SSLSocket) and sock.pending() > 0
+            if not buffered and not select.select([sock], [], [], 0)[0]:
+                return None
+            # A TLS record may be half there: read without blocking (send and receive
+            # set their own timeouts again).
+            self._set_timeout(sock, 0)
+            return sock.recv(65536) or None
+        except (ValueError, OSError):  # includes ssl.SSLWantReadError; ValueError: fd too big
+            return None
+
     @staticmethod
     def _set_timeout(sock: socket.socket, seconds: float) -> None:
         # Most calls change nothing; skipping them saves a system call per line.
@@ -170,6 +201,10 @@ class Transport:
 
     def _require_socket(self) -> socket.socket:
         if self._sock is None:
+            if self._was_open:
+                raise ConnectionClosedError(
+                    self.host, self.port, "the connection is closed: the session is over; make a new Client"
+                )
             raise ConnectionClosedError(self.host, self.port, "not connected: call connect() first")
         return self._sock
 

@@ -251,8 +251,12 @@ def _explain_step(step: Step) -> Explanation:
     final = step.reply
     if final is None:
         summary = "No reply was received."
-    elif final.is_positive:
+    elif step.ok:
         summary = f"The server answered {final.code}: accepted."
+    elif final.is_positive:
+        # e.g. 250 to DATA: a success code that does not answer this command (see `Step.ok`).
+        why = " ".join(note for x in step.exchanges for note in x.notes if "RFC" in note)
+        summary = f"The server answered {final.code}, which does not mean this step worked. {why}".strip()
     elif final.is_transient:
         summary = f"The server answered {final.code}: a temporary failure; try again later."
     else:

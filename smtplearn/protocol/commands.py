@@ -58,6 +58,8 @@ class Command:
     shown: str
     #: The wire view with the same redaction, CRLF included.
     redacted: bytes
+    #: The part of `line` that `shown` and `redacted` hide ("" when nothing is hidden).
+    secret: str = field(default="", repr=False)
 
     @property
     def has_secret(self) -> bool:
@@ -111,7 +113,7 @@ def _build(verb: str, public: str, secret: str | None = None) -> Command:
         raise LocalProtocolError(
             f"the {named} line would be {len(line)} octets with its CRLF; {rule} at most {limit}{hint}"
         )
-    return Command(verb, line, shown, shown.encode("utf-8") + b"\r\n")
+    return Command(verb, line, shown, shown.encode("utf-8") + b"\r\n", secret or "")
 
 
 def _domain(domain: str) -> str:

@@ -17,8 +17,9 @@ from smtplearn.protocol.commands import AUTH_RESPONSE, Command
 from smtplearn.protocol.data import encode_data
 from smtplearn.protocol.errors import LocalProtocolError, RemoteProtocolError
 from smtplearn.protocol.extensions import Extensions
+from smtplearn.protocol.redaction import SecretScrubber
 from smtplearn.protocol.replies import Reply, ReplyParser
-from smtplearn.protocol.states import ClientState
+from smtplearn.protocol.states import MAX_AUTH_CHALLENGES, ClientState
 
 
 class _Sentinel(enum.Enum):
@@ -56,6 +57,12 @@ class ClientConnection:
         # matches replies to commands in order).
         self._pending: deque[str] = deque()
         self._smtputf8 = False
+        # Replies pass through it, so no view of a reply can show our own credentials.
+        self._scrubber = SecretScrubber()
+        # 334 challenges received since the last AUTH command.
+        self._auth_challenges = 0
+        #: Why the server's last reply ended the session (a 421, a reply out of step), or None.
+        self.close_reason: str | None = None
 
     @property
     def pending(self) -> int:
@@ -87,10 +94,36 @@ class ClientConnection:
         """Check `command` against the state table and return the bytes to send."""
         if self.strict:
             self._check_order(command.verb)
+        self._refuse_unsolicited()
         if command.verb == "MAIL":
             self._smtputf8 = b"SMTPUTF8" in command.line.upper().split()[2:]
+        if command.verb == "AUTH":
+            self._auth_challenges = 0
+        if command.secret:
+            self._scrubber.hide_response(command.secret)
         self._pending.append(command.verb)
         return command.line
+
+    def hide(self, secret: str) -> None:
+        """Keep `secret` (a password, a digest) out of every reply from now on, even echoed."""
+        self._scrubber.hide(secret)
+
+    def _refuse_unsolicited(self) -> None:
+        """Raise if the server sent bytes while no command was waiting for a reply.
+
+        RFC 5321 §4.2: "Every command MUST generate exactly one reply." Bytes that arrive
+        with nothing outstanding would be read as the answer to the next command, and
+        every later reply would then answer the wrong command.
+        """
+        if self._pending or not self._parser.buffered:
+            return
+        stray = self._scrubber.scrub(self._parser.discard())
+        self.closed()
+        raise RemoteProtocolError(
+            f"the server sent {_preview(stray)} when no command was waiting for a reply; read "
+            "as the answer to the next command, it would shift every later reply, so the "
+            'session was closed (RFC 5321 §4.2: "Every command MUST generate exactly one reply")'
+        )
 
     def _check_order(self, verb: str) -> None:
         states.check(self.expected_state, verb, tls_active=self.tls_active, authenticated=self.authenticated)
@@ -98,6 +131,9 @@ class ClientConnection:
 
     def send_data(self, message: Message | str | bytes) -> bytes:
         """The message content for the wire, once DATA got its 354."""
+        # After 354 the server waits for the message and nothing else: an extra reply means
+        # the replies no longer match the commands, and the message must not go out.
+        self._refuse_unsolicited()
         if self.strict:
             states.check(self.state, states.MESSAGE)
             if self._pending:
@@ -116,29 +152,57 @@ class ClientConnection:
         """The next complete reply, applied to the state; or `NEED_DATA`."""
         try:
             reply = self._parser.next_reply()
-        except RemoteProtocolError as error:
-            error.received = self._parser.buffered
+        except RemoteProtocolError as exc:
+            received = self._scrubber.scrub(self._parser.buffered)
             self.closed()
-            raise
+            # The parser quotes the bad line, which may echo a credential: scrub it, and
+            # drop the original (its message would show in a traceback).
+            scrubbed = RemoteProtocolError(self._scrubber.scrub_text(str(exc)))
+            scrubbed.received = received
+            raise scrubbed from None
         if reply is None:
             if self._parser.eof:
                 self.closed()
                 raise RemoteProtocolError("the server closed the connection")
             return NEED_DATA
+        reply = self._scrubber.reply(reply)
         if not self._pending:
             # RFC 5321 §3.8: a server shutting down may send 421 unasked, then close.
             if reply.code == 421:
                 self.closed()
+                self.close_reason = _closing(reply)
                 return reply
             self.closed()
-            raise RemoteProtocolError(f"unsolicited reply, nothing was waiting for it: {reply}")
+            raise RemoteProtocolError(
+                f"the server sent an unsolicited reply, when no command was waiting for one ({reply}); every "
+                "later reply would answer the wrong command, so the session was closed "
+                '(RFC 5321 §4.2: "Every command MUST generate exactly one reply")'
+            )
         verb = self._pending.popleft()
+        self._count_challenge(verb, reply)
         before = self.state
         self.state = states.after_reply(before, verb, reply.code)
         self._learn(verb, reply)
         if self.state is ClientState.CLOSED:
             self._pending.clear()
+            self.close_reason = states.out_of_step(verb, reply.code) or (
+                _closing(reply) if reply.code == 421 else None
+            )
         return reply
+
+    def _count_challenge(self, verb: str, reply: Reply) -> None:
+        """Give up on an AUTH exchange that does not end (see `states.MAX_AUTH_CHALLENGES`)."""
+        if reply.code != 334 or verb not in ("AUTH", AUTH_RESPONSE):
+            return
+        self._auth_challenges += 1
+        if self._auth_challenges > MAX_AUTH_CHALLENGES:
+            self.closed()
+            raise RemoteProtocolError(
+                f"the server sent challenge {self._auth_challenges} of an AUTH exchange ({reply}); "
+                f"smtplearn gives up after {MAX_AUTH_CHALLENGES} challenges, as smtplib does, because "
+                "an exchange ends with 235 or an error (RFC 4954 §4) and this server keeps asking; "
+                "the session was closed"
+            )
 
     def _learn(self, verb: str, reply: Reply) -> None:
         """Remember what a successful reply tells us about the server."""
@@ -180,3 +244,16 @@ class ClientConnection:
             f"<ClientConnection state={self.state.name} pending={self.pending} "
             f"tls={self.tls_active} authenticated={self.authenticated}>"
         )
+
+
+def _closing(reply: Reply) -> str:
+    return (
+        f"the server answered {reply.code}: it is closing the connection, and the client "
+        "treats the session as over (RFC 5321 §3.8)"
+    )
+
+
+def _preview(data: bytes, limit: int = 80) -> str:
+    """A short, quoted view of bytes the server sent (never the whole of a flood)."""
+    shown = repr(data[:limit])
+    return shown if len(data) <= limit else f"{shown}... ({len(data)} bytes)"

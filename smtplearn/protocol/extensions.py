@@ -17,6 +17,9 @@ from smtplearn.protocol.replies import Reply
 #   ehlo-param   = 1*(%d33-126)
 # Old servers (and Outlook clients of theirs) also announce "AUTH=LOGIN PLAIN", from
 # a draft of RFC 2554; smtplib accepts it too, so "=" may stand for the first space.
+#: RFC 1870 §3: size-value ::= 1*20DIGIT, the longest size a client can declare.
+MAX_SIZE_DIGITS = 20
+
 EHLO_LINE = re.compile(r"([A-Za-z0-9][A-Za-z0-9-]*)(?:[ =](.*))?\Z", re.DOTALL)
 
 
@@ -102,15 +105,20 @@ class Extensions(Mapping[str, str]):
         """The parameters announced with `name` (``""`` if none), or None if absent."""
         return self.get(name)
 
-    # RFC 1870 §4: size-param ::= [SP 1*DIGIT]; "A parameter value of 0 (zero)
-    # indicates that no fixed maximum message size is in force."
+    # RFC 1870 §3: size-param ::= [1*DIGIT]; "A parameter value of 0 (zero) indicates
+    # that no fixed maximum message size is in force." The client's own SIZE= value is
+    # size-value ::= 1*20DIGIT, so a longer limit is one no message could reach.
     @property
     def size_limit(self) -> int | None:
-        """The largest message the server takes (SIZE), or None if it states none."""
+        """The largest message the server takes (SIZE), or None if it states none.
+
+        None too when the parameter is not a number (``SIZE 10MB``) or longer than 20
+        digits: never an exception, whatever the server announced.
+        """
         value = (self.get("SIZE") or "").strip()
-        if not value.isascii() or not value.isdigit() or int(value) == 0:
+        if not value.isascii() or not value.isdigit() or len(value) > MAX_SIZE_DIGITS:
             return None
-        return int(value)
+        return int(value) or None
 
     @property
     def auth_mechanisms(self) -> tuple[str, ...]:

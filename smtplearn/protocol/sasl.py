@@ -40,6 +40,9 @@ class SASLMechanism(abc.ABC):
         self.working: list[str] = []
         #: How many 334 challenges have arrived so far.
         self.challenges = 0
+        #: What no reply may show, should the server echo it: the password, and for
+        #: CRAM-MD5 the digest (it lets anyone who sees it guess the password offline).
+        self.secrets: list[str] = [password]
 
     @abc.abstractmethod
     def start(self) -> Command:
@@ -60,7 +63,11 @@ class SASLMechanism(abc.ABC):
             decoded = base64.b64decode(text, validate=True)
         except (binascii.Error, ValueError) as exc:
             raise RemoteProtocolError(f"334 challenge is not base64: {text!r}") from exc
-        self.working.append(f"challenge decoded: {decoded.decode('utf-8', 'replace')}")
+        shown = decoded.decode("utf-8", "replace")
+        # A hostile server could send our own password back as a "challenge".
+        if self._password:
+            shown = shown.replace(self._password, REDACTED)
+        self.working.append(f"challenge decoded: {shown}")
         return decoded
 
     def _cancel(self) -> Command:
@@ -142,6 +149,7 @@ class CRAM_MD5(SASLMechanism):
             return self._cancel()
         shown = message.decode("utf-8", "replace")
         digest = hmac.new(self._password.encode("utf-8"), message, "md5").hexdigest()
+        self.secrets.append(digest)
         self.working.append(f"HMAC-MD5 key = the password ({REDACTED}), message = {shown}")
         self.working.append(f"digest = {digest}")
         self.working.append(f'response = base64("{self.username} {digest}")')

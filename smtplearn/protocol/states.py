@@ -237,11 +237,58 @@ def _hint(state: ClientState, verb: str) -> str:
     return f"allowed here: {', '.join(sorted(allowed(state)))}"
 
 
+#: How many 334 challenges one AUTH exchange may bring before the client gives up. RFC 4954
+#: §4 ends every exchange with 235 or an error; a server that keeps challenging would keep a
+#: client answering for ever. smtplib stops after the same number (``_MAXCHALLENGE = 5``).
+MAX_AUTH_CHALLENGES = 5
+
+
+# The only replies that ask the client to go on instead of answering a command: 354 after
+# DATA (RFC 5321 §4.3.2: "I: 354 -> data -> S: 250") and 334 during AUTH (RFC 4954 §4).
+INTERMEDIATE: Mapping[str, int] = MappingProxyType({"DATA": 354, "AUTH": 334, AUTH_RESPONSE: 334})
+# Commands whose success is one code, not any 2xx: the greeting's 220 (RFC 5321 §4.3.2),
+# STARTTLS's 220 "Ready to start TLS" (RFC 3207 §4) and AUTH's 235 (RFC 4954 §4).
+COMPLETION: Mapping[str, int] = MappingProxyType(
+    {GREETING: 220, "STARTTLS": 220, "AUTH": 235, AUTH_RESPONSE: 235}
+)
+
+
+def succeeded(verb: str, code: int) -> bool:
+    """True when a reply with `code` means `verb` worked (or, for DATA and AUTH, may go on)."""
+    if code == INTERMEDIATE.get(verb):
+        return True
+    if verb in COMPLETION:
+        return code == COMPLETION[verb]
+    # DATA's only success is 354: any other reply means the message did not go out.
+    return verb != "DATA" and code // 100 == 2
+
+
+def out_of_step(verb: str, code: int) -> str | None:
+    """Why a reply with `code` cannot answer `verb` at all; None when it can.
+
+    Such a reply means the server and the client disagree about where the session is:
+    what the client sends next could be read as message text, so the session must end.
+    """
+    if code // 100 == 3 and code != INTERMEDIATE.get(verb):
+        return (
+            f"the server answered {verb} with {code}, a request for more input, but only DATA "
+            "(354) and AUTH (334) take more input (RFC 5321 §4.3.2, RFC 4954 §4): the server is "
+            "out of step with the client, so the session was closed"
+        )
+    if verb == "DATA" and code // 100 == 2:
+        return (
+            f"the server answered DATA with {code} instead of 354: the message was NOT sent, "
+            'because "message data MUST NOT be sent unless a 354 reply is received" '
+            "(RFC 5321 §3.3); the server is out of step with the client, so the session was closed"
+        )
+    return None
+
+
 # RFC 5321 §3.8: a server that must shut down replies 421 to any command and then
 # closes the channel; "the client SHOULD ... treat the connection as closed".
 def after_reply(state: ClientState, verb: str, code: int) -> ClientState:
     """The state once a reply with `code` arrives for `verb` sent in `state`."""
-    if code == 421:
+    if code == 421 or out_of_step(verb, code) is not None:
         return S.CLOSED
     transition = TRANSITIONS.get((state, verb))
     return state if transition is None else transition.after(code)

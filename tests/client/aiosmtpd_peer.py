@@ -114,12 +114,15 @@ def ca() -> trustme.CA:
     return trustme.CA()
 
 
-def _start(ca: trustme.CA, **smtp_kwargs: Any) -> tuple[BoundController, Peer]:
+def start_peer(
+    ca: trustme.CA, handler: RecordingHandler | None = None, **smtp_kwargs: Any
+) -> tuple[BoundController, Peer]:
+    """Start an aiosmtpd server (stop it with the controller); `handler` may add behaviour."""
     server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue_cert("127.0.0.1", "localhost").configure_cert(server_context)
     client_context = ssl.create_default_context()
     ca.configure_trust(client_context)
-    handler = RecordingHandler()
+    handler = handler or RecordingHandler()
     controller = BoundController(
         handler,
         server_context,
@@ -133,7 +136,7 @@ def _start(ca: trustme.CA, **smtp_kwargs: Any) -> tuple[BoundController, Peer]:
 
 @pytest.fixture
 def aiosmtpd_peer(ca: trustme.CA) -> Iterator[Peer]:
-    controller, peer = _start(ca)
+    controller, peer = start_peer(ca)
     try:
         yield peer
     finally:
@@ -143,7 +146,7 @@ def aiosmtpd_peer(ca: trustme.CA) -> Iterator[Peer]:
 @pytest.fixture
 def cleartext_auth_peer(ca: trustme.CA) -> Iterator[Peer]:
     """A server that (unwisely) accepts AUTH before TLS, to show why the client refuses."""
-    controller, peer = _start(ca, auth_require_tls=False)
+    controller, peer = start_peer(ca, auth_require_tls=False)
     try:
         yield peer
     finally:

@@ -301,6 +301,7 @@ def test_server_gone_is_a_clear_error(aiosmtpd_peer: Peer) -> None:
     from smtplearn.transport import ConnectionClosedError
 
     with Client(aiosmtpd_peer.host, aiosmtpd_peer.port, strict=False) as client:
-        client.send_raw("QUIT")  # the server says 221 and hangs up; the client does not know yet
-        with pytest.raises(ConnectionClosedError, match="while waiting for NOOP"):
+        client.send_raw("QUIT")  # the server says 221 and hangs up; so does the client
+        assert client.state is ClientState.CLOSED
+        with pytest.raises(ConnectionClosedError, match="the connection is closed"):
             client.noop()

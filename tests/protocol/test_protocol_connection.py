@@ -12,7 +12,7 @@ from smtplearn.protocol import sasl
 from smtplearn.protocol.connection import NEED_DATA, ClientConnection
 from smtplearn.protocol.errors import LocalProtocolError, RemoteProtocolError
 from smtplearn.protocol.replies import Reply
-from smtplearn.protocol.states import ClientState
+from smtplearn.protocol.states import MAX_AUTH_CHALLENGES, ClientState
 
 S = ClientState
 
@@ -427,3 +427,128 @@ def test_group_enders_may_follow_rset(last: c.Command) -> None:
     conn.send(c.rset())
     conn.send(last)
     assert conn.pending == 2
+
+
+# -- trust at the edges (issue 10) ------------------------------------------------------------
+
+KEEP_GOING = b"334 " + base64.b64encode(b"more?") + b"\r\n"
+
+
+@pytest.mark.parametrize("first", [c.auth("LOGIN"), c.auth("PLAIN", "AGEAYg==", secret=True)])
+def test_the_core_gives_up_on_an_auth_exchange_after_five_challenges(first: c.Command) -> None:
+    conn = greeted(EHLO_PIPELINING)
+    conn.send(first)
+    for _ in range(MAX_AUTH_CHALLENGES):
+        assert reply(conn, KEEP_GOING).code == 334
+        assert conn.state is S.AUTH
+        conn.send(c.auth_response("*", secret=False))
+    conn.receive_data(KEEP_GOING)
+    with pytest.raises(RemoteProtocolError, match=f"gives up after {MAX_AUTH_CHALLENGES} challenges"):
+        conn.next_reply()
+    assert conn.state is S.CLOSED
+
+
+def test_the_challenge_count_starts_again_with_each_auth() -> None:
+    conn = greeted(EHLO_PIPELINING)
+    for _ in range(2):
+        conn.send(c.auth("LOGIN"))
+        for _ in range(MAX_AUTH_CHALLENGES):
+            reply(conn, KEEP_GOING)
+            conn.send(c.auth_response("*", secret=False))
+        assert reply(conn, b"501 5.7.0 cancelled\r\n").code == 501
+        assert conn.state is S.READY
+
+
+def test_bytes_nobody_asked_for_are_refused_before_the_next_command() -> None:
+    conn = greeted()
+    conn.send(c.noop())
+    reply(conn, b"250 ok\r\n250 and one more\r\n")
+    with pytest.raises(RemoteProtocolError, match="no command was waiting"):
+        conn.send(c.noop())
+    assert conn.state is S.CLOSED
+
+
+def test_an_extra_reply_after_354_keeps_the_message_back() -> None:
+    conn = greeted()
+    conn.send(c.mail("a@example.test"))
+    reply(conn, b"250 ok\r\n")
+    conn.send(c.rcpt("b@example.test"))
+    reply(conn, b"250 ok\r\n")
+    conn.send(c.data())
+    reply(conn, b"354 go ahead\r\n250 surprise\r\n")
+    with pytest.raises(RemoteProtocolError, match="surprise"):
+        conn.send_data("Subject: x\r\n\r\nbody\r\n")
+    assert conn.state is S.CLOSED
+
+
+@pytest.mark.parametrize(
+    ("verb_command", "state", "code"),
+    [(c.data(), S.RCPT, 250), (c.mail("a@example.test"), S.READY, 354), (c.noop(), S.READY, 334)],
+)
+def test_a_reply_out_of_step_closes_with_a_reason(
+    verb_command: c.Command, state: ClientState, code: int
+) -> None:
+    conn = greeted()
+    if state is S.RCPT:
+        conn.send(c.mail("a@example.test"))
+        reply(conn, b"250 ok\r\n")
+        conn.send(c.rcpt("b@example.test"))
+        reply(conn, b"250 ok\r\n")
+    conn.send(verb_command)
+    reply(conn, f"{code} hmm\r\n".encode())
+    assert conn.state is S.CLOSED
+    assert conn.close_reason is not None and str(code) in conn.close_reason
+
+
+def test_421_gives_a_close_reason() -> None:
+    conn = greeted()
+    conn.send(c.noop())
+    reply(conn, b"421 4.3.2 shutting down\r\n")
+    assert conn.close_reason is not None and "RFC 5321 §3.8" in conn.close_reason
+
+
+PASSWORD = "correct-horse-battery"
+PLAIN = base64.b64encode(f"\0tim\0{PASSWORD}".encode()).decode()
+
+
+@pytest.mark.parametrize(
+    "echo",
+    [
+        f"535 5.7.8 you said {PLAIN}",
+        f"535 5.7.8 you said {PASSWORD}",
+        f"535 5.7.8 tim {PASSWORD}",
+        "535 5.7.8 " + base64.b64encode(f"user tim pass {PASSWORD}".encode()).decode(),
+        f"535-5.7.8 first\r\n535 5.7.8 {PASSWORD}",
+    ],
+)
+def test_replies_that_echo_a_secret_come_out_scrubbed(echo: str) -> None:
+    conn = greeted(EHLO_PIPELINING)
+    conn.send(c.auth("PLAIN", PLAIN, secret=True))
+    got = reply(conn, echo.encode() + b"\r\n")
+    for text in (got.text, str(got), repr(got), got.raw.decode()):
+        assert PASSWORD not in text and PLAIN not in text and "<redacted>" in text
+    assert got.code == 535
+
+
+def test_a_garbage_line_that_echoes_a_secret_is_scrubbed_in_the_error() -> None:
+    conn = greeted(EHLO_PIPELINING)
+    conn.send(c.auth("PLAIN", PLAIN, secret=True))
+    conn.receive_data(f"HELLO {PASSWORD}\r\n".encode())
+    with pytest.raises(RemoteProtocolError) as raised:
+        conn.next_reply()
+    assert PASSWORD not in str(raised.value) and raised.value.__cause__ is None
+    assert raised.value.__suppress_context__
+
+
+def test_hide_scrubs_a_secret_that_was_never_sent() -> None:
+    conn = greeted()
+    conn.hide(PASSWORD)
+    conn.send(c.noop())
+    assert PASSWORD not in reply(conn, f"250 the password is {PASSWORD}\r\n".encode()).text
+
+
+def test_short_secrets_are_not_scrubbed_from_ordinary_words() -> None:
+    conn = greeted()
+    conn.hide("ok")
+    conn.send(c.noop())
+    assert reply(conn, b"250 ok\r\n").text == "ok"

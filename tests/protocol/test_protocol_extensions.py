@@ -106,6 +106,17 @@ def test_old_style_auth_equals_line_is_merged() -> None:
         ("SIZE", None),
         ("SIZE lots", None),
         ("SIZE ４２", None),
+        # Never an exception, whatever the server announces (issue 10, item 6).
+        ("SIZE " + "9" * 5000, None),
+        ("SIZE " + "9" * 21, None),
+        ("SIZE " + "9" * 20, 10**20 - 1),
+        ("SIZE 10MB", None),
+        ("SIZE -5", None),
+        ("SIZE 1 2", None),
+        ("SIZE 1e9", None),
+        ("SIZE 0x10", None),
+        ("SIZE 00042", 42),
+        ("SIZE \u0663", None),
     ],
 )
 def test_size_limit(size_line: str, limit: int | None) -> None:

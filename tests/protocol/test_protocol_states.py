@@ -69,7 +69,8 @@ MOVES = [
     (S.RCPT, "RCPT", 450, S.RCPT),
     (S.RCPT, "DATA", 354, S.DATA),
     (S.RCPT, "DATA", 554, S.RCPT),
-    (S.RCPT, "DATA", 250, S.RCPT),  # only 354 opens the message
+    (S.RCPT, "DATA", 550, S.RCPT),  # only 354 opens the message
+    (S.RCPT, "DATA", 250, S.CLOSED),  # a 2xx to DATA is out of step: nothing was sent (RFC 5321 §3.3)
     (S.RCPT, "RSET", 250, S.READY),
     (S.RCPT, "EHLO", 250, S.READY),
     (S.DATA, MESSAGE, 250, S.READY),
@@ -234,3 +235,70 @@ def test_edges_are_moves_not_refusals() -> None:
     for state, verb, target in edges:
         if target is state:  # a loop only where an accepted reply keeps the state (RCPT, 334...)
             assert state in [after for _, after in states.TRANSITIONS[state, verb].outcomes], verb
+
+
+# -- replies that fit the command, and replies that cannot (issue 10) ----------------------
+
+SUCCEEDS = [
+    (GREETING, 220, True),
+    (GREETING, 250, False),
+    ("EHLO", 250, True),
+    ("MAIL", 250, True),
+    ("RCPT", 251, True),
+    ("DATA", 354, True),
+    ("DATA", 250, False),  # RFC 5321 §3.3: only 354 lets the message out
+    (MESSAGE, 250, True),
+    (MESSAGE, 354, False),
+    ("STARTTLS", 220, True),
+    ("STARTTLS", 250, False),  # not 220: no TLS
+    ("AUTH", 235, True),
+    ("AUTH", 334, True),
+    ("AUTH", 250, False),  # not 235: not authenticated
+    ("AUTH-RESPONSE", 235, True),
+    ("MAIL", 354, False),
+    ("NOOP", 334, False),
+    ("QUIT", 221, True),
+    ("VRFY", 252, True),
+    ("BDAT", 250, True),
+    ("BDAT", 354, False),
+    ("MAIL", 451, False),
+]
+
+
+@pytest.mark.parametrize(("verb", "code", "ok"), SUCCEEDS, ids=[f"{v}-{c}" for v, c, _ in SUCCEEDS])
+def test_succeeded(verb: str, code: int, ok: bool) -> None:
+    assert states.succeeded(verb, code) is ok
+
+
+OUT_OF_STEP = [
+    ("MAIL", 354, True),
+    ("RCPT", 334, True),
+    ("EHLO", 354, True),
+    ("BDAT", 354, True),
+    ("DATA", 334, True),
+    ("AUTH", 354, True),
+    ("DATA", 250, True),
+    ("DATA", 221, True),
+    ("DATA", 354, False),
+    ("DATA", 554, False),
+    ("AUTH", 334, False),
+    ("MAIL", 250, False),
+    ("MAIL", 550, False),
+    ("STARTTLS", 250, False),
+]
+
+
+@pytest.mark.parametrize(("verb", "code", "out"), OUT_OF_STEP, ids=[f"{v}-{c}" for v, c, _ in OUT_OF_STEP])
+def test_out_of_step_replies_close_the_session(verb: str, code: int, out: bool) -> None:
+    reason = states.out_of_step(verb, code)
+    assert (reason is not None) is out
+    if reason is not None:
+        assert str(code) in reason and "RFC" in reason
+        state = S.RCPT if verb in ("DATA", "RCPT") else S.READY
+        assert states.after_reply(state, verb, code) is S.CLOSED
+
+
+def test_the_auth_bound_is_smtplibs() -> None:
+    import smtplib
+
+    assert smtplib._MAXCHALLENGE == states.MAX_AUTH_CHALLENGES == 5  # type: ignore[attr-defined]
