@@ -62,10 +62,20 @@ from smtplearn.envelope import envelope_of
 from smtplearn.protocol import commands
 from smtplearn.protocol.commands import Command
 from smtplearn.protocol.data import encode_data, message_bytes
-from smtplearn.protocol.errors import LocalProtocolError, RemoteProtocolError, SMTPLearnError
+from smtplearn.protocol.errors import (
+    EndlessAuthError,
+    LocalProtocolError,
+    RemoteProtocolError,
+    SMTPLearnError,
+)
 from smtplearn.record import Exchange, Step, Transcript
 from smtplearn.render.text import smtplib_debug_lines, smtplib_message
-from smtplearn.transport import ConnectionClosedError, SMTPTimeoutError, TransportError
+from smtplearn.transport import (
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    SMTPTimeoutError,
+    TransportError,
+)
 
 SMTP_PORT = smtplib.SMTP_PORT
 SMTP_SSL_PORT = smtplib.SMTP_SSL_PORT
@@ -573,6 +583,13 @@ class SMTP:
         """Run one `Client` step; return smtplib's (code, message), or raise what smtplib raises."""
         try:
             step: Step = method(*args)
+        except EndlessAuthError as error:
+            # smtplib gives up on the same challenge, with its own words (smtplib.SMTP.auth).
+            self.close()
+            last = (error.reply.code, smtplib_message(error.reply))
+            raise self._attach(
+                SMTPException(f"Server AUTH mechanism infinite loop. Last response: {last!r}")
+            ) from None
         except RemoteProtocolError as error:
             return self._read_as_smtplib(error.received, eof=False)
         except ConnectionClosedError as error:
@@ -584,7 +601,7 @@ class SMTP:
             detail = f": {cause}" if isinstance(cause, OSError) else ""
             raise self._attach(SMTPServerDisconnected(f"Connection unexpectedly closed{detail}")) from error
         except SMTPTimeoutError as error:
-            if self.sock is None:  # no connection was made: smtplib lets the socket's error through
+            if isinstance(error, ConnectTimeoutError):  # no socket: smtplib lets its error through
                 raise _socket_error(error) from None
             self.close()  # smtplib's getreply turns a read timeout into a disconnection
             raise self._attach(

@@ -40,6 +40,10 @@ class SMTPTimeoutError(TransportError, TimeoutError):
     """The server did not answer (or accept our bytes) within the client's timeout."""
 
 
+class ConnectTimeoutError(ConnectError, SMTPTimeoutError):
+    """No answer to the connection attempt itself: no socket was ever open."""
+
+
 class TLSError(TransportError, ssl.SSLError):
     """The TLS handshake failed, most often because the certificate could not be verified.
 
@@ -82,7 +86,7 @@ class Transport:
                 (self.host, self.port), timeout=self.timeout, source_address=self.source_address
             )
         except TimeoutError as exc:
-            raise SMTPTimeoutError(
+            raise ConnectTimeoutError(
                 self.host, self.port, f"no answer to the connection attempt within {self.timeout} s"
             ) from exc
         except OSError as exc:

@@ -15,7 +15,7 @@ from typing import Literal
 from smtplearn.protocol import states
 from smtplearn.protocol.commands import AUTH_RESPONSE, Command
 from smtplearn.protocol.data import encode_data
-from smtplearn.protocol.errors import LocalProtocolError, RemoteProtocolError
+from smtplearn.protocol.errors import EndlessAuthError, LocalProtocolError, RemoteProtocolError
 from smtplearn.protocol.extensions import Extensions
 from smtplearn.protocol.redaction import SecretScrubber
 from smtplearn.protocol.replies import Reply, ReplyParser
@@ -59,7 +59,8 @@ class ClientConnection:
         self._smtputf8 = False
         # Replies pass through it, so no view of a reply can show our own credentials.
         self._scrubber = SecretScrubber()
-        # 334 challenges received since the last AUTH command.
+        # Answers sent in the current AUTH exchange, an initial response included.
+        self._auth_answers = 0
         self._auth_challenges = 0
         #: Why the server's last reply ended the session (a 421, a reply out of step), or None.
         self.close_reason: str | None = None
@@ -99,6 +100,10 @@ class ClientConnection:
             self._smtputf8 = b"SMTPUTF8" in command.line.upper().split()[2:]
         if command.verb == "AUTH":
             self._auth_challenges = 0
+            # RFC 4954 §4: "AUTH mechanism [initial-response]"
+            self._auth_answers = 1 if len(command.line.split()) > 2 else 0
+        elif command.verb == AUTH_RESPONSE:
+            self._auth_answers += 1
         if command.secret:
             self._scrubber.hide_response(command.secret)
         self._pending.append(command.verb)
@@ -195,13 +200,14 @@ class ClientConnection:
         if reply.code != 334 or verb not in ("AUTH", AUTH_RESPONSE):
             return
         self._auth_challenges += 1
-        if self._auth_challenges > MAX_AUTH_CHALLENGES:
+        if self._auth_answers > MAX_AUTH_CHALLENGES:
             self.closed()
-            raise RemoteProtocolError(
-                f"the server sent challenge {self._auth_challenges} of an AUTH exchange ({reply}); "
-                f"smtplearn gives up after {MAX_AUTH_CHALLENGES} challenges, as smtplib does, because "
-                "an exchange ends with 235 or an error (RFC 4954 §4) and this server keeps asking; "
-                "the session was closed"
+            raise EndlessAuthError(
+                f"the server sent challenge {self._auth_challenges} of an AUTH exchange ({reply}) "
+                f"after {self._auth_answers} answers; smtplearn gives up there, as smtplib does, "
+                "because an exchange ends with 235 or an error (RFC 4954 §4) and this server keeps "
+                "asking; the session was closed",
+                reply,
             )
 
     def _learn(self, verb: str, reply: Reply) -> None:

@@ -27,6 +27,17 @@ class RemoteProtocolError(SMTPLearnError):
     received: bytes = b""
 
 
+class EndlessAuthError(RemoteProtocolError):
+    """The server kept answering 334 past `states.MAX_AUTH_CHALLENGES`: the session was closed.
+
+    `reply` is the challenge that went over the bound (smtplib names it in its own error).
+    """
+
+    def __init__(self, message: str, reply: Reply) -> None:
+        super().__init__(message)
+        self.reply = reply
+
+
 class SMTPReplyError(SMTPLearnError):
     """A step got a negative reply and the caller asked for an exception."""
 

@@ -237,9 +237,10 @@ def _hint(state: ClientState, verb: str) -> str:
     return f"allowed here: {', '.join(sorted(allowed(state)))}"
 
 
-#: How many 334 challenges one AUTH exchange may bring before the client gives up. RFC 4954
-#: §4 ends every exchange with 235 or an error; a server that keeps challenging would keep a
-#: client answering for ever. smtplib stops after the same number (``_MAXCHALLENGE = 5``).
+#: The bound on one AUTH exchange: a 334 that arrives after more than this many answers (an
+#: initial response counts as one) ends it. RFC 4954 §4 ends every exchange with 235 or an
+#: error; a server that keeps challenging would keep a client answering for ever. smtplib
+#: gives up at exactly the same point (``_MAXCHALLENGE = 5``, counted the same way).
 MAX_AUTH_CHALLENGES = 5
 
 

@@ -540,14 +540,16 @@ def test_auth_that_keeps_asking_gives_up_after_five_challenges(mechanism: str) -
         error = fails_cleanly(
             lambda: client.login("alice", "a-long-password", mechanism), RemoteProtocolError
         )
-        assert "5" in str(error) and "challenge" in str(error)
+        assert "smtplib" in str(error) and "challenge" in str(error)
         assert client.state is ClientState.CLOSED
         step = client.transcript[-1]
         assert step.name == "login" and not step.ok
-        assert len(step.replies) == MAX_AUTH_CHALLENGES
+    # smtplib's count: an initial response (PLAIN's) is the first of at most six answers; the
+    # challenge that arrives after the sixth is never answered.
+    initial = mechanism == "PLAIN"
+    assert len(step.replies) == MAX_AUTH_CHALLENGES + (0 if initial else 1)
     auth_lines = received[received.index(next(x for x in received if x.startswith(b"AUTH"))) :]
-    # The AUTH line and one answer per challenge but the last: never a sixth answer.
-    assert len(auth_lines) == MAX_AUTH_CHALLENGES + 1
+    assert len(auth_lines) == MAX_AUTH_CHALLENGES + (1 if initial else 2)
 
 
 def test_answering_challenges_by_hand_also_stops_after_five() -> None:
@@ -556,7 +558,7 @@ def test_answering_challenges_by_hand_also_stops_after_five() -> None:
         client.connect()
         client.ehlo()
         client.send_raw("AUTH LOGIN")
-        for _ in range(MAX_AUTH_CHALLENGES - 1):
+        for _ in range(MAX_AUTH_CHALLENGES):
             assert client.send_raw("YWxpY2U=").reply.code == 334  # type: ignore[union-attr]
         fails_cleanly(lambda: client.send_raw("YWxpY2U="), RemoteProtocolError)
         assert client.state is ClientState.CLOSED

@@ -10,7 +10,7 @@ import pytest
 from smtplearn.protocol import commands as c
 from smtplearn.protocol import sasl
 from smtplearn.protocol.connection import NEED_DATA, ClientConnection
-from smtplearn.protocol.errors import LocalProtocolError, RemoteProtocolError
+from smtplearn.protocol.errors import EndlessAuthError, LocalProtocolError, RemoteProtocolError
 from smtplearn.protocol.replies import Reply
 from smtplearn.protocol.states import MAX_AUTH_CHALLENGES, ClientState
 
@@ -438,12 +438,14 @@ KEEP_GOING = b"334 " + base64.b64encode(b"more?") + b"\r\n"
 def test_the_core_gives_up_on_an_auth_exchange_after_five_challenges(first: c.Command) -> None:
     conn = greeted(EHLO_PIPELINING)
     conn.send(first)
-    for _ in range(MAX_AUTH_CHALLENGES):
+    # smtplib's count: an initial response is the first of at most MAX_AUTH_CHALLENGES + 1 answers.
+    initial = len(first.line.split()) > 2
+    for _ in range(MAX_AUTH_CHALLENGES + (0 if initial else 1)):
         assert reply(conn, KEEP_GOING).code == 334
         assert conn.state is S.AUTH
         conn.send(c.auth_response("*", secret=False))
     conn.receive_data(KEEP_GOING)
-    with pytest.raises(RemoteProtocolError, match=f"gives up after {MAX_AUTH_CHALLENGES} challenges"):
+    with pytest.raises(EndlessAuthError, match="gives up"):
         conn.next_reply()
     assert conn.state is S.CLOSED
 

@@ -13,7 +13,7 @@ from smtplearn.protocol import commands as c
 from smtplearn.protocol.connection import NEED_DATA, ClientConnection
 from smtplearn.protocol.data import encode_data, message_bytes
 from smtplearn.protocol.errors import LocalProtocolError, RemoteProtocolError
-from smtplearn.protocol.extensions import Extensions
+from smtplearn.protocol.extensions import MAX_SIZE_DIGITS, Extensions
 from smtplearn.protocol.replies import Reply, ReplyParser
 
 # Bytes that look like replies often enough to reach every branch of the parser.
@@ -116,7 +116,8 @@ announced_line: st.SearchStrategy[Announced] = st.one_of(
         lambda k, ps: (" ".join([k, *ps]), (k, " ".join(ps))), ehlo_keyword, st.lists(ehlo_param, max_size=3)
     ),
     st.builds(
-        lambda digits: (f"SIZE {digits}", ("SIZE", digits)), st.from_regex(r"[0-9]{1,30}", fullmatch=True)
+        lambda digits: (f"SIZE {digits}", ("SIZE", digits)),
+        st.from_regex(r"[0-9]{1,25}", fullmatch=True) | st.just("9" * 5000),
     ),
     # "AUTH=" is the old draft's spelling that smtplib and real servers still use.
     st.builds(
@@ -162,7 +163,9 @@ def test_extensions_from_any_valid_ehlo_reply(domain: str, greeting: str, lines:
     assert ext.auth_mechanisms == tuple(mechanisms)
     assert ext.ignored == tuple(text for text, announced in lines if announced is None)
     size = keywords.get("SIZE", "")
-    assert ext.size_limit == (int(size) if size.isdigit() and int(size) > 0 else None)
+    # RFC 1870 §3: size-value ::= 1*20DIGIT; anything longer is no limit, never an exception.
+    expected = int(size) if size.isdigit() and len(size) <= MAX_SIZE_DIGITS and int(size) > 0 else None
+    assert ext.size_limit == expected
     assert repr(ext).startswith("<Extensions")
 
 
