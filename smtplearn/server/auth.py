@@ -8,14 +8,20 @@ successful login leaves only the user name behind (``session.auth_data``).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hmac
 import itertools
 import logging
+import re
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any
 
 from aiosmtpd.smtp import MISSING, AuthResult, LoginPassword
+
+from smtplearn.protocol.sasl import cram_md5_digest
+from smtplearn.server.sessions import REDACTED
 
 log = logging.getLogger("smtplearn.server")
 
@@ -61,11 +67,6 @@ def cram_md5_challenge(hostname: str) -> bytes:
     return f"<{secrets.randbelow(10**9)}.{next(_challenge_counter)}@{hostname}>".encode("ascii")
 
 
-def cram_md5_digest(password: str, challenge: bytes) -> str:
-    """The hex HMAC-MD5 of the challenge keyed with the password (RFC 2195 §2)."""
-    return hmac.new(password.encode("utf-8"), challenge, "md5").hexdigest()
-
-
 async def cram_md5(server: Any, args: list[str], users: Mapping[str, str]) -> AuthResult:
     """Run one CRAM-MD5 exchange on aiosmtpd's `server` and check the answer against `users`."""
     if len(args) > 1:
@@ -77,10 +78,62 @@ async def cram_md5(server: Any, args: list[str], users: Mapping[str, str]) -> Au
     if answer is MISSING:
         # challenge_auth has already replied (client cancelled with "*", or bad base64).
         return AuthResult(success=False, handled=True)
-    login, _, digest = bytes(answer).decode("utf-8", errors="replace").rpartition(" ")
+    name, _, digest = bytes(answer).rpartition(b" ")
+    login = name.decode("utf-8", errors="replace")
     password = users.get(login)
-    if password is not None and hmac.compare_digest(cram_md5_digest(password, challenge), digest.lower()):
+    # Compared as bytes: the answer may hold any octet, and compare_digest refuses
+    # non-ASCII str (a TypeError that became a 451 with a traceback).
+    if password is not None and hmac.compare_digest(
+        cram_md5_digest(password, challenge).encode("ascii"), digest.lower()
+    ):
         log.info("%r authenticated as %r with CRAM-MD5", server.session.peer, login)
         return AuthResult(success=True, auth_data=login)
     log.info("%r failed CRAM-MD5 authentication as %r", server.session.peer, login)
     return AuthResult(success=False, handled=False)
+
+
+# Words long enough to carry a password once base64-decoded (RFC 4648 §4 alphabet).
+_BASE64_WORD = re.compile(r"[A-Za-z0-9+/]{8,}={0,2}")
+
+
+def redact_passwords(text: str, passwords: Iterable[str]) -> str:
+    """`text` with each of `passwords` replaced by ``<redacted>``, plain or inside base64.
+
+    The server knows every account's password, so it can hide one wherever a client put it
+    by mistake: typed in clear at a 334 prompt, sent as a command after a refused AUTH,
+    echoed (upper-cased) in a 500 reply. Matching ignores case for that reason.
+    """
+    known = [p for p in passwords if p]
+    if not known:
+        return text
+    for password in known:
+        text = re.sub(re.escape(password), REDACTED, text, flags=re.IGNORECASE)
+    lowered = [p.lower() for p in known]
+
+    def hide_encoded(word: re.Match[str]) -> str:
+        try:
+            decoded = base64.b64decode(word.group(), validate=True).decode("utf-8", "replace").lower()
+        except (binascii.Error, ValueError):
+            return word.group()
+        return REDACTED if any(p in decoded for p in lowered) else word.group()
+
+    return _BASE64_WORD.sub(hide_encoded, text)
+
+
+class PasswordRedactingFilter(logging.Filter):
+    """A logging filter that applies `redact_passwords` to every record of a logger."""
+
+    def __init__(self, users: Callable[[], Mapping[str, str]]) -> None:
+        super().__init__()
+        self._users = users
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = redact_passwords(message, self._users().values())
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+#: The loggers that may see what a client sent: ours and aiosmtpd's.
+SERVER_LOGGERS: Collection[str] = ("smtplearn.server", "mail.log")

@@ -10,6 +10,8 @@ handler's hooks in `smtplearn.server.handler`.
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import collections
 import functools
 import logging
@@ -18,8 +20,10 @@ import socket
 from collections.abc import Awaitable, Callable
 from typing import Any, NoReturn, cast
 
-from aiosmtpd.smtp import SMTP, Session, syntax
+from aiosmtpd.smtp import MISSING, SMTP, Session, _Missing, syntax
 
+from smtplearn.protocol.commands import MAX_AUTH_RESPONSE_LINE
+from smtplearn.server.auth import redact_passwords
 from smtplearn.server.enhanced import with_enhanced_code
 from smtplearn.server.faults import CONNECT, Action
 from smtplearn.server.sessions import (
@@ -32,6 +36,12 @@ from smtplearn.server.sessions import (
     shown,
 )
 from smtplearn.server.state import ServerState
+from smtplearn.server.strict import (
+    control_character_refusal,
+    line_ending_refusal,
+    mail_refusal,
+    rcpt_refusal,
+)
 
 log = logging.getLogger("smtplearn.server")
 
@@ -39,9 +49,6 @@ log = logging.getLogger("smtplearn.server")
 _AUTH_WITH_RESPONSE = re.compile(r"^(\s*AUTH\s+\S+\s+)\S.*$", re.IGNORECASE | re.DOTALL)
 # Lone surrogates are how aiosmtpd's surrogateescape decoding marks bytes that are not UTF-8.
 _NOT_UTF8 = re.compile("[\udc80-\udcff]")
-# RFC 5321 §4.1.2: command arguments are printable text; a NUL or another control character
-# in an address is either a bug or an attempt to confuse whatever reads the address next.
-_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
 #: Message lines kept in the session log per message; the mailbox has the whole message.
 DATA_LINES_LOGGED = 100
 
@@ -72,6 +79,10 @@ class DebugSMTP(SMTP):
         self.state = state
         self.log: SessionLog | None = None
         self._reading: EventKind = "command"
+        #: The command line being handled, as received (line ending included).
+        self._command_line = b""
+        #: The message size limit; aiosmtpd's own counter is widened during DATA.
+        self.size_limit: int | None = self.data_size_limit
         self._data_lines = 0
         self._greeted = False
         self._answering_hello = False
@@ -109,6 +120,10 @@ class DebugSMTP(SMTP):
 
     def _record(self, direction: Direction, kind: EventKind, text: str) -> None:
         if self.log is not None:
+            if kind != "data":
+                # A password typed where a command or a base64 answer belongs (and echoed in
+                # a reply) must not reach the log; the message text is the mailbox's business.
+                text = redact_passwords(text, self.state.users.values())
             self.log._add(SessionEvent(direction, kind, text, self._tls_active))
 
     def _on_line(self, line: bytes, size: int) -> None:
@@ -122,6 +137,7 @@ class DebugSMTP(SMTP):
             elif self._data_lines == DATA_LINES_LOGGED + 1:
                 self._record("*", "note", "more message lines not logged (see the mailbox)")
         else:
+            self._command_line = line
             text = _AUTH_WITH_RESPONSE.sub(rf"\1{REDACTED}", shown(line, size))
             self._record("C", "command", text)
 
@@ -204,8 +220,9 @@ class DebugSMTP(SMTP):
             if arg is not None and _NOT_UTF8.search(arg):
                 await self.push("500 5.5.2 Error: command line is not valid UTF-8")
                 return
-            if arg is not None and _CONTROL.search(arg):
-                await self.push("501 5.5.2 Syntax error: control character in the command line")
+            refusal = self._line_refusal()
+            if refusal is not None:
+                await self.push(refusal)
                 return
             if verb == "STARTTLS" and self._tls_active:
                 # RFC 3207 §4.2: STARTTLS is not offered, and not accepted, once TLS is on.
@@ -227,6 +244,117 @@ class DebugSMTP(SMTP):
                         self.log.user = self.session.auth_data
 
         return guarded
+
+    def _line_refusal(self) -> str | None:
+        """Why the command line being handled is refused before its verb is looked at."""
+        line = self._command_line
+        if not self.state.lenient:
+            ending = line_ending_refusal(line)
+            if ending is not None:
+                return ending
+        return control_character_refusal(line.removesuffix(b"\n").removesuffix(b"\r"))
+
+    def _in_transaction_step(self, verb: str) -> bool:
+        """True when `verb` (MAIL or RCPT) comes in order, so its syntax is what to judge."""
+        if self.session is None or self.envelope is None or not self.session.host_name:
+            return False
+        return (self.envelope.mail_from is None) == (verb == "MAIL")
+
+    @syntax("MAIL FROM: <address>", extended=" [SP <mail-parameters>]")
+    async def smtp_MAIL(self, arg: str | None) -> None:
+        # Sequence errors keep aiosmtpd's 503; only an in-order MAIL has its syntax judged.
+        if not self.state.lenient and self._in_transaction_step("MAIL"):
+            refusal = mail_refusal(arg)
+            if refusal is not None:
+                await self.push(refusal)
+                return
+        await super().smtp_MAIL(arg)
+
+    @syntax("RCPT TO: <address>", extended=" [SP <mail-parameters>]")
+    async def smtp_RCPT(self, arg: str | None) -> None:
+        if not self.state.lenient and self._in_transaction_step("RCPT"):
+            assert self.envelope is not None
+            refusal = rcpt_refusal(arg, smtputf8=bool(self.envelope.smtp_utf8))
+            if refusal is not None:
+                await self.push(refusal)
+                return
+        await super().smtp_RCPT(arg)
+
+    @syntax("DATA")
+    async def smtp_DATA(self, arg: str) -> None:
+        # aiosmtpd counts octets as they arrive, transparency dots included, but a message's
+        # size leaves them out (RFC 1870 §5). Each dot comes with at least 3 octets of text
+        # (".\r\n" is sent as "..\r\n"), so the wire may carry 4/3 of the limit; the
+        # handler judges the message itself against `size_limit`.
+        limit = self.size_limit
+        if limit:
+            self.data_size_limit = limit + limit // 3 + 1
+        try:
+            await super().smtp_DATA(arg)
+        finally:
+            self.data_size_limit = limit
+
+    @syntax("AUTH <mechanism>")
+    async def smtp_AUTH(self, arg: str) -> None:
+        if self.envelope is not None and self.envelope.mail_from is not None:
+            await self.push(
+                "503 5.5.1 Error: AUTH is not permitted during a mail transaction; "
+                "send RSET first (RFC 4954 §4)"
+            )
+            return
+        # RFC 5321 §2.4: argument values are not case sensitive; aiosmtpd looks the
+        # mechanism up as written.
+        mechanism, space, rest = (arg or "").partition(" ")
+        await super().smtp_AUTH(mechanism.upper() + space + rest if arg else arg)
+
+    async def challenge_auth(
+        self, challenge: str | bytes, encode_to_b64: bool = True, log_client_response: bool = False
+    ) -> _Missing | bytes:
+        """Send a 334 challenge and return the decoded answer, or MISSING after replying.
+
+        aiosmtpd's own reads the answer with the 1001-octet command reader (a longer one
+        became a 451 with a traceback) and logs an answer that is not base64 — a password
+        typed in clear. RFC 4954 §4 asks for answers up to 12288 octets and a 500 (5.5.6)
+        beyond; nothing of the answer is ever logged (`log_client_response` is ignored).
+        """
+        data = challenge.encode() if isinstance(challenge, str) else challenge
+        await self.push(b"334 " + (base64.b64encode(data) if encode_to_b64 else data))
+        line = await self._read_auth_response()
+        if line is None:
+            await self.push(
+                f"500 5.5.6 Authentication Exchange line is too long: at most "
+                f"{MAX_AUTH_RESPONSE_LINE} octets (RFC 4954 §4)"
+            )
+            return MISSING
+        blob = line.strip()
+        if blob == b"*":
+            # RFC 4954 §4: "*" cancels the exchange and the server answers 501.
+            await self.push("501 5.7.0 Auth aborted")
+            return MISSING
+        try:
+            return base64.b64decode(blob, validate=True)
+        except binascii.Error:
+            await self.push("501 5.5.2 Can't decode base64")
+            return MISSING
+
+    async def _read_auth_response(self) -> bytes | None:
+        """One line of at most MAX_AUTH_RESPONSE_LINE octets, or None once a longer one is read."""
+        kept: list[bytes] = []
+        size = 0
+        while True:
+            try:
+                end = await self._reader.readuntil(b"\n")
+            except asyncio.LimitOverrunError as error:
+                # Longer than the reader's buffer: take what it holds and look again.
+                piece = await self._reader.read(error.consumed)
+                size += len(piece)
+                if size <= MAX_AUTH_RESPONSE_LINE:
+                    kept.append(piece)
+                continue
+            except asyncio.IncompleteReadError as error:
+                end = error.partial
+            size += len(end)
+            return b"".join([*kept, end]) if size <= MAX_AUTH_RESPONSE_LINE else None
 
     @syntax("EHLO hostname")
     async def smtp_EHLO(self, hostname: str) -> None:

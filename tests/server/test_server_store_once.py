@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import smtplib
 from collections.abc import Iterator
 
@@ -50,7 +49,10 @@ def test_a_failed_maildir_store_answers_4xx_and_stores_nothing(tmp_path) -> None
     blocked = tmp_path / "not-a-directory"
     blocked.write_text("a file where the Maildir should be")
     with DebugServer(tls=False, maildir=str(blocked)) as server:
-        with smtplib.SMTP(*server.address, timeout=10) as client, pytest.raises(smtplib.SMTPDataError) as error:
+        with (
+            smtplib.SMTP(*server.address, timeout=10) as client,
+            pytest.raises(smtplib.SMTPDataError) as error,
+        ):
             client.sendmail("a@example.test", ["b@example.test"], "Subject: disk\r\n\r\nfull\r\n")
         assert error.value.smtp_code // 100 == 4
         assert len(server.mailbox) == 0
