@@ -336,7 +336,7 @@ def parse_fault(spec: str) -> Fault:
         if kind == "drop" and len(parts) == 1:
             return Disconnect(parts[0].upper())
     except ValueError as error:
-        raise ValueError(f"bad number in fault {spec!r}: {error}") from None
+        raise ValueError(f"bad fault {spec!r}: {error}") from None
     raise ValueError(
         f"unknown fault {spec!r}; use reject-rcpt:PATTERN, reject-sender:PATTERN, "
         "greylist[:PATTERN], size:OCTETS, tempfail:STEP[:CODE], delay:STEP:SECONDS "

@@ -20,7 +20,7 @@ import socket
 from collections.abc import Awaitable, Callable
 from typing import Any, NoReturn, cast
 
-from aiosmtpd.smtp import MISSING, SMTP, Session, _Missing, syntax
+from aiosmtpd.smtp import MISSING, SMTP, Session, syntax
 
 from smtplearn.protocol.commands import MAX_AUTH_RESPONSE_LINE
 from smtplearn.server.auth import redact_passwords
@@ -309,7 +309,7 @@ class DebugSMTP(SMTP):
 
     async def challenge_auth(
         self, challenge: str | bytes, encode_to_b64: bool = True, log_client_response: bool = False
-    ) -> _Missing | bytes:
+    ) -> Any:  # the decoded bytes, or aiosmtpd's MISSING
         """Send a 334 challenge and return the decoded answer, or MISSING after replying.
 
         aiosmtpd's own reads the answer with the 1001-octet command reader (a longer one

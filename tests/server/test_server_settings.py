@@ -105,3 +105,15 @@ def test_stop_from_a_mailbox_listener_stops_without_deadlock() -> None:
     assert not server.running
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.1", port), timeout=5)
+
+
+@pytest.mark.parametrize(
+    ("spec", "named"),
+    [("tempfail:MAIL:550", "4xx"), ("delay:RCTP:1", "RCTP"), ("drop:FINISH", "FINISH"), ("size:0", "octets")],
+)
+def test_command_line_faults_are_checked_the_same_way(spec: str, named: str) -> None:
+    from smtplearn.server.faults import parse_fault
+
+    with pytest.raises(ValueError, match=named) as refused:
+        parse_fault(spec)
+    assert "bad number" not in str(refused.value)  # not every bad fault is a bad number

@@ -304,3 +304,17 @@ def test_smtplib_sends_a_dotted_message_of_exactly_the_limit(sized: DebugServer)
     with smtplib.SMTP(*sized.address, timeout=10) as client:
         client.sendmail("a@example.test", ["b@example.test"], message)  # declares SIZE=1000 too
     assert sized.mailbox.wait_for(1)[0].raw == message
+
+
+def test_lenient_on_the_command_line() -> None:
+    import argparse
+
+    from smtplearn.server.console import add_arguments, banner, build_server
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    assert build_server(parser.parse_args(["--port", "0"])).lenient is False
+    lenient = build_server(parser.parse_args(["--port", "0", "--lenient", "--no-tls"]))
+    assert lenient.lenient is True
+    with lenient:
+        assert "lenient:" in banner(lenient)
