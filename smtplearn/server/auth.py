@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hmac
 import itertools
 import logging
 import re
 import secrets
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from aiosmtpd.smtp import MISSING, AuthResult, LoginPassword
@@ -96,21 +97,52 @@ async def cram_md5(server: Any, args: list[str], users: Mapping[str, str]) -> Au
 _BASE64_WORD = re.compile(r"[A-Za-z0-9+/]{8,}={0,2}")
 
 
-def redact_passwords(text: str, passwords: Iterable[str]) -> str:
-    """`text` with each of `passwords` replaced by ``<redacted>``, plain or inside base64.
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode("utf-8")).decode("ascii").rstrip("=")
+
+
+@functools.lru_cache(maxsize=16)
+def _secrets(accounts: tuple[tuple[str, str], ...]) -> tuple[re.Pattern[str], tuple[str, ...]] | None:
+    """A pattern for every form a password travels in, and the passwords in lower case.
+
+    The forms: in clear, as AUTH LOGIN's base64, and inside AUTH PLAIN's base64 (RFC 4616
+    §2: ``[authzid] NUL authcid NUL passwd``). They are matched without regard to case,
+    because aiosmtpd echoes an unknown command upper-cased in its 500 reply.
+    """
+    forms: set[str] = set()
+    for user, password in accounts:
+        if password:
+            forms |= {
+                password,
+                _b64(password),
+                _b64(f"\0{user}\0{password}"),
+                _b64(f"{user}\0{user}\0{password}"),
+            }
+    if not forms:
+        return None
+    pattern = re.compile("|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)), re.IGNORECASE)
+    return pattern, tuple(password.lower() for _, password in accounts if password)
+
+
+def redact_passwords(text: str, users: Mapping[str, str], *, decode: bool = True) -> str:
+    """`text` with any password of `users` replaced by ``<redacted>``, plain or inside base64.
 
     The server knows every account's password, so it can hide one wherever a client put it
     by mistake: typed in clear at a 334 prompt, sent as a command after a refused AUTH,
-    echoed (upper-cased) in a 500 reply. Matching ignores case for that reason.
+    echoed in a 500 reply. With `decode`, other base64 words are decoded too, for a PLAIN
+    answer whose authorization identity is not the user's own name.
     """
-    known = [p for p in passwords if p]
-    if not known:
+    known = _secrets(tuple(users.items()))
+    if known is None:
         return text
-    for password in known:
-        text = re.sub(re.escape(password), REDACTED, text, flags=re.IGNORECASE)
-    lowered = [p.lower() for p in known]
+    pattern, lowered = known
+    text = pattern.sub(REDACTED, text)
+    if not decode:
+        return text
 
     def hide_encoded(word: re.Match[str]) -> str:
+        if len(word.group()) % 4:
+            return word.group()
         try:
             decoded = base64.b64decode(word.group(), validate=True).decode("utf-8", "replace").lower()
         except (binascii.Error, ValueError):
@@ -129,7 +161,7 @@ class PasswordRedactingFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        redacted = redact_passwords(message, self._users().values())
+        redacted = redact_passwords(message, self._users())
         if redacted != message:
             record.msg, record.args = redacted, None
         return True

@@ -123,7 +123,8 @@ class DebugSMTP(SMTP):
             if kind != "data":
                 # A password typed where a command or a base64 answer belongs (and echoed in
                 # a reply) must not reach the log; the message text is the mailbox's business.
-                text = redact_passwords(text, self.state.users.values())
+                # Only the client's own lines can hold base64 worth decoding.
+                text = redact_passwords(text, self.state.users, decode=direction == "C")
             self.log._add(SessionEvent(direction, kind, text, self._tls_active))
 
     def _on_line(self, line: bytes, size: int) -> None:

@@ -131,8 +131,27 @@ def test_a_password_typed_raw_reaches_no_log(server: DebugServer, raw, caplog, d
         assert peer.command(line)[0] == code, line
     assert peer.command(b"QUIT")[0] == 221
     server.sessions[-1].wait_closed()
-    secrets = (DEMO_PASSWORD, DEMO_PASSWORD.upper(), b64(DEMO_PASSWORD.encode()).decode())
+    plain = b64(b"\0" + DEMO_USER.encode() + b"\0" + DEMO_PASSWORD.encode()).decode().rstrip("=")
+    secrets = (
+        DEMO_PASSWORD,
+        DEMO_PASSWORD.upper(),
+        b64(DEMO_PASSWORD.encode()).decode(),
+        plain,
+        plain.upper(),
+    )
     logged = [r.getMessage() for r in caplog.records]
     for text in (str(server.sessions[-1]), *seen, *logged):
         for secret in secrets:
             assert secret not in text, text
+
+
+def test_redaction_finds_a_password_in_any_plain_answer() -> None:
+    from smtplearn.server.auth import redact_passwords
+
+    users = {DEMO_USER: DEMO_PASSWORD, "nobody": ""}
+    other_authzid = b64(b"admin\0" + DEMO_USER.encode() + b"\0" + DEMO_PASSWORD.encode()).decode()
+    assert redact_passwords(f"C: {other_authzid}", users) == "C: <redacted>"
+    assert redact_passwords(f"typed {DEMO_PASSWORD.title()} here", users) == "typed <redacted> here"
+    assert redact_passwords("MAIL FROM:<author@example.test> SIZE=1234", users) == (
+        "MAIL FROM:<author@example.test> SIZE=1234"
+    )
