@@ -38,6 +38,7 @@ from smtplearn.server.sessions import (
 from smtplearn.server.state import ServerState
 from smtplearn.server.strict import (
     control_character_refusal,
+    greeting_refusal,
     line_ending_refusal,
     mail_refusal,
     rcpt_refusal,
@@ -359,10 +360,22 @@ class DebugSMTP(SMTP):
 
     @syntax("EHLO hostname")
     async def smtp_EHLO(self, hostname: str) -> None:
+        refusal = None if self.state.lenient else greeting_refusal("EHLO", hostname)
+        if refusal is not None:
+            await self.push(refusal)
+            return
         # Each EHLO starts over (RFC 5321 §4.1.4); aiosmtpd would add the SIZE and
         # SMTPUTF8 allowances to the MAIL line limit again on top of the previous ones.
         self.command_size_limits.clear()
         await super().smtp_EHLO(hostname)
+
+    @syntax("HELO hostname")
+    async def smtp_HELO(self, hostname: str) -> None:
+        refusal = None if self.state.lenient else greeting_refusal("HELO", hostname)
+        if refusal is not None:
+            await self.push(refusal)
+            return
+        await super().smtp_HELO(hostname)
 
     async def fault_at(self, step: str) -> Action | None:
         """Wait out the delays faults ask for at `step`; return the action that decides it."""

@@ -42,6 +42,20 @@ def line_ending_refusal(line: bytes) -> str | None:
     )
 
 
+def greeting_refusal(verb: str, name: str | None) -> str | None:
+    """A 501 for an EHLO or HELO name that is not ASCII.
+
+    RFC 6531 §3.7.1: the client cannot know whether SMTPUTF8 is offered before the EHLO
+    reply, so it "MUST send only ASCII (LDH label or A-label) domains in the EHLO command".
+    """
+    if name is None or name.isascii():
+        return None
+    return (
+        f"501 5.5.4 Syntax error: {verb} takes an ASCII name (an A-label such as "
+        "xn--jrgen-kva.example for a non-ASCII one, RFC 6531 §3.7.1)"
+    )
+
+
 def _split_path(argument: str, keyword: str) -> tuple[str, list[str]] | str:
     """(mailbox, parameters) from ``FROM:<mailbox> SP params``, or why it is malformed."""
     # RFC 5321 §3.3: "spaces are not permitted on either side of the colon following FROM

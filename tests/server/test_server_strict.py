@@ -318,3 +318,14 @@ def test_lenient_on_the_command_line() -> None:
     assert lenient.lenient is True
     with lenient:
         assert "lenient:" in banner(lenient)
+
+
+@pytest.mark.parametrize("verb", [b"EHLO", b"HELO"])
+def test_a_non_ascii_greeting_name_is_refused(plain: DebugServer, raw, verb: bytes) -> None:  # type: ignore[no-untyped-def]
+    # RFC 6531 §3.7.1: before the EHLO reply no client knows of SMTPUTF8, so the name is ASCII.
+    peer = raw(plain.address)
+    code, lines = peer.command(verb + " jürgen.example".encode())
+    assert code == 501 and "RFC 6531 §3.7.1" in lines[-1]
+    assert peer.command(verb + b" xn--jrgen-kva.example")[0] == 250
+    plain.lenient = True
+    assert peer.command(verb + " jürgen.example".encode())[0] == 250
