@@ -3,15 +3,16 @@
 aiosmtpd does the SMTP work; this subclass only wraps it at three seams: every reply goes
 through `push` (enhanced codes, logging), every line read goes through a `RecordingReader`
 (logging with credentials redacted), and every command method is wrapped once (bad UTF-8,
-fault injection). What the server *answers* to MAIL, RCPT, DATA, VRFY... is decided by the
-handler's hooks in `smtplearn.server.handler`.
+the line rules of `smtplearn.server.strict`, fault injection). MAIL, RCPT, EHLO and HELO
+have their syntax judged by the same module before aiosmtpd parses them, unless the server
+is lenient; DATA measures a message without its transparency dots. What the server
+*answers* to MAIL, RCPT, DATA, VRFY... is decided by the handler's hooks in
+`smtplearn.server.handler`; AUTH is in `smtplearn.server.auth_exchange`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import collections
 import functools
 import logging
@@ -20,10 +21,10 @@ import socket
 from collections.abc import Awaitable, Callable
 from typing import Any, NoReturn, cast
 
-from aiosmtpd.smtp import MISSING, SMTP, Session, syntax
+from aiosmtpd.smtp import Session, syntax
 
-from smtplearn.protocol.commands import MAX_AUTH_RESPONSE_LINE
 from smtplearn.server.auth import redact_passwords
+from smtplearn.server.auth_exchange import AuthSMTP
 from smtplearn.server.enhanced import with_enhanced_code
 from smtplearn.server.faults import CONNECT, Action
 from smtplearn.server.sessions import (
@@ -62,15 +63,12 @@ class _Session(Session):
     login_data: Any = None
 
 
-class DebugSMTP(SMTP):
+class DebugSMTP(AuthSMTP):
     """One SMTP session of the DebugServer."""
 
     # RFC 5321 §4.5.3.1.4: a command line is at most 512 octets *including* CRLF, and
     # aiosmtpd measures the line without it.
     command_size_limit = 510
-    # The prompts most servers send for AUTH LOGIN (aiosmtpd's own end in a NUL byte).
-    AuthLoginUsernameChallenge = "Username:"
-    AuthLoginPasswordChallenge = "Password:"
 
     def __init__(self, handler: Any, state: ServerState, **kwargs: Any) -> None:
         super().__init__(handler, **kwargs)
@@ -295,68 +293,6 @@ class DebugSMTP(SMTP):
             await super().smtp_DATA(arg)
         finally:
             self.data_size_limit = limit
-
-    @syntax("AUTH <mechanism>")
-    async def smtp_AUTH(self, arg: str) -> None:
-        if self.envelope is not None and self.envelope.mail_from is not None:
-            await self.push(
-                "503 5.5.1 Error: AUTH is not permitted during a mail transaction; "
-                "send RSET first (RFC 4954 §4)"
-            )
-            return
-        # RFC 5321 §2.4: argument values are not case sensitive; aiosmtpd looks the
-        # mechanism up as written.
-        mechanism, space, rest = (arg or "").partition(" ")
-        await super().smtp_AUTH(mechanism.upper() + space + rest if arg else arg)
-
-    async def challenge_auth(
-        self, challenge: str | bytes, encode_to_b64: bool = True, log_client_response: bool = False
-    ) -> Any:  # the decoded bytes, or aiosmtpd's MISSING
-        """Send a 334 challenge and return the decoded answer, or MISSING after replying.
-
-        aiosmtpd's own reads the answer with the 1001-octet command reader (a longer one
-        became a 451 with a traceback) and logs an answer that is not base64 — a password
-        typed in clear. RFC 4954 §4 asks for answers up to 12288 octets and a 500 (5.5.6)
-        beyond; nothing of the answer is ever logged (`log_client_response` is ignored).
-        """
-        data = challenge.encode() if isinstance(challenge, str) else challenge
-        await self.push(b"334 " + (base64.b64encode(data) if encode_to_b64 else data))
-        line = await self._read_auth_response()
-        if line is None:
-            await self.push(
-                f"500 5.5.6 Authentication Exchange line is too long: at most "
-                f"{MAX_AUTH_RESPONSE_LINE} octets (RFC 4954 §4)"
-            )
-            return MISSING
-        blob = line.strip()
-        if blob == b"*":
-            # RFC 4954 §4: "*" cancels the exchange and the server answers 501.
-            await self.push("501 5.7.0 Auth aborted")
-            return MISSING
-        try:
-            return base64.b64decode(blob, validate=True)
-        except binascii.Error:
-            await self.push("501 5.5.2 Can't decode base64")
-            return MISSING
-
-    async def _read_auth_response(self) -> bytes | None:
-        """One line of at most MAX_AUTH_RESPONSE_LINE octets, or None once a longer one is read."""
-        kept: list[bytes] = []
-        size = 0
-        while True:
-            try:
-                end = await self._reader.readuntil(b"\n")
-            except asyncio.LimitOverrunError as error:
-                # Longer than the reader's buffer: take what it holds and look again.
-                piece = await self._reader.read(error.consumed)
-                size += len(piece)
-                if size <= MAX_AUTH_RESPONSE_LINE:
-                    kept.append(piece)
-                continue
-            except asyncio.IncompleteReadError as error:
-                end = error.partial
-            size += len(end)
-            return b"".join([*kept, end]) if size <= MAX_AUTH_RESPONSE_LINE else None
 
     @syntax("EHLO hostname")
     async def smtp_EHLO(self, hostname: str) -> None:
