@@ -57,6 +57,10 @@ class AuthSMTP(SMTP):
                 f"{MAX_AUTH_RESPONSE_LINE} octets (RFC 4954 §4)"
             )
             return MISSING
+        refusal = self._line_refusal(line)
+        if refusal is not None:
+            await self.push(refusal)
+            return MISSING
         blob = line.strip()
         if blob == b"*":
             # RFC 4954 §4: "*" cancels the exchange and the server answers 501.
@@ -67,6 +71,13 @@ class AuthSMTP(SMTP):
         except binascii.Error:
             await self.push("501 5.5.2 Can't decode base64")
             return MISSING
+
+    def _line_refusal(self, line: bytes) -> str | None:
+        """Why a line the client sent is refused before it is read for its meaning, or None.
+
+        Nothing here; `smtplearn.server.protocol.DebugSMTP` applies its line rules.
+        """
+        return None
 
     async def _read_auth_response(self) -> bytes | None:
         """One line of at most MAX_AUTH_RESPONSE_LINE octets, or None once a longer one is read."""

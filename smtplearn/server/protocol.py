@@ -220,7 +220,7 @@ class DebugSMTP(AuthSMTP):
             if arg is not None and _NOT_UTF8.search(arg):
                 await self.push("500 5.5.2 Error: command line is not valid UTF-8")
                 return
-            refusal = self._line_refusal()
+            refusal = self._line_refusal(self._command_line)
             if refusal is not None:
                 await self.push(refusal)
                 return
@@ -245,9 +245,8 @@ class DebugSMTP(AuthSMTP):
 
         return guarded
 
-    def _line_refusal(self) -> str | None:
-        """Why the command line being handled is refused before its verb is looked at."""
-        line = self._command_line
+    def _line_refusal(self, line: bytes) -> str | None:
+        """Why a command line or AUTH answer is refused before it is read for its meaning."""
         if not self.state.lenient:
             ending = line_ending_refusal(line)
             if ending is not None:

@@ -155,3 +155,15 @@ def test_redaction_finds_a_password_in_any_plain_answer() -> None:
     assert redact_passwords("MAIL FROM:<author@example.test> SIZE=1234", users) == (
         "MAIL FROM:<author@example.test> SIZE=1234"
     )
+
+
+def test_an_auth_answer_ending_in_a_bare_lf_gets_500(server: DebugServer, raw) -> None:  # type: ignore[no-untyped-def]
+    peer = greeted(raw, server)
+    assert peer.command(b"AUTH LOGIN")[0] == 334
+    peer.send(b64(DEMO_USER.encode()) + b"\n")
+    code, lines = peer.reply()
+    assert code == 500 and "CRLF" in lines[0]
+    server.lenient = True
+    assert peer.command(b"AUTH LOGIN")[0] == 334
+    peer.send(b64(DEMO_USER.encode()) + b"\n")
+    assert peer.reply()[0] == 334  # the lenient server reads on: Password:
