@@ -36,6 +36,7 @@ from smtplearn.server.settings import (
     check_bool,
     check_count,
     check_hostname,
+    check_path,
     check_seconds,
     check_text_mapping,
 )
@@ -189,7 +190,7 @@ class DebugServer:
         idle_timeout: float = 300.0,
         lenient: bool = False,
     ) -> None:
-        _check_loopback(host, allow_remote)
+        _check_loopback(host, check_bool("allow_remote", allow_remote))
         if tls not in TLS_MODES:
             raise ValueError(f"tls must be 'starttls', 'implicit' or False, not {tls!r}")
         self._check_vrfy(vrfy)
@@ -203,7 +204,7 @@ class DebugServer:
             directory=check_text_mapping("directory", DEMO_DIRECTORY if directory is None else directory),
             vrfy=vrfy,
             size_limit=check_count("size_limit", size_limit),
-            maildir=None if maildir is None else str(maildir),
+            maildir=None if maildir is None else check_path("maildir", maildir),
             max_sessions=check_count("max_sessions", max_sessions),
             faults=Faults(faults),
             lenient=check_bool("lenient", lenient),

@@ -71,6 +71,13 @@ def _refusal(reply: str) -> str:
     return reply
 
 
+def _pattern(pattern: str) -> None:
+    if not isinstance(pattern, str):
+        raise ValueError(
+            f"pattern must be a shell-style text pattern such as '*@example.test', not {pattern!r}"
+        )
+
+
 def _not_negative(name: str, value: float) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
         raise ValueError(f"{name} must be a number, 0 or more, not {value!r}")
@@ -125,6 +132,7 @@ class RejectRecipient(Fault):
     reply: str = "550 5.1.1 <{address}>... Recipient address rejected: User unknown"
 
     def __post_init__(self) -> None:
+        _pattern(self.pattern)
         _refusal(self.reply)
 
     def at_recipient(self, client: str, mail_from: str, address: str) -> str | None:
@@ -139,6 +147,7 @@ class RejectSender(Fault):
     reply: str = "550 5.7.1 <{address}>... Sender address rejected: Access denied"
 
     def __post_init__(self) -> None:
+        _pattern(self.pattern)
         _refusal(self.reply)
 
     def at_sender(self, address: str) -> str | None:
@@ -156,6 +165,9 @@ class Greylist(Fault):
 
     pattern: str = "*"
     _seen: set[tuple[str, str, str]] = field(default_factory=set, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        _pattern(self.pattern)
 
     def at_recipient(self, client: str, mail_from: str, address: str) -> str | None:
         if not _matches(self.pattern, address):
@@ -255,6 +267,8 @@ class Faults(Sequence[Fault]):
 
     def __init__(self, faults: Sequence[Fault] = ()) -> None:
         self._lock = threading.Lock()
+        if isinstance(faults, Fault):
+            raise TypeError(f"faults must be a list of rules, e.g. faults=[{faults!r}]")
         self._faults: tuple[Fault, ...] = tuple(_checked(fault) for fault in faults)
 
     def add(self, fault: Fault) -> Fault:

@@ -7,6 +7,7 @@ in the cell that made it.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -57,3 +58,10 @@ def check_text_mapping(name: str, value: Mapping[Any, Any]) -> dict[str, str]:
         if not isinstance(key, str) or not isinstance(item, str):
             raise TypeError(f"{name} must map text to text; {key!r}: {item!r} is not")
     return dict(value)
+
+
+def check_path(name: str, value: object) -> str:
+    """A file-system path (str or os.PathLike), as text."""
+    if not isinstance(value, (str, os.PathLike)) or not os.fspath(value):
+        raise TypeError(f"{name} must be a path such as 'mail/', not {value!r}")
+    return str(os.fspath(value))

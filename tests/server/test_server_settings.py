@@ -36,6 +36,9 @@ from smtplearn.server.faults import Fault
         ({"users": {"student": 5}}, "users"),
         ({"faults": [object()]}, "Fault"),
         ({"lenient": "yes"}, "lenient"),
+        ({"allow_remote": "no"}, "allow_remote"),
+        ({"maildir": 42}, "maildir"),
+        ({"faults": RejectRecipient("*")}, "list"),
     ],
 )
 def test_bad_settings_are_refused_when_given(settings: dict[str, object], named: str) -> None:
@@ -56,6 +59,7 @@ def fault_cases() -> list[tuple[object, str]]:
         (lambda: SizeLimit(0), "octets"),
         (lambda: RejectRecipient("*", reply="250 fine"), "reply"),
         (lambda: RejectSender("*", reply="oops"), "reply"),
+        (lambda: RejectSender(None), "pattern"),  # type: ignore[arg-type]
     ]
 
 
