@@ -269,7 +269,7 @@ class DebugServer:
         controller, self._controller = self._controller, None
         if controller is not None and controller.runs_this_thread():
             self._stopping = threading.Thread(
-                target=self._stop_now, args=(controller,), name="DebugServer stop", daemon=True
+                target=self._stop_quietly, args=(controller,), name="DebugServer stop", daemon=True
             )
             self._stopping.start()
             return
@@ -283,6 +283,14 @@ class DebugServer:
                 logging.getLogger(name).removeFilter(self._log_filter)
             log.info("DebugServer %s on %s:%d stopped", self.hostname, *self.address)
         self._cleanup_ca()
+
+    def _stop_quietly(self, controller: _BoundController) -> None:
+        # On a helper thread an exception would be printed by threading's excepthook, into
+        # whichever cell runs; the library never prints, so it is logged instead.
+        try:
+            self._stop_now(controller)
+        except Exception:
+            log.exception("DebugServer %s: stopping from a listener failed", self.hostname)
 
     def _finish_stopping(self) -> None:
         stopping, self._stopping = self._stopping, None
