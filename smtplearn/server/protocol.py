@@ -23,6 +23,7 @@ from typing import Any, NoReturn, cast
 
 from aiosmtpd.smtp import Session, syntax
 
+from smtplearn.protocol.commands import MAX_COMMAND_LINE
 from smtplearn.server.auth import redact_passwords
 from smtplearn.server.auth_exchange import AuthSMTP
 from smtplearn.server.enhanced import with_enhanced_code
@@ -66,9 +67,9 @@ class _Session(Session):
 class DebugSMTP(AuthSMTP):
     """One SMTP session of the DebugServer."""
 
-    # RFC 5321 §4.5.3.1.4: a command line is at most 512 octets *including* CRLF, and
-    # aiosmtpd measures the line without it.
-    command_size_limit = 510
+    # RFC 5321 §4.5.3.1.4: a command line is at most 512 octets *including* CRLF (the
+    # client core's MAX_COMMAND_LINE), and aiosmtpd measures the line without it.
+    command_size_limit = MAX_COMMAND_LINE - len(b"\r\n")
 
     def __init__(self, handler: Any, state: ServerState, **kwargs: Any) -> None:
         super().__init__(handler, **kwargs)
