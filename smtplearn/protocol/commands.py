@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from smtplearn.protocol.errors import LocalProtocolError
+from smtplearn.protocol.grammar import CONTROL_CHARACTER, mailbox_character_problem
 
 #: What renderings show instead of a secret.
 REDACTED = "<redacted>"
@@ -67,18 +68,9 @@ class Command:
         return self.line != self.redacted
 
 
-# RFC 5321 §2.3.8: "Lines consist of zero or more data characters terminated by the
-# sequence ASCII character "CR" (hex value 0D) followed immediately by ASCII
-# character "LF" (hex value 0A)." A CR or LF inside an argument would end the line
-# early and start a second command the caller never meant to send (the "SMTP
-# injection" behind many form-mail exploits). Other C0 controls and DEL are not
-# allowed in any argument grammar of RFC 5321 §4.1.2 either.
-_CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f]")
-
-
 def check_text(name: str, value: str) -> str:
     """Return `value` unchanged, or raise if it holds a control character."""
-    found = _CONTROL_CHARACTER.search(value)
+    found = CONTROL_CHARACTER.search(value)
     if found is not None:
         position, char = found.start(), found.group()
         if char in "\r\n":
@@ -136,12 +128,11 @@ def _path(address: str, *, smtputf8: bool, null_ok: bool) -> str:
         raise LocalProtocolError(
             "a recipient needs an address: only MAIL FROM may use the null path <> (RFC 5321 §4.1.1.3)"
         )
-    for position, char in enumerate(inner):
-        if char in "<>" or (char == " " and not inner.startswith('"')):
-            raise LocalProtocolError(
-                f"address contains {char!r} at position {position}: the path is written "
-                "<mailbox>, and this would end it early (RFC 5321 §4.1.2)"
-            )
+    # The length limits (grammar.path_length_problem) are not checked here: RFC 5321
+    # §4.5.3.1 lets a client try longer paths, as long as it is ready for a refusal.
+    problem = mailbox_character_problem(inner)
+    if problem is not None:
+        raise LocalProtocolError(problem)
     if not inner.isascii() and not smtputf8:
         raise LocalProtocolError(
             f"address {inner!r} is not ASCII: use SMTPUTF8 (smtputf8=True, if the server "

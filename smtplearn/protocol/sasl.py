@@ -128,6 +128,11 @@ class LOGIN(SASLMechanism):
         return commands.auth_response(_b64(self._password), secret=True)
 
 
+def cram_md5_digest(password: str, challenge: bytes) -> str:
+    """The lower-case hex HMAC-MD5 of `challenge` keyed with `password` (RFC 2195 §2)."""
+    return hmac.new(password.encode("utf-8"), challenge, "md5").hexdigest()
+
+
 class CRAM_MD5(SASLMechanism):
     """RFC 2195: answer the challenge with HMAC-MD5 keyed by the password."""
 
@@ -148,7 +153,7 @@ class CRAM_MD5(SASLMechanism):
         if self.challenges > 1:
             return self._cancel()
         shown = message.decode("utf-8", "replace")
-        digest = hmac.new(self._password.encode("utf-8"), message, "md5").hexdigest()
+        digest = cram_md5_digest(self._password, message)
         self.secrets.append(digest)
         self.working.append(f"HMAC-MD5 key = the password ({REDACTED}), message = {shown}")
         self.working.append(f"digest = {digest}")

@@ -24,8 +24,12 @@ Defaults, chosen so that lessons need no setup:
   addresses (RFC 5321 §7.3);
 - EHLO advertises ENHANCEDSTATUSCODES, PIPELINING, SIZE 10485760, 8BITMIME, SMTPUTF8,
   STARTTLS (before TLS), AUTH (after it) and HELP — all of them true;
-- limits: 512-octet command lines and 1000-octet text lines (500), SIZE (552), bare CR or LF
-  in a message (554, the SMTP smuggling defence), 100 concurrent sessions (421).
+- limits: 512-octet command lines and 1000-octet text lines (500), SIZE (552, transparency
+  dots not counted), bare CR or LF in a message (554, the SMTP smuggling defence), 100
+  concurrent sessions (421);
+- strict syntax, as the lessons teach it: bare-LF command lines, ``MAIL FROM: a@b``, paths
+  over the RFC 5321 §4.5.3.1 limits, UTF-8 addresses without SMTPUTF8 and 8-bit data without
+  BODY=8BITMIME are refused, unless ``DebugServer(lenient=True)`` (see `DebugServer.lenient`).
 
 Fault rules for lessons on errors are in `smtplearn.server.faults`.
 """

@@ -8,14 +8,21 @@ successful login leaves only the user name behind (``session.auth_data``).
 
 from __future__ import annotations
 
+import base64
+import binascii
+import functools
 import hmac
 import itertools
 import logging
+import re
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from aiosmtpd.smtp import MISSING, AuthResult, LoginPassword
+
+from smtplearn.protocol.sasl import cram_md5_digest
+from smtplearn.server.sessions import REDACTED
 
 log = logging.getLogger("smtplearn.server")
 
@@ -61,11 +68,6 @@ def cram_md5_challenge(hostname: str) -> bytes:
     return f"<{secrets.randbelow(10**9)}.{next(_challenge_counter)}@{hostname}>".encode("ascii")
 
 
-def cram_md5_digest(password: str, challenge: bytes) -> str:
-    """The hex HMAC-MD5 of the challenge keyed with the password (RFC 2195 §2)."""
-    return hmac.new(password.encode("utf-8"), challenge, "md5").hexdigest()
-
-
 async def cram_md5(server: Any, args: list[str], users: Mapping[str, str]) -> AuthResult:
     """Run one CRAM-MD5 exchange on aiosmtpd's `server` and check the answer against `users`."""
     if len(args) > 1:
@@ -77,10 +79,93 @@ async def cram_md5(server: Any, args: list[str], users: Mapping[str, str]) -> Au
     if answer is MISSING:
         # challenge_auth has already replied (client cancelled with "*", or bad base64).
         return AuthResult(success=False, handled=True)
-    login, _, digest = bytes(answer).decode("utf-8", errors="replace").rpartition(" ")
+    name, _, digest = bytes(answer).rpartition(b" ")
+    login = name.decode("utf-8", errors="replace")
     password = users.get(login)
-    if password is not None and hmac.compare_digest(cram_md5_digest(password, challenge), digest.lower()):
+    # Compared as bytes: the answer may hold any octet, and compare_digest refuses
+    # non-ASCII str (a TypeError that became a 451 with a traceback).
+    if password is not None and hmac.compare_digest(
+        cram_md5_digest(password, challenge).encode("ascii"), digest.lower()
+    ):
         log.info("%r authenticated as %r with CRAM-MD5", server.session.peer, login)
         return AuthResult(success=True, auth_data=login)
     log.info("%r failed CRAM-MD5 authentication as %r", server.session.peer, login)
     return AuthResult(success=False, handled=False)
+
+
+# Words long enough to carry a password once base64-decoded (RFC 4648 §4 alphabet).
+_BASE64_WORD = re.compile(r"[A-Za-z0-9+/]{8,}={0,2}")
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode("utf-8")).decode("ascii").rstrip("=")
+
+
+@functools.lru_cache(maxsize=16)
+def _secrets(accounts: tuple[tuple[str, str], ...]) -> tuple[re.Pattern[str], tuple[str, ...]] | None:
+    """A pattern for every form a password travels in, and the passwords in lower case.
+
+    The forms: in clear, as AUTH LOGIN's base64, and inside AUTH PLAIN's base64 (RFC 4616
+    §2: ``[authzid] NUL authcid NUL passwd``). They are matched without regard to case,
+    because aiosmtpd echoes an unknown command upper-cased in its 500 reply.
+    """
+    forms: set[str] = set()
+    for user, password in accounts:
+        if password:
+            forms |= {
+                password,
+                _b64(password),
+                _b64(f"\0{user}\0{password}"),
+                _b64(f"{user}\0{user}\0{password}"),
+            }
+    if not forms:
+        return None
+    pattern = re.compile("|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)), re.IGNORECASE)
+    return pattern, tuple(password.lower() for _, password in accounts if password)
+
+
+def redact_passwords(text: str, users: Mapping[str, str], *, decode: bool = True) -> str:
+    """`text` with any password of `users` replaced by ``<redacted>``, plain or inside base64.
+
+    The server knows every account's password, so it can hide one wherever a client put it
+    by mistake: typed in clear at a 334 prompt, sent as a command after a refused AUTH,
+    echoed in a 500 reply. With `decode`, other base64 words are decoded too, for a PLAIN
+    answer whose authorization identity is not the user's own name.
+    """
+    known = _secrets(tuple(users.items()))
+    if known is None:
+        return text
+    pattern, lowered = known
+    text = pattern.sub(REDACTED, text)
+    if not decode:
+        return text
+
+    def hide_encoded(word: re.Match[str]) -> str:
+        if len(word.group()) % 4:
+            return word.group()
+        try:
+            decoded = base64.b64decode(word.group(), validate=True).decode("utf-8", "replace").lower()
+        except (binascii.Error, ValueError):
+            return word.group()
+        return REDACTED if any(p in decoded for p in lowered) else word.group()
+
+    return _BASE64_WORD.sub(hide_encoded, text)
+
+
+class PasswordRedactingFilter(logging.Filter):
+    """A logging filter that applies `redact_passwords` to every record of a logger."""
+
+    def __init__(self, users: Callable[[], Mapping[str, str]]) -> None:
+        super().__init__()
+        self._users = users
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = redact_passwords(message, self._users())
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+#: The loggers that may see what a client sent: ours and aiosmtpd's.
+SERVER_LOGGERS: Collection[str] = ("smtplearn.server", "mail.log")

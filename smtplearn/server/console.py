@@ -85,6 +85,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--size-limit", type=int, default=10 * 1024 * 1024, metavar="OCTETS")
     parser.add_argument("--max-sessions", type=int, default=100)
     parser.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host (careful)")
+    parser.add_argument(
+        "--lenient",
+        action="store_true",
+        help="accept bare-LF commands, MAIL FROM: a@b, UTF-8 without SMTPUTF8... (strict by default)",
+    )
 
 
 def build_server(args: argparse.Namespace) -> DebugServer:
@@ -105,6 +110,7 @@ def build_server(args: argparse.Namespace) -> DebugServer:
         faults=[parse_fault(spec) for spec in args.fault],
         allow_remote=args.allow_remote,
         max_sessions=args.max_sessions,
+        lenient=args.lenient,
     )
 
 
@@ -127,6 +133,8 @@ def banner(server: DebugServer, *, show_passwords: bool = False) -> str:
         lines.append(f"  accounts:       {', '.join(shown)}{hidden}")
     if server.faults:
         lines.append(f"  faults:         {list(server.faults)}")
+    if server.lenient:
+        lines.append("  lenient:        accepts what a strict server refuses (DebugServer.lenient)")
     starttls = " --tls" if server.tls == "starttls" else " --tlsc" if server.tls else ""
     ca = f" --tls-ca-path {server.ca_pem_path}" if server.tls else ""
     lines.append(f"  try:            swaks --server {server.host}:{server.port}{starttls}{ca}")

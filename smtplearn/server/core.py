@@ -11,6 +11,7 @@ import ipaddress
 import logging
 import socket
 import ssl
+import threading
 from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
 from types import TracebackType
@@ -18,13 +19,27 @@ from typing import Any, Literal
 
 from aiosmtpd.controller import Controller
 
-from smtplearn.server.auth import DEMO_PASSWORD, DEMO_USER, Authenticator
+from smtplearn.server.auth import (
+    DEMO_PASSWORD,
+    DEMO_USER,
+    SERVER_LOGGERS,
+    Authenticator,
+    PasswordRedactingFilter,
+)
 from smtplearn.server.directory import DEMO_DIRECTORY, VRFY_MODES, VrfyMode
 from smtplearn.server.faults import Fault, Faults
 from smtplearn.server.handler import DebugHandler
 from smtplearn.server.mailbox import Mailbox
 from smtplearn.server.protocol import DebugSMTP
 from smtplearn.server.sessions import SessionLogs
+from smtplearn.server.settings import (
+    check_bool,
+    check_count,
+    check_hostname,
+    check_path,
+    check_seconds,
+    check_text_mapping,
+)
 from smtplearn.server.state import ServerState
 from smtplearn.server.tls import LocalCA
 
@@ -98,6 +113,10 @@ class _BoundController(Controller):
         if connections:
             await asyncio.wait([c.lost for c in connections], timeout=READY_TIMEOUT)
 
+    def runs_this_thread(self) -> bool:
+        """True when called on the server's own thread (a listener's code runs there)."""
+        return self._thread is threading.current_thread()
+
     def _trigger_server(self) -> None:
         # Same check as aiosmtpd's (read the greeting), but the TLS handshake is verified
         # against our own CA, and we note the client address to hide this session.
@@ -143,6 +162,13 @@ class DebugServer:
     written to that Maildir before the 250 reply. `faults` are rules from
     `smtplearn.server.faults` for lessons on errors. `max_sessions` caps concurrent
     connections (the next one gets 421).
+
+    The server is strict by default: it refuses what the lessons teach a client must not
+    send (a command ending in a bare LF, ``MAIL FROM: a@b``, a UTF-8 address without
+    SMTPUTF8, 8-bit data without BODY=8BITMIME, paths over the RFC 5321 §4.5.3.1 limits...).
+    ``lenient=True`` (or ``server.lenient = True`` while it runs) is the one switch that lets
+    all of these through, for a lesson that shows what a forgiving server accepts; see
+    `lenient`. Every setting is checked here: a bad one raises ValueError or TypeError.
     """
 
     def __init__(
@@ -162,26 +188,31 @@ class DebugServer:
         allow_remote: bool = False,
         max_sessions: int = 100,
         idle_timeout: float = 300.0,
+        lenient: bool = False,
     ) -> None:
-        _check_loopback(host, allow_remote)
+        _check_loopback(host, check_bool("allow_remote", allow_remote))
         if tls not in TLS_MODES:
             raise ValueError(f"tls must be 'starttls', 'implicit' or False, not {tls!r}")
         self._check_vrfy(vrfy)
-        self._requested = (host, port)
+        self._requested = (host, check_count("port", port, minimum=0, maximum=65535))
         self.tls = tls
-        self.auth_require_tls = auth_require_tls
-        self.idle_timeout = idle_timeout
+        self.auth_require_tls = check_bool("auth_require_tls", auth_require_tls)
+        self.idle_timeout = check_seconds("idle_timeout", idle_timeout)
         self._state = ServerState(
-            hostname=hostname,
-            users=dict({DEMO_USER: DEMO_PASSWORD} if users is None else users),
-            directory=dict(DEMO_DIRECTORY if directory is None else directory),
+            hostname=check_hostname(hostname),
+            users=check_text_mapping("users", {DEMO_USER: DEMO_PASSWORD} if users is None else users),
+            directory=check_text_mapping("directory", DEMO_DIRECTORY if directory is None else directory),
             vrfy=vrfy,
-            size_limit=size_limit,
-            maildir=None if maildir is None else str(maildir),
-            max_sessions=max_sessions,
+            size_limit=check_count("size_limit", size_limit),
+            maildir=None if maildir is None else check_path("maildir", maildir),
+            max_sessions=check_count("max_sessions", max_sessions),
             faults=Faults(faults),
+            lenient=check_bool("lenient", lenient),
         )
         self._controller: _BoundController | None = None
+        #: A stop asked for from the server's own thread, running on a helper thread.
+        self._stopping: threading.Thread | None = None
+        self._log_filter = PasswordRedactingFilter(lambda: self._state.users)
         self._ca: LocalCA | None = None
         self._address: tuple[str, int] | None = None
 
@@ -189,6 +220,7 @@ class DebugServer:
 
     def start(self) -> DebugServer:
         """Bind, generate the certificates and serve in a background thread; returns self."""
+        self._finish_stopping()
         if self._controller is not None:
             raise RuntimeError("this DebugServer is already running")
         host, port = self._requested
@@ -218,6 +250,8 @@ class DebugServer:
             self._cleanup_ca()
             raise
         self._controller = controller
+        for name in SERVER_LOGGERS:
+            logging.getLogger(name).addFilter(self._log_filter)
         if controller.check_peer is not None:
             for session in self._state.sessions:
                 if session.peer == controller.check_peer:
@@ -226,12 +260,42 @@ class DebugServer:
         return self
 
     def stop(self) -> None:
-        """Close every connection, stop the thread and remove the CA file. Safe to repeat."""
+        """Close every connection, stop the thread and remove the CA file. Safe to repeat.
+
+        Called on the server's own thread (from a mailbox or session-log listener), it only
+        starts the stop and returns: waiting there would wait for itself. The next `start`
+        or `stop` from any other thread waits until that stop is complete.
+        """
         controller, self._controller = self._controller, None
+        if controller is not None and controller.runs_this_thread():
+            self._stopping = threading.Thread(
+                target=self._stop_quietly, args=(controller,), name="DebugServer stop", daemon=True
+            )
+            self._stopping.start()
+            return
+        self._finish_stopping()
+        self._stop_now(controller)
+
+    def _stop_now(self, controller: _BoundController | None) -> None:
         if controller is not None:
             controller.stop()
+            for name in SERVER_LOGGERS:
+                logging.getLogger(name).removeFilter(self._log_filter)
             log.info("DebugServer %s on %s:%d stopped", self.hostname, *self.address)
         self._cleanup_ca()
+
+    def _stop_quietly(self, controller: _BoundController) -> None:
+        # On a helper thread an exception would be printed by threading's excepthook, into
+        # whichever cell runs; the library never prints, so it is logged instead.
+        try:
+            self._stop_now(controller)
+        except Exception:
+            log.exception("DebugServer %s: stopping from a listener failed", self.hostname)
+
+    def _finish_stopping(self) -> None:
+        stopping, self._stopping = self._stopping, None
+        if stopping is not None and stopping is not threading.current_thread():
+            stopping.join()
 
     def _cleanup_ca(self) -> None:
         if self._ca is not None:
@@ -340,7 +404,7 @@ class DebugServer:
 
     @users.setter
     def users(self, users: Mapping[str, str]) -> None:
-        self._state.users = dict(users)
+        self._state.users = check_text_mapping("users", users)
 
     @property
     def directory(self) -> Mapping[str, str]:
@@ -349,7 +413,21 @@ class DebugServer:
 
     @directory.setter
     def directory(self, directory: Mapping[str, str]) -> None:
-        self._state.directory = dict(directory)
+        self._state.directory = check_text_mapping("directory", directory)
+
+    @property
+    def lenient(self) -> bool:
+        """Accept what the lessons teach against: bare-LF command lines, MAIL/RCPT without
+        brackets or with a space after the colon, paths over the RFC 5321 §4.5.3.1 limits,
+        a repeated parameter, a UTF-8 address without SMTPUTF8, 8-bit data without
+        BODY=8BITMIME. False (the default) refuses each with the reply a strict server gives;
+        control characters and bare CR/LF inside a message are refused either way.
+        """
+        return self._state.lenient
+
+    @lenient.setter
+    def lenient(self, lenient: bool) -> None:
+        self._state.lenient = check_bool("lenient", lenient)
 
     @property
     def size_limit(self) -> int:

@@ -26,6 +26,7 @@ disconnects decides the step. Rules run on the server's thread only.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +36,51 @@ from typing import overload
 #: Pseudo-steps besides SMTP verbs.
 CONNECT = "CONNECT"
 MESSAGE = "MESSAGE"
+#: Every step a fault can name: the pseudo-steps and the verbs the DebugServer answers.
+STEPS = (
+    CONNECT,
+    "EHLO",
+    "HELO",
+    "STARTTLS",
+    "AUTH",
+    "MAIL",
+    "RCPT",
+    "DATA",
+    MESSAGE,
+    "RSET",
+    "NOOP",
+    "VRFY",
+    "EXPN",
+    "HELP",
+    "QUIT",
+)
+_REPLY = re.compile(r"[45][0-9][0-9][ -]")
+
+
+def _step(step: str) -> str:
+    """`step` upper-cased, or a ValueError naming the steps there are (a typo never bites)."""
+    upper = step.upper() if isinstance(step, str) else step
+    if upper not in STEPS:
+        raise ValueError(f"unknown step {step!r}: a fault bites at one of {', '.join(STEPS)}")
+    return str(upper)
+
+
+def _refusal(reply: str) -> str:
+    if not isinstance(reply, str) or not _REPLY.match(reply):
+        raise ValueError(f"reply must start with a 4xx or 5xx code and a space, not {reply!r}")
+    return reply
+
+
+def _pattern(pattern: str) -> None:
+    if not isinstance(pattern, str):
+        raise ValueError(
+            f"pattern must be a shell-style text pattern such as '*@example.test', not {pattern!r}"
+        )
+
+
+def _not_negative(name: str, value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+        raise ValueError(f"{name} must be a number, 0 or more, not {value!r}")
 
 
 @dataclass(frozen=True)
@@ -85,6 +131,10 @@ class RejectRecipient(Fault):
     pattern: str = "*"
     reply: str = "550 5.1.1 <{address}>... Recipient address rejected: User unknown"
 
+    def __post_init__(self) -> None:
+        _pattern(self.pattern)
+        _refusal(self.reply)
+
     def at_recipient(self, client: str, mail_from: str, address: str) -> str | None:
         return self.reply.format(address=address) if _matches(self.pattern, address) else None
 
@@ -95,6 +145,10 @@ class RejectSender(Fault):
 
     pattern: str = "*"
     reply: str = "550 5.7.1 <{address}>... Sender address rejected: Access denied"
+
+    def __post_init__(self) -> None:
+        _pattern(self.pattern)
+        _refusal(self.reply)
 
     def at_sender(self, address: str) -> str | None:
         return self.reply.format(address=address) if _matches(self.pattern, address) else None
@@ -112,6 +166,9 @@ class Greylist(Fault):
     pattern: str = "*"
     _seen: set[tuple[str, str, str]] = field(default_factory=set, init=False, repr=False)
 
+    def __post_init__(self) -> None:
+        _pattern(self.pattern)
+
     def at_recipient(self, client: str, mail_from: str, address: str) -> str | None:
         if not _matches(self.pattern, address):
             return None
@@ -127,6 +184,10 @@ class SizeLimit(Fault):
     """Lower the message size limit: SIZE in EHLO shows it, a bigger message gets 552 5.3.4."""
 
     octets: int = 1000
+
+    def __post_init__(self) -> None:
+        if isinstance(self.octets, bool) or not isinstance(self.octets, int) or self.octets < 1:
+            raise ValueError(f"octets must be a whole number, 1 or more, not {self.octets!r}")
 
     @property
     def size_limit(self) -> int | None:
@@ -145,8 +206,19 @@ class TemporaryFailure(Fault):
     times: int | None = None
     _failed: int = field(default=0, init=False, repr=False)
 
+    def __post_init__(self) -> None:
+        self.step = _step(self.step)
+        if self.code is not None and (isinstance(self.code, bool) or self.code not in range(400, 500)):
+            # A 5xx would tell the client never to retry: that is RejectSender/RejectRecipient.
+            raise ValueError(
+                f"code must be a 4xx reply code (a temporary failure), not {self.code!r}; "
+                "for a permanent one use RejectSender or RejectRecipient"
+            )
+        if self.times is not None:
+            _not_negative("times", self.times)
+
     def at_step(self, step: str) -> Action | None:
-        if step != self.step.upper() or (self.times is not None and self._failed >= self.times):
+        if step != self.step or (self.times is not None and self._failed >= self.times):
             return None
         self._failed += 1
         code = self.code or (421 if step == CONNECT else 451)
@@ -163,8 +235,12 @@ class Delay(Fault):
     step: str = "RCPT"
     seconds: float = 1.0
 
+    def __post_init__(self) -> None:
+        self.step = _step(self.step)
+        _not_negative("seconds", self.seconds)
+
     def at_step(self, step: str) -> Action | None:
-        return Action(delay=self.seconds) if step == self.step.upper() else None
+        return Action(delay=self.seconds) if step == self.step else None
 
 
 @dataclass
@@ -173,8 +249,17 @@ class Disconnect(Fault):
 
     step: str = "MESSAGE"
 
+    def __post_init__(self) -> None:
+        self.step = _step(self.step)
+
     def at_step(self, step: str) -> Action | None:
-        return Action(close=True) if step == self.step.upper() else None
+        return Action(close=True) if step == self.step else None
+
+
+def _checked(fault: object) -> Fault:
+    if not isinstance(fault, Fault):
+        raise TypeError(f"expected a Fault such as RejectRecipient(...), got {fault!r}")
+    return fault
 
 
 class Faults(Sequence[Fault]):
@@ -182,12 +267,13 @@ class Faults(Sequence[Fault]):
 
     def __init__(self, faults: Sequence[Fault] = ()) -> None:
         self._lock = threading.Lock()
-        self._faults: tuple[Fault, ...] = tuple(faults)
+        if isinstance(faults, Fault):
+            raise TypeError(f"faults must be a list of rules, e.g. faults=[{faults!r}]")
+        self._faults: tuple[Fault, ...] = tuple(_checked(fault) for fault in faults)
 
     def add(self, fault: Fault) -> Fault:
         """Apply `fault` from now on; returns it."""
-        if not isinstance(fault, Fault):
-            raise TypeError(f"expected a Fault such as RejectRecipient(...), got {fault!r}")
+        _checked(fault)
         with self._lock:
             self._faults = (*self._faults, fault)
         return fault
@@ -264,7 +350,7 @@ def parse_fault(spec: str) -> Fault:
         if kind == "drop" and len(parts) == 1:
             return Disconnect(parts[0].upper())
     except ValueError as error:
-        raise ValueError(f"bad number in fault {spec!r}: {error}") from None
+        raise ValueError(f"bad fault {spec!r}: {error}") from None
     raise ValueError(
         f"unknown fault {spec!r}; use reject-rcpt:PATTERN, reject-sender:PATTERN, "
         "greylist[:PATTERN], size:OCTETS, tempfail:STEP[:CODE], delay:STEP:SECONDS "

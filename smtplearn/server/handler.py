@@ -20,6 +20,7 @@ from smtplearn.server.faults import MESSAGE
 from smtplearn.server.mailbox import ReceivedMessage, store_in_maildir
 from smtplearn.server.protocol import DebugSMTP
 from smtplearn.server.state import ServerState
+from smtplearn.server.strict import eight_bit_refusal
 
 log = logging.getLogger("smtplearn.server")
 
@@ -77,6 +78,15 @@ class DebugHandler:
         if _BARE_CR_OR_LF.search(raw):
             log.warning("%r message refused: bare CR or LF", session.peer)
             return "554 5.6.0 Message refused: bare CR or LF in the text (RFC 5321 §2.3.8)"
+        if server.size_limit and len(raw) > server.size_limit:
+            return (
+                f"552 5.3.4 Message too big: {len(raw)} octets, the limit is {server.size_limit} "
+                "(transparency dots not counted, RFC 1870 §5)"
+            )
+        if not self.state.lenient:
+            refusal = eight_bit_refusal(raw, envelope.mail_options)
+            if refusal is not None:
+                return refusal
         action = await server.fault_at(MESSAGE)
         if action is not None:
             # A fault answers (or hangs up) instead of the server: nothing is stored.

@@ -18,6 +18,8 @@ from email.parser import BytesParser
 from functools import cached_property
 from typing import overload
 
+from smtplearn.server.listeners import notify
+
 
 @dataclass(frozen=True)
 class ReceivedMessage:
@@ -87,8 +89,7 @@ class Mailbox(Sequence[ReceivedMessage]):
             self._messages.append(message)
             listeners = list(self._listeners)
             self._changed.notify_all()
-        for listener in listeners:
-            listener(message)
+        notify(listeners, message, what="mailbox")
 
     def add_listener(self, listener: Callable[[ReceivedMessage], None]) -> None:
         """Call `listener(message)` on the server thread for each message from now on."""

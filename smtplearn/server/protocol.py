@@ -3,8 +3,11 @@
 aiosmtpd does the SMTP work; this subclass only wraps it at three seams: every reply goes
 through `push` (enhanced codes, logging), every line read goes through a `RecordingReader`
 (logging with credentials redacted), and every command method is wrapped once (bad UTF-8,
-fault injection). What the server *answers* to MAIL, RCPT, DATA, VRFY... is decided by the
-handler's hooks in `smtplearn.server.handler`.
+the line rules of `smtplearn.server.strict`, fault injection). MAIL, RCPT, EHLO and HELO
+have their syntax judged by the same module before aiosmtpd parses them, unless the server
+is lenient; DATA measures a message without its transparency dots. What the server
+*answers* to MAIL, RCPT, DATA, VRFY... is decided by the handler's hooks in
+`smtplearn.server.handler`; AUTH is in `smtplearn.server.auth_exchange`.
 """
 
 from __future__ import annotations
@@ -18,8 +21,11 @@ import socket
 from collections.abc import Awaitable, Callable
 from typing import Any, NoReturn, cast
 
-from aiosmtpd.smtp import SMTP, Session, syntax
+from aiosmtpd.smtp import Session, syntax
 
+from smtplearn.protocol.commands import MAX_COMMAND_LINE
+from smtplearn.server.auth import redact_passwords
+from smtplearn.server.auth_exchange import AuthSMTP
 from smtplearn.server.enhanced import with_enhanced_code
 from smtplearn.server.faults import CONNECT, Action
 from smtplearn.server.sessions import (
@@ -33,6 +39,13 @@ from smtplearn.server.sessions import (
     shown,
 )
 from smtplearn.server.state import ServerState
+from smtplearn.server.strict import (
+    control_character_refusal,
+    greeting_refusal,
+    line_ending_refusal,
+    mail_refusal,
+    rcpt_refusal,
+)
 
 log = logging.getLogger("smtplearn.server")
 
@@ -40,9 +53,6 @@ log = logging.getLogger("smtplearn.server")
 _AUTH_WITH_RESPONSE = re.compile(r"^(\s*AUTH\s+\S+\s+)\S.*$", re.IGNORECASE | re.DOTALL)
 # Lone surrogates are how aiosmtpd's surrogateescape decoding marks bytes that are not UTF-8.
 _NOT_UTF8 = re.compile("[\udc80-\udcff]")
-# RFC 5321 §4.1.2: command arguments are printable text; a NUL or another control character
-# in an address is either a bug or an attempt to confuse whatever reads the address next.
-_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
 #: Message lines kept in the session log per message; the mailbox has the whole message.
 DATA_LINES_LOGGED = 100
 
@@ -55,15 +65,12 @@ class _Session(Session):
     login_data: Any = None
 
 
-class DebugSMTP(SMTP):
+class DebugSMTP(AuthSMTP):
     """One SMTP session of the DebugServer."""
 
-    # RFC 5321 §4.5.3.1.4: a command line is at most 512 octets *including* CRLF, and
-    # aiosmtpd measures the line without it.
-    command_size_limit = 510
-    # The prompts most servers send for AUTH LOGIN (aiosmtpd's own end in a NUL byte).
-    AuthLoginUsernameChallenge = "Username:"
-    AuthLoginPasswordChallenge = "Password:"
+    # RFC 5321 §4.5.3.1.4: a command line is at most 512 octets *including* CRLF (the
+    # client core's MAX_COMMAND_LINE), and aiosmtpd measures the line without it.
+    command_size_limit = MAX_COMMAND_LINE - len(b"\r\n")
 
     def __init__(self, handler: Any, state: ServerState, **kwargs: Any) -> None:
         super().__init__(handler, **kwargs)
@@ -73,6 +80,10 @@ class DebugSMTP(SMTP):
         self.state = state
         self.log: SessionLog | None = None
         self._reading: EventKind = "command"
+        #: The command line being handled, as received (line ending included).
+        self._command_line = b""
+        #: The message size limit; aiosmtpd's own counter is widened during DATA.
+        self.size_limit: int | None = self.data_size_limit
         self._data_lines = 0
         self._greeted = False
         self._answering_hello = False
@@ -110,6 +121,11 @@ class DebugSMTP(SMTP):
 
     def _record(self, direction: Direction, kind: EventKind, text: str, ending: str = "") -> None:
         if self.log is not None:
+            if kind != "data":
+                # A password typed where a command or a base64 answer belongs (and echoed in
+                # a reply) must not reach the log; the message text is the mailbox's business.
+                # Only the client's own lines can hold base64 worth decoding.
+                text = redact_passwords(text, self.state.users, decode=direction == "C")
             self.log._add(SessionEvent(direction, kind, text, self._tls_active, ending))
 
     def _on_line(self, line: bytes, size: int) -> None:
@@ -124,6 +140,7 @@ class DebugSMTP(SMTP):
             elif self._data_lines == DATA_LINES_LOGGED + 1:
                 self._record("*", "note", "more message lines not logged (see the mailbox)")
         else:
+            self._command_line = line
             text = _AUTH_WITH_RESPONSE.sub(rf"\1{REDACTED}", shown(line, size))
             self._record("C", "command", text, ending)
 
@@ -206,8 +223,9 @@ class DebugSMTP(SMTP):
             if arg is not None and _NOT_UTF8.search(arg):
                 await self.push("500 5.5.2 Error: command line is not valid UTF-8")
                 return
-            if arg is not None and _CONTROL.search(arg):
-                await self.push("501 5.5.2 Syntax error: control character in the command line")
+            refusal = self._line_refusal(self._command_line)
+            if refusal is not None:
+                await self.push(refusal)
                 return
             if verb == "STARTTLS" and self._tls_active:
                 # RFC 3207 §4.2: STARTTLS is not offered, and not accepted, once TLS is on.
@@ -230,12 +248,72 @@ class DebugSMTP(SMTP):
 
         return guarded
 
+    def _line_refusal(self, line: bytes) -> str | None:
+        """Why a command line or AUTH answer is refused before it is read for its meaning."""
+        if not self.state.lenient:
+            ending = line_ending_refusal(line)
+            if ending is not None:
+                return ending
+        return control_character_refusal(line.removesuffix(b"\n").removesuffix(b"\r"))
+
+    def _in_transaction_step(self, verb: str) -> bool:
+        """True when `verb` (MAIL or RCPT) comes in order, so its syntax is what to judge."""
+        if self.session is None or self.envelope is None or not self.session.host_name:
+            return False
+        return (self.envelope.mail_from is None) == (verb == "MAIL")
+
+    @syntax("MAIL FROM: <address>", extended=" [SP <mail-parameters>]")
+    async def smtp_MAIL(self, arg: str | None) -> None:
+        # Sequence errors keep aiosmtpd's 503; only an in-order MAIL has its syntax judged.
+        if not self.state.lenient and self._in_transaction_step("MAIL"):
+            refusal = mail_refusal(arg)
+            if refusal is not None:
+                await self.push(refusal)
+                return
+        await super().smtp_MAIL(arg)
+
+    @syntax("RCPT TO: <address>", extended=" [SP <mail-parameters>]")
+    async def smtp_RCPT(self, arg: str | None) -> None:
+        if not self.state.lenient and self._in_transaction_step("RCPT"):
+            assert self.envelope is not None
+            refusal = rcpt_refusal(arg, smtputf8=bool(self.envelope.smtp_utf8))
+            if refusal is not None:
+                await self.push(refusal)
+                return
+        await super().smtp_RCPT(arg)
+
+    @syntax("DATA")
+    async def smtp_DATA(self, arg: str) -> None:
+        # aiosmtpd counts octets as they arrive, transparency dots included, but a message's
+        # size leaves them out (RFC 1870 §5). Each dot comes with at least 3 octets of text
+        # (".\r\n" is sent as "..\r\n"), so the wire may carry 4/3 of the limit; the
+        # handler judges the message itself against `size_limit`.
+        limit = self.size_limit
+        if limit:
+            self.data_size_limit = limit + limit // 3 + 1
+        try:
+            await super().smtp_DATA(arg)
+        finally:
+            self.data_size_limit = limit
+
     @syntax("EHLO hostname")
     async def smtp_EHLO(self, hostname: str) -> None:
+        refusal = None if self.state.lenient else greeting_refusal("EHLO", hostname)
+        if refusal is not None:
+            await self.push(refusal)
+            return
         # Each EHLO starts over (RFC 5321 §4.1.4); aiosmtpd would add the SIZE and
         # SMTPUTF8 allowances to the MAIL line limit again on top of the previous ones.
         self.command_size_limits.clear()
         await super().smtp_EHLO(hostname)
+
+    @syntax("HELO hostname")
+    async def smtp_HELO(self, hostname: str) -> None:
+        refusal = None if self.state.lenient else greeting_refusal("HELO", hostname)
+        if refusal is not None:
+            await self.push(refusal)
+            return
+        await super().smtp_HELO(hostname)
 
     async def fault_at(self, step: str) -> Action | None:
         """Wait out the delays faults ask for at `step`; return the action that decides it."""

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Literal, overload
 
+from smtplearn.server.listeners import notify
+
 #: Who produced an event: the client ("C"), the server ("S"), or a note from the log ("*").
 Direction = Literal["C", "S", "*"]
 #: What the event is: a command line, a line of message data, a line of an AUTH exchange
@@ -68,8 +70,7 @@ class SessionLog:
         with self._lock:
             self._events.append(event)
             listeners = list(self._listeners)
-        for listener in listeners:
-            listener(self, event)
+        notify(listeners, self, event, what="session log")
 
     @property
     def events(self) -> tuple[SessionEvent, ...]:

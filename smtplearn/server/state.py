@@ -33,6 +33,8 @@ class ServerState:
     maildir: str | None
     max_sessions: int
     faults: Faults
+    #: Accept what the lessons teach against (see `smtplearn.server.strict`).
+    lenient: bool = False
     mailbox: Mailbox = field(default_factory=Mailbox)
     sessions: SessionLogs = field(default_factory=SessionLogs)
     #: Sessions open right now; changed only on the server thread.

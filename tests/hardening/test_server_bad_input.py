@@ -380,6 +380,125 @@ def auth_wrong_password(s: RawSession, server: DebugServer) -> None:
     still_serving(s)
 
 
+@case()
+def auth_response_over_12288_octets(s: RawSession, server: DebugServer) -> None:
+    s.greet()
+    tls(s, server)
+    s.command(b"AUTH LOGIN", 334)
+    # RFC 4954 §4: answers up to 12288 octets are read; a longer one fails AUTH with 500 5.5.6.
+    assert b"5.5.6" in s.command(b"QUFB" * 4000, 500)
+    still_serving(s)
+
+
+@case()
+def auth_response_of_70_kilobytes(s: RawSession, server: DebugServer) -> None:
+    s.greet()
+    tls(s, server)
+    s.command(b"AUTH PLAIN", 334)
+    s.command(b"QUFB" * 17_500, 500)
+    still_serving(s)
+
+
+@case()
+def cram_md5_answer_not_ascii(s: RawSession, server: DebugServer) -> None:
+    s.greet()
+    tls(s, server)
+    s.command(b"AUTH CRAM-MD5", 334)
+    s.command(b64(DEMO_USER.encode() + b" \xc3\xbc" + b"0" * 31), 535)
+    still_serving(s)
+
+
+@case()
+def auth_inside_a_mail_transaction(s: RawSession, server: DebugServer) -> None:
+    s.greet()
+    tls(s, server)
+    s.command(b"MAIL FROM:<author@example.test>", 250)
+    s.command(b"AUTH PLAIN " + b64(b"\0" + DEMO_USER.encode() + b"\0" + DEMO_PASSWORD.encode()), 503)
+    s.command(b"RSET", 250)
+
+
+@case()
+def auth_mechanism_in_lower_case(s: RawSession, server: DebugServer) -> None:
+    s.greet()
+    tls(s, server)
+    s.command(b"auth plain " + b64(b"\0" + DEMO_USER.encode() + b"\0" + DEMO_PASSWORD.encode()), 235)
+    still_serving(s)
+
+
+# -- strict syntax (refused unless the server is lenient) ---------------------------------
+
+
+@case()
+def command_ending_in_a_bare_lf(s: RawSession, server: DebugServer) -> None:
+    s.greet()
+    s.send(b"MAIL FROM:<author@example.test>\n")
+    assert b"CRLF" in s.expect(500)
+    # The refused MAIL started nothing: RCPT is out of sequence.
+    s.command(b"RCPT TO:<reader@example.test>", 503)
+
+
+@case()
+def tab_in_an_argument(s: RawSession, server: DebugServer) -> None:
+    s.greet()
+    s.command(b"MAIL FROM:<author@example.test>\tSIZE=10", 501)
+    still_serving(s)
+
+
+@case()
+def mail_without_the_closing_bracket(s: RawSession, server: DebugServer) -> None:
+    s.greet()
+    s.command(b"MAIL FROM:<author@example.test", 501)
+    s.command(b"RCPT TO:<reader@example.test>", 503)
+
+
+@case()
+def mail_with_size_twice(s: RawSession, server: DebugServer) -> None:
+    s.greet()
+    s.command(b"MAIL FROM:<author@example.test> SIZE=10 SIZE=99999999", 501)
+    still_serving(s)
+
+
+@case()
+def local_part_of_65_octets(s: RawSession, server: DebugServer) -> None:
+    s.greet()
+    s.command(b"MAIL FROM:<" + b"x" * 65 + b"@example.test>", 501)
+    s.command(b"MAIL FROM:<author@example.test>", 250)
+    s.command(b"RCPT TO:<" + b"x" * 65 + b"@example.test>", 501)
+    s.command(b"RSET", 250)
+
+
+@case()
+def utf8_address_without_smtputf8(s: RawSession, server: DebugServer) -> None:
+    s.greet()
+    assert b"5.6.7" in s.command("MAIL FROM:<jürgen@example.test>".encode(), 550)
+    s.command(b"MAIL FROM:<author@example.test>", 250)
+    assert b"5.6.7" in s.command("RCPT TO:<jürgen@example.test>".encode(), 553)
+    s.command(b"RSET", 250)
+
+
+@case()
+def eight_bit_data_without_body_8bitmime(s: RawSession, server: DebugServer) -> None:
+    s.greet()
+    transaction(s)
+    s.send("Subject: 8bit\r\n\r\nCrème brûlée\r\n.\r\n".encode())
+    s.expect(554)
+    still_serving(s)
+
+
+# A message of exactly SIZE_LIMIT octets whose every body line starts with a dot.
+DOTTED = b"Subject: dots\r\n\r\n" + b".dot\r\n" * 3330 + b".\r\n"
+
+
+@case(DOTTED)
+def dot_stuffed_message_of_exactly_the_size_limit(s: RawSession, server: DebugServer) -> None:
+    # RFC 1870 §5: the transparency dots (3331 here) are not part of the message's size.
+    assert len(DOTTED) == SIZE_LIMIT
+    s.greet()
+    transaction(s)
+    s.send(DOTTED.replace(b"\r\n.", b"\r\n..") + b".\r\n")
+    s.expect(250)
+
+
 # -- size --------------------------------------------------------------------------------
 
 

@@ -1,0 +1,99 @@
+"""`AuthSMTP`: aiosmtpd's SMTP class with the AUTH command and exchange as RFC 4954 has them.
+
+aiosmtpd runs the exchange; this layer fixes where it differs from the RFC: mechanism names
+in any case, AUTH refused inside a mail transaction, answers up to 12288 octets, and no
+answer ever written to a log. The mechanisms and the password checks are in
+`smtplearn.server.auth`; the session plumbing is in `smtplearn.server.protocol`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+from typing import Any
+
+from aiosmtpd.smtp import MISSING, SMTP, syntax
+
+from smtplearn.protocol.commands import MAX_AUTH_RESPONSE_LINE
+
+
+class AuthSMTP(SMTP):
+    """The AUTH command (RFC 4954 §4) on top of aiosmtpd's."""
+
+    # The prompts most servers send for AUTH LOGIN (aiosmtpd's own end in a NUL byte).
+    AuthLoginUsernameChallenge = "Username:"
+    AuthLoginPasswordChallenge = "Password:"
+
+    @syntax("AUTH <mechanism>")
+    async def smtp_AUTH(self, arg: str) -> None:
+        if self.envelope is not None and self.envelope.mail_from is not None:
+            await self.push(
+                "503 5.5.1 Error: AUTH is not permitted during a mail transaction; "
+                "send RSET first (RFC 4954 §4)"
+            )
+            return
+        # RFC 5321 §2.4: argument values are not case sensitive; aiosmtpd looks the
+        # mechanism up as written.
+        mechanism, space, rest = (arg or "").partition(" ")
+        await super().smtp_AUTH(mechanism.upper() + space + rest if arg else arg)
+
+    async def challenge_auth(
+        self, challenge: str | bytes, encode_to_b64: bool = True, log_client_response: bool = False
+    ) -> Any:  # the decoded bytes, or aiosmtpd's MISSING
+        """Send a 334 challenge and return the decoded answer, or MISSING after replying.
+
+        aiosmtpd's own reads the answer with the 1001-octet command reader (a longer one
+        became a 451 with a traceback) and logs an answer that is not base64 — a password
+        typed in clear. RFC 4954 §4 asks for answers up to 12288 octets and a 500 (5.5.6)
+        beyond; nothing of the answer is ever logged (`log_client_response` is ignored).
+        """
+        data = challenge.encode() if isinstance(challenge, str) else challenge
+        await self.push(b"334 " + (base64.b64encode(data) if encode_to_b64 else data))
+        line = await self._read_auth_response()
+        if line is None:
+            await self.push(
+                f"500 5.5.6 Authentication Exchange line is too long: at most "
+                f"{MAX_AUTH_RESPONSE_LINE} octets (RFC 4954 §4)"
+            )
+            return MISSING
+        refusal = self._line_refusal(line)
+        if refusal is not None:
+            await self.push(refusal)
+            return MISSING
+        blob = line.strip()
+        if blob == b"*":
+            # RFC 4954 §4: "*" cancels the exchange and the server answers 501.
+            await self.push("501 5.7.0 Auth aborted")
+            return MISSING
+        try:
+            return base64.b64decode(blob, validate=True)
+        except binascii.Error:
+            await self.push("501 5.5.2 Can't decode base64")
+            return MISSING
+
+    def _line_refusal(self, line: bytes) -> str | None:
+        """Why a line the client sent is refused before it is read for its meaning, or None.
+
+        Nothing here; `smtplearn.server.protocol.DebugSMTP` applies its line rules.
+        """
+        return None
+
+    async def _read_auth_response(self) -> bytes | None:
+        """One line of at most MAX_AUTH_RESPONSE_LINE octets, or None once a longer one is read."""
+        kept: list[bytes] = []
+        size = 0
+        while True:
+            try:
+                end = await self._reader.readuntil(b"\n")
+            except asyncio.LimitOverrunError as error:
+                # Longer than the reader's buffer: take what it holds and look again.
+                piece = await self._reader.read(error.consumed)
+                size += len(piece)
+                if size <= MAX_AUTH_RESPONSE_LINE:
+                    kept.append(piece)
+                continue
+            except asyncio.IncompleteReadError as error:
+                end = error.partial
+            size += len(end)
+            return b"".join([*kept, end]) if size <= MAX_AUTH_RESPONSE_LINE else None
