@@ -1,8 +1,7 @@
 """The blocking SMTP client: one public method per SMTP step, each returning a `Step`.
 
-`Client` is a thin driver. The protocol core (`smtplearn.protocol`) decides what may be
-sent and what each reply means; `smtplearn.transport` moves the bytes. This module only
-strings the two together and records what happened.
+The protocol core (`smtplearn.protocol`) decides what may be sent and what each reply
+means; `smtplearn.session` sends, reads and records; `smtplearn.sending` sends whole messages.
 
 A negative reply is data, not an exception: `step.ok` is False and
 `step.raise_for_reply()` raises. Transport faults (refused, timeout, TLS) do raise.
@@ -15,36 +14,29 @@ import socket
 import ssl
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from email.message import EmailMessage, Message
 from types import TracebackType
 
 from smtplearn.protocol import commands, sasl
 from smtplearn.protocol.commands import Command
-from smtplearn.protocol.connection import NEED_DATA, ClientConnection
-from smtplearn.protocol.errors import (
-    LocalProtocolError,
-    RemoteProtocolError,
-    SMTPLearnError,
-)
+from smtplearn.protocol.connection import ClientConnection
+from smtplearn.protocol.errors import LocalProtocolError, RemoteProtocolError, SMTPLearnError
 from smtplearn.protocol.extensions import Extensions
-from smtplearn.protocol.replies import Reply
-from smtplearn.protocol.states import GREETING, MESSAGE, ClientState
+from smtplearn.protocol.states import GREETING, ClientState
 from smtplearn.record import Exchange, Step, Transcript, TranscriptRecorder
 from smtplearn.sending import SendError, SendResult, send_message
-from smtplearn.transport import ConnectionClosedError, TLSError, Transport, TransportError
+from smtplearn.session import MessageLike, Session, as_sendable
+from smtplearn.transport import TLSError, Transport, TransportError
 
 # SendError and SendResult live in `smtplearn.sending`; importable from here as before.
 __all__ = ["Client", "MessageLike", "SendError", "SendResult"]
 
 log = logging.getLogger("smtplearn")
 
-MessageLike = EmailMessage | Message | str | bytes
 
-
-class Client:
+class Client(Session):
     """An SMTP client whose every step you can inspect.
 
     Nothing happens until `connect()` (or entering a ``with`` block, which connects
@@ -102,10 +94,6 @@ class Client:
         return self._recorder.transcript
 
     @property
-    def state(self) -> ClientState:
-        return self._conn.state
-
-    @property
     def extensions(self) -> Extensions:
         """What the server's last EHLO reply advertised (cleared by STARTTLS)."""
         return self._conn.extensions
@@ -114,10 +102,6 @@ class Client:
     def connected_socket(self) -> socket.socket | None:
         """The connected socket (an `ssl.SSLSocket` under TLS), or None: for looking, not I/O."""
         return self._transport.connected_socket
-
-    @property
-    def tls_active(self) -> bool:
-        return self._conn.tls_active
 
     @property
     def authenticated(self) -> bool:
@@ -152,11 +136,6 @@ class Client:
         greeting = self._read_reply("the greeting")
         exchange = Exchange("", b"", b"", greeting, self._closing_notes(), GREETING)
         return self._record("connect", "", [exchange], before, started, details)
-
-    def close(self) -> None:
-        """Close the socket without QUIT (QUIT is the polite way: see `quit`)."""
-        self._transport.close()
-        self._conn.closed()
 
     def __enter__(self) -> Client:
         if self.state is ClientState.DISCONNECTED:
@@ -279,7 +258,7 @@ class Client:
         # RFC 5321 §3.3: "message data MUST NOT be sent unless a 354 reply is received".
         if self.state is ClientState.DATA:
             with self._recording("data", "DATA", exchanges, before, started):
-                exchanges.append(self._send_message_body(_as_sendable(message)))
+                exchanges.append(self._send_message_body(as_sendable(message)))
         return self._record("data", "DATA", exchanges, before, started)
 
     def rset(self) -> Step:
@@ -354,7 +333,7 @@ class Client:
     def send_body(self, message: MessageLike) -> Step:
         """Send only the message content, after DATA got its 354 (`data` does both halves)."""
         before, started = self.state, time.perf_counter()
-        exchange = self._send_message_body(_as_sendable(message))
+        exchange = self._send_message_body(as_sendable(message))
         return self._record("message", "", [exchange], before, started)
 
     # -- pipelining, and helpers made only of public steps --------------------------------
@@ -405,12 +384,6 @@ class Client:
         """Forget the steps recorded so far (a long-running session need not keep them all)."""
         self._recorder.clear()
 
-    # -- the machinery -------------------------------------------------------------------
-
-    def _context(self) -> ssl.SSLContext:
-        # Verification on by default: the standard library's defaults check the chain and name.
-        return self.tls_context or ssl.create_default_context()
-
     def check_tls_required(self) -> None:
         """Raise unless TLS is on, for a client made with ``require_tls=True`` (RFC 3207 §6)."""
         if self.require_tls and not self.tls_active:
@@ -420,172 +393,8 @@ class Client:
                 "not sending mail in the clear"
             )
 
-    def _simple(self, name: str, command: Command) -> Step:
-        before, started = self.state, time.perf_counter()
-        exchange = self._exchange(command)
-        return self._record(name, command.verb, [exchange], before, started)
-
-    def _exchange(self, command: Command) -> Exchange:
-        self._take_unsolicited()
-        wire = self._conn.send(command)
-        self._send_bytes(wire)
-        return self._answer(command)
-
-    def _answer(self, command: Command) -> Exchange:
-        """Read the reply to `command` (already sent) as an exchange."""
-        reply = self._read_reply(command.shown)
-        return Exchange(
-            command.shown, command.line, command.redacted, reply, self._closing_notes(), command.verb
-        )
-
-    def _send_message_body(self, message: bytes | str | EmailMessage | Message) -> Exchange:
-        self._take_unsolicited()
-        wire = self._conn.send_data(_as_sendable(message))
-        self._send_bytes(wire)
-        reply = self._read_reply("the message")
-        shown = wire.decode("utf-8", "replace").replace("\r\n", "\n").rstrip("\n")
-        return Exchange(shown, wire, wire, reply, self._closing_notes(), MESSAGE)
-
-    def _closing_notes(self) -> tuple[str, ...]:
-        """Why the session just ended, when the server's reply ended it."""
-        reason = self._conn.close_reason if self.state is ClientState.CLOSED else None
-        return (reason,) if reason else ()
-
-    def _hide(self, secrets: Iterable[str]) -> None:
-        for secret in secrets:
-            self._conn.hide(secret)
-
-    def _take_unsolicited(self) -> None:
-        """Before sending, read what the server sent unasked, so it cannot answer the command.
-
-        The core rejects any reply that arrives with no command outstanding (RFC 5321 §4.2)
-        except a 421, with which a server announces it is closing (RFC 5321 §3.8).
-        """
-        if self._conn.pending:
-            return
-        data = self._transport.receive_nowait()
-        if data is None:
-            return
-        self._conn.receive_data(data)
-        try:
-            reply = self._conn.next_reply()
-        except RemoteProtocolError:
-            self._transport.close()
-            raise
-        if isinstance(reply, Reply):  # only a 421 gets here: the server is closing
-            self._transport.close()
-            exchange = Exchange("", b"", b"", reply, self._closing_notes())
-            self._record("unsolicited", "", [exchange], self.state, time.perf_counter())
-            raise ConnectionClosedError(
-                self.host, self.port, f"the server closed the session before the next command: {reply}", reply
-            )
-
-    @contextmanager
-    def _recording(
-        self,
-        name: str,
-        verb: str,
-        exchanges: list[Exchange],
-        before: ClientState,
-        started: float,
-        details: dict[str, str] | None = None,
-    ) -> Iterator[None]:
-        """Record the exchanges done so far when a step fails half-way, then re-raise."""
-        try:
-            yield
-        except SMTPLearnError:
-            if exchanges:
-                self._record(name, verb, exchanges, before, started, details)
-            raise
-
-    def _send_bytes(self, wire: bytes) -> None:
-        try:
-            self._transport.send(wire)
-        except TransportError:
-            self.close()
-            raise
-        self._waiting_since_send = True
-
-    def _read_reply(self, waiting_for: str) -> Reply:
-        deadline = time.monotonic() + self.timeout
-        while True:
-            try:
-                reply = self._conn.next_reply()
-            except RemoteProtocolError:
-                # Garbage from the server: nothing after it can be trusted (RFC 5321 §4.2).
-                self.close()
-                raise
-            if reply is not NEED_DATA:
-                assert isinstance(reply, Reply)
-                if self._conn.state is ClientState.CLOSED:
-                    # After 421 (or QUIT) the server closes; out of step, we do.
-                    self._transport.close()
-                return reply
-            if self._waiting_since_send:
-                self.round_trips += 1
-                self._waiting_since_send = False
-            try:
-                data = self._transport.receive(waiting_for, deadline)
-            except TransportError:
-                # A reply that comes after the timeout would answer the next command.
-                self.close()
-                raise
-            if not data:
-                self._transport.close()
-                try:
-                    self._conn.receive_data(b"")
-                    eof_reply = self._conn.next_reply()
-                except RemoteProtocolError as exc:
-                    self._conn.closed()
-                    raise ConnectionClosedError(
-                        self.host, self.port, f"{exc} while waiting for {waiting_for}"
-                    ) from exc
-                if isinstance(eof_reply, Reply):
-                    return eof_reply
-                raise ConnectionClosedError(
-                    self.host, self.port, f"the server closed the connection before {waiting_for}"
-                )
-            self._conn.receive_data(data)
-
-    def _record(
-        self,
-        name: str,
-        verb: str,
-        exchanges: Sequence[Exchange],
-        before: ClientState,
-        started: float,
-        details: dict[str, str] | None = None,
-        *,
-        tls: bool | None = None,
-    ) -> Step:
-        step = Step(
-            name=name,
-            command=verb,
-            exchanges=tuple(exchanges),
-            state_before=before,
-            state_after=self.state,
-            elapsed=time.perf_counter() - started,
-            tls=self.tls_active if tls is None else tls,
-            details=details or {},
-        )
-        self._recorder.append(step)
-        if log.isEnabledFor(logging.DEBUG):  # this runs once per step: keep the hot path lean
-            for exchange in step.exchanges:
-                if exchange.shown:
-                    log.debug("-> %s", exchange.shown.splitlines()[0])
-                if exchange.reply is not None:
-                    log.debug("<- %s", exchange.reply)
-        return step
-
 
 def _with_notes(exchange: Exchange, notes: tuple[str, ...]) -> Exchange:
     if not notes:
         return exchange
     return replace(exchange, notes=notes + exchange.notes)
-
-
-def _as_sendable(message: MessageLike) -> EmailMessage | str | bytes:
-    if isinstance(message, (EmailMessage, str, bytes)):
-        return message
-    # A legacy email.message.Message (e.g. from MIMEText): its bytes are what smtplib sends.
-    return message.as_bytes()

@@ -53,7 +53,8 @@ from smtplearn.compat.exceptions import (
     SMTPSenderRefused,
     SMTPServerDisconnected,
 )
-from smtplearn.compat.smtp import SMTP, SMTP_PORT, SMTP_SSL, SMTP_SSL_PORT
+from smtplearn.compat.smtp import SMTP, SMTP_PORT, SMTP_SSL_PORT
+from smtplearn.compat.smtp_ssl import SMTP_SSL
 
 __all__ = [
     "SMTP",

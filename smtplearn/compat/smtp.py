@@ -1,8 +1,8 @@
-"""`SMTP` and `SMTP_SSL`: smtplib's classes over `Client` (see `smtplearn.compat` for the contract).
+"""`SMTP`: smtplib's class over `Client` (see `smtplearn.compat` for the contract).
 
-Connection, commands, smtplib's lower layer (``putcmd``/``send``/``getreply``) and the
-translation of the client's outcomes into smtplib's tuples and exceptions live here; the
-AUTH loop is in `smtplearn.compat.auth`, whole transactions in `smtplearn.compat.transaction`.
+Connection, commands and smtplib's lower layer (``putcmd``/``send``/``getreply``) live
+here; the AUTH loop in `compat.auth`, whole transactions in `compat.transaction`, the
+translation of outcomes in `compat.outcomes`, implicit TLS in `compat.smtp_ssl`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 
 from smtplearn import smtplib_reading
 from smtplearn.client import Client
-from smtplearn.compat import auth, outcomes, spelling, transaction
+from smtplearn.compat import auth, debug, outcomes, spelling, transaction
 from smtplearn.compat.exceptions import (
     SMTPConnectError,
     SMTPDataError,
@@ -33,8 +33,7 @@ from smtplearn.compat.exceptions import (
 from smtplearn.protocol import commands, sasl
 from smtplearn.protocol.commands import Command
 from smtplearn.protocol.data import encode_data
-from smtplearn.record import Exchange, Step, Transcript
-from smtplearn.render.text import smtplib_debug_lines
+from smtplearn.record import Step, Transcript
 from smtplearn.transport import (
     TransportError,
 )
@@ -113,19 +112,13 @@ class SMTP:
         # Printed before the reply is awaited, as smtplib's send() does: an unreadable reply
         # must not hide what was sent.
         if self.debuglevel > 0:
-            if isinstance(sending, Command):
-                exchange = Exchange(sending.shown, sending.line, sending.redacted, None)
-            else:
-                exchange = Exchange("", sending, sending, None)
-            for line in smtplib_debug_lines(exchange):
+            for line in debug.sending_lines(sending):
                 self._print_debug(line)
 
     def _show_replies(self, step: Step) -> None:
         if self.debuglevel > 0:
-            for exchange in step.exchanges:
-                for line in smtplib_debug_lines(exchange):
-                    if not line.startswith("send: "):  # shown by _show_sending
-                        self._print_debug(line)
+            for line in debug.reply_lines(step):
+                self._print_debug(line)
 
     # -- connection ------------------------------------------------------------------
 
@@ -401,22 +394,3 @@ class SMTP:
     def _attach(self, error: SMTPException) -> SMTPException:
         error.transcript = self.transcript
         return error
-
-
-class SMTP_SSL(SMTP):
-    """Drop-in for `smtplib.SMTP_SSL`: TLS from the first byte (RFC 8314), verified by default."""
-
-    default_port = SMTP_SSL_PORT
-    _implicit_tls = True
-
-    def __init__(
-        self,
-        host: str = "",
-        port: int = 0,
-        local_hostname: str | None = None,
-        *,
-        timeout: float | None = socket.getdefaulttimeout() or 30.0,
-        source_address: tuple[str, int] | None = None,
-        context: ssl.SSLContext | None = None,
-    ) -> None:
-        super().__init__(host, port, local_hostname, timeout, source_address, context=context)
