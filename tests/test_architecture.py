@@ -255,15 +255,41 @@ def test_modules_over_400_lines_are_named_with_a_reason() -> None:
 # -- the layers of the README's "Architecture" section -----------------------------------
 
 # layer -> the layers it may import at load time (the README says the same in words).
+_CORE = {"grammar", "protocol"}
 LAYERS = {
     "grammar": set(),
     "protocol": {"grammar"},
-    "record": {"grammar", "protocol"},
-    "transport": {"grammar", "protocol", "record"},
-    "client": {"grammar", "protocol", "record", "transport"},
-    "explain": {"grammar", "protocol", "record"},
-    "render": {"grammar", "protocol", "record", "explain"},
-    "compat": {"grammar", "protocol", "record", "transport", "client", "render"},
+    "record": _CORE,
+    "explain": _CORE | {"record"},
+    "render": _CORE | {"record", "explain"},
+    "transport": _CORE,
+    "client": _CORE | {"record", "transport"},
+    "compat": _CORE | {"record", "transport", "client", "render"},
+    "server": _CORE,
+    "lessons": _CORE | {"record", "explain", "render", "transport", "client", "server"},
+    "cli": _CORE | {"record", "explain", "render", "transport", "client", "server", "lessons"},
+}
+
+# top-level module or package -> its layer
+_LAYER_OF = {
+    "protocol": "protocol",
+    "record": "record",
+    "explain": "explain",
+    "render": "render",
+    "transport": "transport",
+    "session": "client",
+    "client": "client",
+    "sending": "client",
+    "envelope": "client",
+    "compat": "compat",
+    "smtplib_reading": "compat",
+    "server": "server",
+    "lesson": "lessons",
+    "exercises": "lessons",
+    "widgets": "lessons",
+    "notebook_files": "lessons",
+    "cli": "cli",
+    "demo": "cli",
 }
 
 
@@ -271,19 +297,11 @@ def _layer(module: str) -> str | None:
     if module == "smtplearn.protocol.grammar":
         return "grammar"
     parts = module.split(".")
-    top = parts[1] if len(parts) > 1 else ""
-    return {
-        "protocol": "protocol",
-        "record": "record",
-        "transport": "transport",
-        "client": "client",
-        "sending": "client",
-        "envelope": "client",
-        "smtplib_reading": "compat",
-        "explain": "explain",
-        "render": "render",
-        "compat": "compat",
-    }.get(top)
+    return _LAYER_OF.get(parts[1]) if len(parts) > 1 else None
+
+
+def test_every_module_has_a_layer() -> None:
+    assert [name for name, _ in _modules() if name != "smtplearn" and _layer(name) is None] == []
 
 
 def test_no_layer_imports_upward() -> None:
@@ -302,18 +320,8 @@ def test_no_layer_imports_upward() -> None:
 def test_the_readme_describes_each_layer() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Architecture", 1)[1].split("\n## ", 1)[0]
-    for path in (
-        "smtplearn/protocol/grammar.py",
-        "smtplearn/protocol/",
-        "smtplearn/record.py",
-        "smtplearn/client.py",
-        "smtplearn/sending.py",
-        "smtplearn/compat/",
-        "smtplearn/explain/",
-        "smtplearn/render/",
-        "smtplearn/widgets/",
-        "smtplearn/server/",
-    ):
+    paths = {f"smtplearn/{top}" + ("/" if (PACKAGE / top).is_dir() else ".py") for top in _LAYER_OF}
+    for path in sorted(paths | {"smtplearn/protocol/grammar.py"}):
         assert f"`{path}`" in section, path
         assert (ROOT / path).exists(), path
 
