@@ -26,14 +26,14 @@ def test_a_hand_built_command_refuses_every_control_character(char: str) -> None
 
 
 def test_replace_cannot_smuggle_a_second_line_into_a_built_command() -> None:
-    with pytest.raises(LocalProtocolError, match="RFC 5321 §2.3.8"):
+    with pytest.raises(LocalProtocolError, match=r"RFC 5321 §2\.3\.8"):
         dataclasses.replace(c.rcpt("a@example.com"), arguments=("TO:<a@example.com>\r\nDATA",))
 
 
 def test_a_hand_built_command_keeps_the_line_limit() -> None:
     fits = "x" * (grammar.MAX_COMMAND_LINE - len("NOOP \r\n"))
     assert len(Command("NOOP", (fits,)).line) == grammar.MAX_COMMAND_LINE
-    with pytest.raises(LocalProtocolError, match="RFC 5321 §4.5.3.1.4"):
+    with pytest.raises(LocalProtocolError, match=r"RFC 5321 §4\.5\.3\.1\.4"):
         Command("NOOP", (fits + "x",))
 
 
