@@ -35,7 +35,7 @@ def smtplearn_sender(pipelining: bool) -> Sender:
             elapsed = time.perf_counter() - started
             # A long-lived Client keeps every step for the learner; the benchmark does not
             # measure that bookkeeping growing across rounds.
-            client.transcript.clear()
+            client.clear_transcript()
         return elapsed
 
     return send

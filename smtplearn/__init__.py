@@ -14,7 +14,8 @@ __version__ = "0.1.0"
 # public name -> module that defines it
 _EXPORTS = {
     "Client": "smtplearn.client",
-    "SendResult": "smtplearn.client",
+    "SendError": "smtplearn.sending",
+    "SendResult": "smtplearn.sending",
     "DebugServer": "smtplearn.server",
     "Reply": "smtplearn.protocol.replies",
     "ClientState": "smtplearn.protocol.states",
@@ -39,6 +40,7 @@ __all__ = [
     "Reply",
     "SMTPLearnError",
     "SMTPReplyError",
+    "SendError",
     "SendResult",
     "Step",
     "Transcript",
@@ -46,7 +48,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from smtplearn.client import Client, SendResult
+    from smtplearn.client import Client
     from smtplearn.explain import explain
     from smtplearn.protocol.errors import (
         LocalProtocolError,
@@ -57,6 +59,7 @@ if TYPE_CHECKING:
     from smtplearn.protocol.replies import Reply
     from smtplearn.protocol.states import ClientState
     from smtplearn.record import Exchange, Step, Transcript
+    from smtplearn.sending import SendError, SendResult
     from smtplearn.server import DebugServer
 
 

@@ -6,8 +6,9 @@ Records are plain frozen data. Turning them into text, HTML or SVG is the job of
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import TYPE_CHECKING, overload
 
 from smtplearn.protocol import states
@@ -72,8 +73,12 @@ class Step:
     elapsed: float
     #: Whether the step ran over TLS (after STARTTLS, or on an implicit-TLS port).
     tls: bool
-    #: Extra facts a lesson may show: TLS version, cipher, certificate subject...
-    details: Mapping[str, str] = field(default_factory=dict)
+    #: Extra facts a lesson may show: TLS version, cipher, certificate subject... (read-only)
+    details: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    def __post_init__(self) -> None:
+        # A copy of its own, read-only: steps never share (or let anyone edit) their details.
+        object.__setattr__(self, "details", MappingProxyType(dict(self.details)))
 
     @property
     def replies(self) -> tuple[Reply, ...]:
@@ -137,14 +142,10 @@ class Transcript(Sequence[Step]):
     ``set_debuglevel(1)`` format; in Jupyter it renders as HTML.
     """
 
-    def __init__(self, steps: Sequence[Step] = ()) -> None:
-        self._steps: list[Step] = list(steps)
-
-    def append(self, step: Step) -> None:
-        self._steps.append(step)
-
-    def clear(self) -> None:
-        self._steps.clear()
+    def __init__(self, steps: Iterable[Step] = ()) -> None:
+        # A tuple: a transcript cannot be edited from outside. Only a `TranscriptRecorder`
+        # swaps in the list it appends to, so a client's transcript stays live.
+        self._steps: Sequence[Step] = tuple(steps)
 
     @overload
     def __getitem__(self, index: int) -> Step: ...
@@ -152,7 +153,7 @@ class Transcript(Sequence[Step]):
     def __getitem__(self, index: slice) -> Transcript: ...
     def __getitem__(self, index: int | slice) -> Step | Transcript:
         if isinstance(index, slice):
-            return Transcript(self._steps[index])
+            return Transcript(self._steps[index])  # a copy: slicing a live list copies it
         return self._steps[index]
 
     def __len__(self) -> int:
@@ -194,3 +195,19 @@ class Transcript(Sequence[Step]):
         from smtplearn.render.html import transcript_html
 
         return transcript_html(self)
+
+
+class TranscriptRecorder:
+    """The one writer of a live `Transcript`: the client records, everyone else reads."""
+
+    def __init__(self) -> None:
+        self._steps: list[Step] = []
+        #: The live, read-only view of what was recorded.
+        self.transcript = Transcript()
+        self.transcript._steps = self._steps
+
+    def append(self, step: Step) -> None:
+        self._steps.append(step)
+
+    def clear(self) -> None:
+        self._steps.clear()

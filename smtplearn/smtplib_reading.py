@@ -13,7 +13,10 @@ import re
 import smtplib
 from dataclasses import dataclass
 
-# smtplib's longest reply line (8192, as our parser's); a longer one is "500 Line too long."
+from smtplearn.protocol import grammar
+
+# smtplib's longest reply line; a longer one is "500 Line too long." smtplib's own constant, so
+# the reading follows smtplib; a test checks it equals the core's `grammar.MAX_REPLY_LINE`.
 MAXLINE: int = smtplib._MAXLINE  # type: ignore[attr-defined]
 
 
@@ -88,6 +91,6 @@ def esmtp_features(ehlo_message: bytes) -> dict[str, str]:
 
 def refuse_newlines(line: str) -> None:
     """smtplib's ``putcmd`` check: a CR or LF would smuggle in a second command (RFC 5321 §2.3.8)."""
-    if "\r" in line or "\n" in line:
+    if not grammar.LINE_BREAKS.isdisjoint(line):
         escaped = line.replace("\n", "\\n").replace("\r", "\\r")
         raise ValueError(f"command and arguments contain prohibited newline characters: {escaped}")

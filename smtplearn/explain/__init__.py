@@ -7,8 +7,6 @@ explanations are built from redacted views only, so they can be shown anywhere.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 import sys
 import types
@@ -16,15 +14,12 @@ from dataclasses import dataclass
 
 from smtplearn.explain import catalogue
 from smtplearn.explain.catalogue import Entry
+from smtplearn.protocol.grammar import ENHANCED_CODE_EXACT, REPLY_LINE, b64decode_strict
 from smtplearn.protocol.replies import Reply
 from smtplearn.record import Step
 
 __all__ = ["Explanation", "explain", "explain_reply", "rfc_url"]
 
-# RFC 3463 §2: status-code = class "." subject "." detail
-_ENHANCED = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})$")
-# RFC 5321 §4.2: Reply-line = *( Reply-code "-" [ textstring ] CRLF ) ...
-_REPLY_LINE = re.compile(r"^(\d{3})(?:[ -](.*))?$", re.DOTALL)
 _REF = re.compile(r"^RFC (\d+)(?: §([\d.]+))?$")
 
 
@@ -115,9 +110,9 @@ def _unknown(what: str, hint: str) -> Explanation:
 
 def _explain_text(text: str) -> Explanation:
     word = text.strip()
-    if _ENHANCED.match(word):
+    if ENHANCED_CODE_EXACT.match(word):
         return _explain_enhanced(word)
-    line = _REPLY_LINE.match(word)
+    line = REPLY_LINE.match(word)
     if line is not None:
         code, rest = line.groups()
         if rest is None:
@@ -174,7 +169,7 @@ def _explain_code(code: int, command: str | None = None) -> Explanation:
 
 
 def _explain_enhanced(code: str) -> Explanation:
-    match = _ENHANCED.match(code)
+    match = ENHANCED_CODE_EXACT.match(code)
     if match is None:
         return _unknown(code, "enhanced status codes look like 2.1.0 or 5.7.8 (RFC 3463 §2)")
     klass, subject, detail = (int(g) for g in match.groups())
@@ -229,8 +224,8 @@ def _decoded_challenge(text: str) -> str | None:
     is safe; they teach that base64 hides nothing ("Username:", "<1896.697@host>").
     """
     try:
-        decoded = base64.b64decode(text.strip(), validate=True).decode("ascii")
-    except (binascii.Error, UnicodeDecodeError):
+        decoded = (b64decode_strict(text) or b"").decode("ascii")
+    except UnicodeDecodeError:
         return None
     return decoded if decoded and decoded.isprintable() else None
 

@@ -7,105 +7,141 @@ be sent *now* is not decided here but in `smtplearn.protocol.states`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from smtplearn.protocol.errors import LocalProtocolError
-from smtplearn.protocol.grammar import CONTROL_CHARACTER, mailbox_character_problem
-
-#: What renderings show instead of a secret.
-REDACTED = "<redacted>"
+from smtplearn.protocol.grammar import (
+    ESMTP_PARAM,
+    LINE_BREAKS,
+    MAX_AUTH_RESPONSE_LINE,
+    MAX_COMMAND_LINE,
+    REDACTED,
+    SASL_MECH,
+    control_name,
+    find_control,
+    mailbox_character_problem,
+)
 
 #: The verb given to a line that answers a SASL challenge (it has no verb of its own).
 AUTH_RESPONSE = "AUTH-RESPONSE"
 
-# RFC 5321 §4.5.3.1.4: "The maximum total length of a command line including the
-# command word and the <CRLF> is 512 octets."
-MAX_COMMAND_LINE = 512
-# RFC 4954 §4: a client response to a 334 challenge may be up to 12288 octets. The
-# AUTH command itself keeps the 512 limit: "If use of the initial response argument
-# would cause the AUTH command to exceed this length, the client MUST NOT use the
-# initial response parameter".
-MAX_AUTH_RESPONSE_LINE = 12288
-
-# RFC 4422 §3.1: sasl-mech = 1*20mech-char; mech-char = UPPER-ALPHA / DIGIT / "-" / "_"
-SASL_MECH = re.compile(r"[A-Za-z0-9_-]{1,20}\Z")
-# RFC 5321 §4.1.2: esmtp-keyword = (ALPHA / DIGIT) *(ALPHA / DIGIT / "-")
-#                  esmtp-value = 1*(%d33-60 / %d62-126)
-ESMTP_PARAM = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*(=[!-<>-~]+)?\Z")
-
 BODY_TYPES = ("7BIT", "8BITMIME")
-
-_CONTROL_NAMES = {
-    "\r": "a carriage return (\\r)",
-    "\n": "a line feed (\\n)",
-    "\0": "a NUL (\\x00)",
-}
-
-
-@dataclass(frozen=True)
-class Command:
-    """One command line, ready to send, with the views a learner may see.
-
-    `line` is the exact bytes for the wire and is left out of the repr because it
-    may carry a password; `shown` and `redacted` replace any secret by ``<redacted>``.
-    """
-
-    #: Upper-case verb: "EHLO", "MAIL"...; "AUTH-RESPONSE" for a SASL continuation.
-    verb: str
-    line: bytes = field(repr=False)
-    #: What a learner reads: no CRLF, secrets redacted.
-    shown: str
-    #: The wire view with the same redaction, CRLF included.
-    redacted: bytes
-    #: The part of `line` that `shown` and `redacted` hide ("" when nothing is hidden).
-    secret: str = field(default="", repr=False)
-
-    @property
-    def has_secret(self) -> bool:
-        """True when the wire bytes differ from what renderings show."""
-        return self.line != self.redacted
+#: RFC 6531 §3.4: the MAIL parameter that opens an internationalized transaction.
+SMTPUTF8 = "SMTPUTF8"
 
 
 def check_text(name: str, value: str) -> str:
-    """Return `value` unchanged, or raise if it holds a control character."""
-    found = CONTROL_CHARACTER.search(value)
+    """Return `value` unchanged, or raise if it holds a control character (see `grammar`)."""
+    found = find_control(value)
     if found is not None:
-        position, char = found.start(), found.group()
-        if char in "\r\n":
+        position, char = found
+        if char in LINE_BREAKS:
             raise LocalProtocolError(
-                f"{name} contains {_CONTROL_NAMES[char]} at position {position}: SMTP "
+                f"{name} contains {control_name(char)} at position {position}: SMTP "
                 "commands end at CRLF, so this would smuggle a second command "
                 "(RFC 5321 §2.3.8)"
             )
-        what = _CONTROL_NAMES.get(char, f"a control character (U+{ord(char):04X})")
         raise LocalProtocolError(
-            f"{name} contains {what} at position {position}: command arguments are "
+            f"{name} contains {control_name(char)} at position {position}: command arguments are "
             "printable text (RFC 5321 §4.1.2)"
         )
     return value
 
 
-def _build(verb: str, public: str, secret: str | None = None) -> Command:
-    """Assemble a command from its public text and an optional secret tail."""
-    text = public + (secret or "")
-    line = text.encode("utf-8") + b"\r\n"
-    shown = public + REDACTED if secret else text
-    limit = MAX_AUTH_RESPONSE_LINE if verb == AUTH_RESPONSE else MAX_COMMAND_LINE
-    if len(line) > limit:
-        rule = (
-            "RFC 4954 §4 allows client responses of"
-            if verb == AUTH_RESPONSE
-            else "RFC 5321 §4.5.3.1.4 allows command lines of"
-        )
-        hint = " (send AUTH without an initial response)" if verb == "AUTH" else ""
-        # A raw line's first word may be anything (even a secret): never echo much of it.
-        named = verb if len(verb) <= 16 else "command"
-        raise LocalProtocolError(
-            f"the {named} line would be {len(line)} octets with its CRLF; {rule} at most {limit}{hint}"
-        )
-    return Command(verb, line, shown, shown.encode("utf-8") + b"\r\n", secret or "")
+@dataclass(frozen=True)
+class Command:
+    """One command: its verb, its arguments and which of them is secret; checked when built.
+
+    Building a `Command` (by a builder below, by hand, or with `dataclasses.replace`)
+    refuses control characters and over-long lines, so no unchecked line can reach the
+    wire. The wire bytes (`line`) and the learner's views (`shown`, `redacted`) are
+    derived from the fields, never parsed back out of bytes.
+    """
+
+    #: Upper-case verb: "EHLO", "MAIL"...; "AUTH-RESPONSE" for a SASL continuation.
+    verb: str
+    #: The words after the verb word, exactly as sent (secrets included: not in the repr).
+    arguments: tuple[str, ...] = field(default=(), repr=False)
+    #: The end of the line that `shown` and `redacted` hide ("" when nothing is hidden).
+    secret: str = field(default="", repr=False)
+    #: True when the command may carry UTF-8 (RFC 6531 §3.4; on MAIL, its SMTPUTF8 parameter).
+    smtputf8: bool = False
+    #: The verb word as it appears on the line ("mail" for a raw line typed so); None:
+    #: `verb` itself. A SASL response (`AUTH_RESPONSE`) has no verb word.
+    spelling: str | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        words = self._words()
+        for word in words:
+            check_text("line", word)
+        text = " ".join(words)
+        if not text.endswith(self.secret):
+            raise LocalProtocolError("a command's secret must be the end of its line")
+        if self.verb != self.verb.upper():
+            raise LocalProtocolError(f"a command's verb is upper case, got {self.verb!r}")
+        if self.spelling is not None and self.spelling.upper() != self.verb:
+            raise LocalProtocolError(f"{self.spelling!r} does not spell the verb {self.verb!r}")
+        if self.verb == "MAIL" and self.smtputf8 != (SMTPUTF8 in (a.upper() for a in self.arguments[1:])):
+            raise LocalProtocolError("a MAIL command is SMTPUTF8 exactly when it carries that parameter")
+        octets = len(text.encode("utf-8")) + 2
+        limit = MAX_AUTH_RESPONSE_LINE if self.verb == AUTH_RESPONSE else MAX_COMMAND_LINE
+        if octets > limit:
+            rule = (
+                "RFC 4954 §4 allows client responses of"
+                if self.verb == AUTH_RESPONSE
+                else "RFC 5321 §4.5.3.1.4 allows command lines of"
+            )
+            hint = " (send AUTH without an initial response)" if self.verb == "AUTH" else ""
+            # A raw line's first word may be anything (even a secret): never echo much of it.
+            named = self.verb if len(self.verb) <= 16 else "command"
+            raise LocalProtocolError(
+                f"the {named} line would be {octets} octets with its CRLF; {rule} at most {limit}{hint}"
+            )
+
+    def _words(self) -> tuple[str, ...]:
+        if self.verb == AUTH_RESPONSE:  # a SASL response is the line's only word
+            return self.arguments
+        return (self.verb if self.spelling is None else self.spelling, *self.arguments)
+
+    @property
+    def text(self) -> str:
+        """The line as sent, without CRLF; it may hold a secret."""
+        return " ".join(self._words())
+
+    @property
+    def line(self) -> bytes:
+        """The exact bytes for the wire, CRLF included; they may hold a secret."""
+        return self.text.encode("utf-8") + b"\r\n"
+
+    @property
+    def shown(self) -> str:
+        """What a learner reads: no CRLF, the secret replaced by ``<redacted>``."""
+        text = self.text
+        return text[: len(text) - len(self.secret)] + REDACTED if self.secret else text
+
+    @property
+    def redacted(self) -> bytes:
+        """The wire view with the same redaction, CRLF included."""
+        return self.shown.encode("utf-8") + b"\r\n"
+
+    @property
+    def has_secret(self) -> bool:
+        """True when the wire bytes differ from what renderings show."""
+        return bool(self.secret)
+
+    def __repr__(self) -> str:
+        # Only the redacted view: the arguments may hold a password.
+        return f"Command(verb={self.verb!r}, shown={self.shown!r}, smtputf8={self.smtputf8!r})"
+
+    @property
+    def has_initial_response(self) -> bool:
+        """True for ``AUTH mechanism initial-response`` (RFC 4954 §4)."""
+        return self.verb == "AUTH" and len(self.arguments) > 1
+
+
+def _build(verb: str, *arguments: str, secret: str = "", smtputf8: bool = False) -> Command:
+    return Command(verb, tuple(arguments), secret, smtputf8)
 
 
 def _domain(domain: str) -> str:
@@ -141,26 +177,26 @@ def _path(address: str, *, smtputf8: bool, null_ok: bool) -> str:
     return f"<{inner}>"
 
 
-def _params(params: Iterable[str]) -> str:
-    text = ""
+def _params(params: Iterable[str]) -> list[str]:
+    checked = []
     for param in params:
         check_text("parameter", param)
         if not ESMTP_PARAM.match(param):
             raise LocalProtocolError(
                 f"parameter {param!r} is not keyword[=value] (RFC 5321 §4.1.2 esmtp-param)"
             )
-        text += " " + param
-    return text
+        checked.append(param)
+    return checked
 
 
 def ehlo(domain: str) -> Command:
     """``EHLO domain``: greet the server and ask for its extensions (RFC 5321 §4.1.1.1)."""
-    return _build("EHLO", f"EHLO {_domain(domain)}")
+    return _build("EHLO", _domain(domain))
 
 
 def helo(domain: str) -> Command:
     """``HELO domain``: the pre-extension greeting (RFC 5321 §4.1.1.1)."""
-    return _build("HELO", f"HELO {_domain(domain)}")
+    return _build("HELO", _domain(domain))
 
 
 # RFC 1870 §3: SIZE=<size-value>; RFC 6152 §2: BODY=7BIT / BODY=8BITMIME;
@@ -174,39 +210,45 @@ def mail(
     params: Iterable[str] = (),
 ) -> Command:
     """``MAIL FROM:<address>`` with optional SIZE, BODY and SMTPUTF8 parameters."""
-    text = f"MAIL FROM:{_path(address, smtputf8=smtputf8, null_ok=True)}"
+    arguments = [f"FROM:{_path(address, smtputf8=smtputf8, null_ok=True)}"]
     if size is not None:
         if isinstance(size, bool) or not isinstance(size, int) or size < 0:
             raise LocalProtocolError(f"size must be a whole number of octets, got {size!r}")
-        text += f" SIZE={size}"
+        arguments.append(f"SIZE={size}")
     if body is not None:
         if body.upper() not in BODY_TYPES:
             raise LocalProtocolError(f"body must be 7BIT or 8BITMIME, got {body!r} (RFC 6152)")
-        text += f" BODY={body.upper()}"
+        arguments.append(f"BODY={body.upper()}")
     if smtputf8:
-        text += " SMTPUTF8"
-    return _build("MAIL", text + _params(params))
+        arguments.append(SMTPUTF8)
+    return _build("MAIL", *arguments, *_params(params), smtputf8=smtputf8)
 
 
 def rcpt(address: str, *, smtputf8: bool = False, params: Iterable[str] = ()) -> Command:
     """``RCPT TO:<address>`` (RFC 5321 §4.1.1.3); `smtputf8` permits a UTF-8 address."""
     path = _path(address, smtputf8=smtputf8, null_ok=False)
-    return _build("RCPT", f"RCPT TO:{path}" + _params(params))
+    return _build("RCPT", f"TO:{path}", *_params(params), smtputf8=smtputf8)
 
 
 def data() -> Command:
     """``DATA``: ask to send the message; 354 means go ahead (RFC 5321 §4.1.1.4)."""
-    return _build("DATA", "DATA")
+    return _build("DATA")
 
 
 def rset() -> Command:
     """``RSET``: abort the mail transaction (RFC 5321 §4.1.1.5)."""
-    return _build("RSET", "RSET")
+    return _build("RSET")
 
 
 def noop() -> Command:
     """``NOOP``: do nothing, get a 250 (RFC 5321 §4.1.1.9)."""
-    return _build("NOOP", "NOOP")
+    return _build("NOOP")
+
+
+def _free_text(text: str) -> tuple[str, ...]:
+    # A free-text argument is sent as given, trailing blanks dropped ("VRFY x " is "VRFY x").
+    text = text.rstrip()
+    return tuple(text.split(" ")) if text else ()
 
 
 def vrfy(address: str) -> Command:
@@ -215,31 +257,31 @@ def vrfy(address: str) -> Command:
     The argument is sent as given: ``vrfy("<dhellmann>")`` is what smtplib sends.
     """
     check_text("address", address)
-    return _build("VRFY", f"VRFY {address}".rstrip())
+    return _build("VRFY", *_free_text(address))
 
 
 def expn(name: str) -> Command:
     """``EXPN name``: ask for the members of a mailing list (RFC 5321 §4.1.1.7)."""
     check_text("name", name)
-    return _build("EXPN", f"EXPN {name}".rstrip())
+    return _build("EXPN", *_free_text(name))
 
 
 def help(topic: str | None = None) -> Command:
     """``HELP [topic]`` (RFC 5321 §4.1.1.8)."""
     if topic is None:
-        return _build("HELP", "HELP")
+        return _build("HELP")
     check_text("topic", topic)
-    return _build("HELP", f"HELP {topic}".rstrip())
+    return _build("HELP", *_free_text(topic))
 
 
 def quit() -> Command:
     """``QUIT``: end the session; the server answers 221 and closes (RFC 5321 §4.1.1.10)."""
-    return _build("QUIT", "QUIT")
+    return _build("QUIT")
 
 
 def starttls() -> Command:
     """``STARTTLS``: switch to TLS; 220 means start the handshake (RFC 3207 §4)."""
-    return _build("STARTTLS", "STARTTLS")
+    return _build("STARTTLS")
 
 
 # RFC 4954 §4: auth-command = "AUTH" SP sasl-mech [SP initial-response]
@@ -249,14 +291,11 @@ def auth(mechanism: str, initial_response: str | None = None, *, secret: bool = 
     check_text("mechanism", mechanism)
     if not SASL_MECH.match(mechanism):
         raise LocalProtocolError(f"mechanism {mechanism!r} is not a SASL mechanism name (RFC 4422 §3.1)")
-    public = f"AUTH {mechanism.upper()}"
     if initial_response is None:
-        return _build("AUTH", public)
+        return _build("AUTH", mechanism.upper())
     check_text("initial_response", initial_response)
     response = initial_response or "="
-    if secret:
-        return _build("AUTH", public + " ", response)
-    return _build("AUTH", f"{public} {response}")
+    return _build("AUTH", mechanism.upper(), response, secret=response if secret else "")
 
 
 # RFC 4954 §4: "If the client wishes to cancel an authentication exchange, it issues
@@ -264,9 +303,7 @@ def auth(mechanism: str, initial_response: str | None = None, *, secret: bool = 
 def auth_response(b64_text: str, *, secret: bool) -> Command:
     """One base64 line answering a 334 challenge; ``"*"`` cancels the exchange."""
     check_text("response", b64_text)
-    if secret:
-        return _build(AUTH_RESPONSE, "", b64_text)
-    return _build(AUTH_RESPONSE, b64_text)
+    return _build(AUTH_RESPONSE, b64_text, secret=b64_text if secret else "")
 
 
 def raw(line: str, *, secret: bool | None = None) -> Command:
@@ -278,14 +315,15 @@ def raw(line: str, *, secret: bool | None = None) -> Command:
     most likely ``AUTH PLAIN`` with a password inside (RFC 4616 §2).
     """
     check_text("line", line)
-    words = line.split(" ")
-    verb = words[0].upper()
+    spelling, *arguments = line.split(" ")
+    verb = spelling.upper()
     if secret is None:
-        secret = verb == "AUTH" and len(words) > 2
-    if not secret:
-        return _build(verb, line)
-    keep = 2 if verb == "AUTH" else 1
-    public = " ".join(words[:keep])
-    if len(words) <= keep:
-        return _build(verb, "", line)
-    return _build(verb, public + " ", line[len(public) + 1 :])
+        secret = verb == "AUTH" and len(arguments) > 1
+    hidden = ""
+    if secret:
+        keep = 1 if verb == "AUTH" else 0
+        # Everything after the kept words; the whole line when there is nothing after them.
+        hidden = " ".join(arguments[keep:]) if len(arguments) > keep else line
+    # RFC 6531 §3.4: SMTPUTF8 is a MAIL parameter; a typed MAIL line may carry it too.
+    smtputf8 = verb == "MAIL" and SMTPUTF8 in (word.upper() for word in arguments[1:])
+    return Command(verb, tuple(arguments), hidden, smtputf8, spelling)

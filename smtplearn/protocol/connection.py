@@ -97,11 +97,11 @@ class ClientConnection:
             self._check_order(command.verb)
         self._refuse_unsolicited()
         if command.verb == "MAIL":
-            self._smtputf8 = b"SMTPUTF8" in command.line.upper().split()[2:]
+            self._smtputf8 = command.smtputf8
         if command.verb == "AUTH":
             self._auth_challenges = 0
             # RFC 4954 §4: "AUTH mechanism [initial-response]"
-            self._auth_answers = 1 if len(command.line.split()) > 2 else 0
+            self._auth_answers = 1 if command.has_initial_response else 0
         elif command.verb == AUTH_RESPONSE:
             self._auth_answers += 1
         if command.secret:

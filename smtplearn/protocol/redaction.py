@@ -9,10 +9,9 @@ and nothing downstream has to remember to.
 from __future__ import annotations
 
 import base64
-import binascii
 from dataclasses import replace
 
-from smtplearn.protocol.commands import REDACTED
+from smtplearn.protocol.grammar import REDACTED, b64decode_strict
 from smtplearn.protocol.replies import Reply
 
 #: Secrets shorter than this are not scrubbed: they would match ordinary words in replies.
@@ -57,8 +56,10 @@ class SecretScrubber:
         """
         self._add({response.encode("utf-8")})
         try:
-            decoded = base64.b64decode(response, validate=True).decode("utf-8")
-        except (binascii.Error, ValueError):
+            decoded = (b64decode_strict(response) or b"").decode("utf-8")
+        except UnicodeDecodeError:
+            return
+        if not decoded:
             return
         self.hide(decoded)
         self.hide(decoded.rpartition("\0")[2])

@@ -5,14 +5,18 @@ No I/O lives here: the parser is fed bytes and hands back complete replies.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from smtplearn.protocol.errors import LocalProtocolError, RemoteProtocolError
+from smtplearn.protocol.grammar import (
+    ENHANCED_CODE,
+    MAX_REPLY,
+    REPLY_CODES,
+    REPLY_SEPARATORS,
+)
+from smtplearn.protocol.grammar import MAX_REPLY_LINE as MAX_LINE
 
-# RFC 3463 §2: status-code = class "." subject "." detail
-#   class = "2" / "4" / "5";  subject = 1*3digit;  detail = 1*3digit
-ENHANCED_CODE = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})(?:\s+|$)")
+__all__ = ["ENHANCED_CODE", "MAX_LINE", "MAX_REPLY", "Reply", "ReplyParser"]
 
 
 @dataclass(frozen=True)
@@ -68,13 +72,6 @@ class Reply:
 
     def __str__(self) -> str:
         return "\n".join(f"{self.code} {line}" for line in self.lines)
-
-
-# RFC 5321 §4.5.3.1.5 limits a reply line to 512 octets; real servers send longer
-# text lines, so we allow 16 times that before calling the peer broken. Both limits
-# keep memory bounded whatever the server sends.
-MAX_LINE = 8192
-MAX_REPLY = 64 * 1024
 
 
 class ReplyParser:
@@ -162,12 +159,7 @@ class ReplyParser:
         if self._eof and self._buffer:
             raise RemoteProtocolError("connection closed in the middle of a reply")
 
-    # RFC 5321 §4.2:
-    #   Reply-line = *( Reply-code "-" [ textstring ] CRLF )
-    #                Reply-code [ SP textstring ] CRLF
-    #   Reply-code = %x32-35 %x30-35 %x30-39
-    #   textstring = 1*(%d09 / %d32-126)   ; RFC 6531 §3.7.4 also allows UTF-8
-    # "In a multiline reply, the reply code on each of the lines MUST be the same."
+    # The reply-line grammar (RFC 5321 §4.2) is quoted in `smtplearn.protocol.grammar`.
     # A line ending in a bare LF is accepted (RFC 5321 §4.1.1.4 asks receivers to be
     # forgiving); `raw` keeps whatever ending was sent.
     def _parse_line(self, line: bytes) -> bool:
@@ -179,14 +171,14 @@ class ReplyParser:
         if len(digits) < 3 or not digits.isdigit():  # bytes.isdigit() is ASCII-only
             raise RemoteProtocolError(f"reply line does not start with a 3-digit code: {line!r}")
         code = int(digits)
-        if not 200 <= code <= 599:
+        if code not in REPLY_CODES:
             raise RemoteProtocolError(f"reply code {code} is outside 200-599: {line!r}")
         if self._code is not None and code != self._code:
             raise RemoteProtocolError(
                 f"multi-line reply changed its code from {self._code} to {code}: {line!r}"
             )
         separator = body[3:4]
-        if separator not in (b"", b" ", b"-"):
+        if separator not in REPLY_SEPARATORS:
             raise RemoteProtocolError(
                 f"reply code must be followed by a space, '-' or the line end: {line!r}"
             )

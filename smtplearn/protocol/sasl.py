@@ -8,14 +8,12 @@ base64 that contains it, never appears in a command's views, the working or a re
 from __future__ import annotations
 
 import abc
-import base64
-import binascii
-import hmac
 from collections.abc import Iterable, Sequence
 
 from smtplearn.protocol import commands
-from smtplearn.protocol.commands import REDACTED, Command
+from smtplearn.protocol.commands import Command
 from smtplearn.protocol.errors import LocalProtocolError, RemoteProtocolError
+from smtplearn.protocol.grammar import REDACTED, b64decode_strict, b64encode_text, cram_md5_digest
 from smtplearn.protocol.replies import Reply
 
 #: Preferred first: CRAM-MD5 never sends the password, PLAIN and LOGIN send it
@@ -23,8 +21,17 @@ from smtplearn.protocol.replies import Reply
 STRENGTH_ORDER = ("CRAM-MD5", "PLAIN", "LOGIN")
 
 
-def _b64(text: str) -> str:
-    return base64.b64encode(text.encode("utf-8")).decode("ascii")
+# RFC 4616 §2: message = [authzid] UTF8NUL authcid UTF8NUL passwd
+def plain_message(username: str, password: str) -> str:
+    """PLAIN's one message (before base64), with an empty authzid as smtplib sends it."""
+    return f"\0{username}\0{password}"
+
+
+# RFC 2195 §2: "the client ... responds with a string consisting of the user name, a
+# space, and a 'digest'" (the digest itself: `grammar.cram_md5_digest`).
+def cram_md5_response(username: str, password: str, challenge: bytes) -> str:
+    """CRAM-MD5's answer to a decoded challenge (before base64)."""
+    return f"{username} {cram_md5_digest(password, challenge)}"
 
 
 class SASLMechanism(abc.ABC):
@@ -59,10 +66,9 @@ class SASLMechanism(abc.ABC):
             raise LocalProtocolError(f"respond() answers a 334 challenge, not a {challenge.code} reply")
         self.challenges += 1
         text = challenge.text.strip()
-        try:
-            decoded = base64.b64decode(text, validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise RemoteProtocolError(f"334 challenge is not base64: {text!r}") from exc
+        decoded = b64decode_strict(text)
+        if decoded is None:
+            raise RemoteProtocolError(f"334 challenge is not base64: {text!r}")
         shown = decoded.decode("utf-8", "replace")
         # A hostile server could send our own password back as a "challenge".
         if self._password:
@@ -96,7 +102,7 @@ class PLAIN(SASLMechanism):
     # RFC 4954 §4 lets it ride on the AUTH line as an initial response.
     def start(self) -> Command:
         self.working.append(f'response = base64("\\0{self.username}\\0{REDACTED}")')
-        response = _b64(f"\0{self.username}\0{self._password}")
+        response = b64encode_text(plain_message(self.username, self._password))
         return commands.auth(self.name, response, secret=True)
 
     def respond(self, challenge: Reply) -> Command:
@@ -123,14 +129,9 @@ class LOGIN(SASLMechanism):
             return self._cancel()
         if prompt.startswith("user") or (step == 1 and not prompt.startswith("pass")):
             self.working.append(f'response = base64("{self.username}")')
-            return commands.auth_response(_b64(self.username), secret=False)
+            return commands.auth_response(b64encode_text(self.username), secret=False)
         self.working.append(f"response = base64({REDACTED})")
-        return commands.auth_response(_b64(self._password), secret=True)
-
-
-def cram_md5_digest(password: str, challenge: bytes) -> str:
-    """The lower-case hex HMAC-MD5 of `challenge` keyed with `password` (RFC 2195 §2)."""
-    return hmac.new(password.encode("utf-8"), challenge, "md5").hexdigest()
+        return commands.auth_response(b64encode_text(self._password), secret=True)
 
 
 class CRAM_MD5(SASLMechanism):
@@ -153,13 +154,14 @@ class CRAM_MD5(SASLMechanism):
         if self.challenges > 1:
             return self._cancel()
         shown = message.decode("utf-8", "replace")
-        digest = cram_md5_digest(self._password, message)
+        answer = cram_md5_response(self.username, self._password, message)
+        digest = answer.rpartition(" ")[2]
         self.secrets.append(digest)
         self.working.append(f"HMAC-MD5 key = the password ({REDACTED}), message = {shown}")
         self.working.append(f"digest = {digest}")
         self.working.append(f'response = base64("{self.username} {digest}")')
         # Only the user name and the digest travel: nothing here needs redacting.
-        return commands.auth_response(_b64(f"{self.username} {digest}"), secret=False)
+        return commands.auth_response(b64encode_text(answer), secret=False)
 
 
 _MECHANISMS: dict[str, type[SASLMechanism]] = {m.name: m for m in (PLAIN, LOGIN, CRAM_MD5)}
@@ -174,13 +176,6 @@ def mechanism(name: str, username: str, password: str) -> SASLMechanism:
             f"unsupported SASL mechanism {name!r}; smtplearn speaks {', '.join(STRENGTH_ORDER)}"
         ) from None
     return cls(username, password)
-
-
-def _base64_or_none(text: bytes) -> bytes | None:
-    try:
-        return base64.b64decode(text.strip(), validate=True)
-    except (binascii.Error, ValueError):
-        return None
 
 
 def identity(lines: Sequence[bytes]) -> str | None:
@@ -201,7 +196,7 @@ def identity(lines: Sequence[bytes]) -> str | None:
     responses = [*words[2:3], *(line.strip() for line in lines[1:])]
     if not responses:
         return None
-    first = b"" if responses[0] == b"=" else _base64_or_none(responses[0])
+    first = b"" if responses[0] == b"=" else b64decode_strict(responses[0])
     if first is None:
         return None
     if name == "PLAIN":

@@ -237,6 +237,24 @@ def _hint(state: ClientState, verb: str) -> str:
     return f"allowed here: {', '.join(sorted(allowed(state)))}"
 
 
+# RFC 5321 §3.3: "If there was no MAIL, or no RCPT, command, or all such commands were
+# rejected, the server MAY return a "command out of sequence" (503) or "no valid
+# recipients" (554) reply in response to the DATA command." A client that knows the
+# transaction is empty sends RSET instead (RFC 5321 §4.1.1.5) and says why.
+def transaction_refused(mail_ok: bool, recipients_ok: Sequence[bool]) -> str | None:
+    """Why a mail transaction must be abandoned instead of going on to its message.
+
+    "sender" when MAIL was refused, "recipients" when every RCPT was (or none was sent);
+    None when the message may follow. The one place this rule lives: `Client.send_message`,
+    the smtplib facade's ``sendmail`` and the sending stepper all ask it.
+    """
+    if not mail_ok:
+        return "sender"
+    if not any(recipients_ok):
+        return "recipients"
+    return None
+
+
 #: The bound on one AUTH exchange: a 334 that arrives after more than this many answers (an
 #: initial response counts as one) ends it. RFC 4954 §4 ends every exchange with 235 or an
 #: error; a server that keeps challenging would keep a client answering for ever. smtplib

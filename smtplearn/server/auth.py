@@ -21,7 +21,7 @@ from typing import Any
 
 from aiosmtpd.smtp import MISSING, AuthResult, LoginPassword
 
-from smtplearn.protocol.sasl import cram_md5_digest
+from smtplearn.protocol.grammar import cram_md5_digest
 from smtplearn.server.sessions import REDACTED
 
 log = logging.getLogger("smtplearn.server")

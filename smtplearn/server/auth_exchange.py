@@ -15,7 +15,7 @@ from typing import Any
 
 from aiosmtpd.smtp import MISSING, SMTP, syntax
 
-from smtplearn.protocol.commands import MAX_AUTH_RESPONSE_LINE
+from smtplearn.protocol.grammar import MAX_AUTH_RESPONSE_LINE
 
 
 class AuthSMTP(SMTP):

@@ -23,7 +23,7 @@ from typing import Any, NoReturn, cast
 
 from aiosmtpd.smtp import Session, syntax
 
-from smtplearn.protocol.commands import MAX_COMMAND_LINE
+from smtplearn.protocol.grammar import MAX_COMMAND_LINE
 from smtplearn.server.auth import redact_passwords
 from smtplearn.server.auth_exchange import AuthSMTP
 from smtplearn.server.enhanced import with_enhanced_code

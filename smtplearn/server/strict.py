@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from smtplearn.protocol.commands import ESMTP_PARAM
 from smtplearn.protocol.data import needs_8bitmime
-from smtplearn.protocol.grammar import CONTROL_CHARACTER, mailbox_character_problem, path_length_problem
+from smtplearn.protocol.grammar import (
+    CONTROL_CHARACTER,
+    ESMTP_PARAM,
+    mailbox_character_problem,
+    path_length_problem,
+)
 
 # -- always -------------------------------------------------------------------------------
 

@@ -7,7 +7,6 @@ can be tested without a frontend.
 from __future__ import annotations
 
 import logging
-import re
 import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from typing import Any, Protocol, TypeAlias, TypeVar
 
 from smtplearn.client import Client
 from smtplearn.protocol.errors import SMTPLearnError
+from smtplearn.protocol.grammar import find_control
 from smtplearn.protocol.states import ClientState
 
 log = logging.getLogger("smtplearn.widgets")
@@ -30,8 +30,6 @@ _NOTE_BOX = (
     "font-family:system-ui,sans-serif;font-size:12.5px;border:1px solid #d0d7de;border-radius:6px;"
     "padding:6px 8px;margin:4px 0;background:#f6f8fa;color:#1f2328"
 )
-# C0 controls and DEL: the characters the client refuses in any command argument.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class ServerLike(Protocol):
@@ -110,7 +108,7 @@ def split_addresses(field: str) -> list[str]:
     of why a line break in an address is dangerous (RFC 5321 §2.3.8) instead of a parser
     quietly picking some address out of it.
     """
-    if _CONTROL.search(field):
+    if find_control(field) is not None:
         return [piece.strip(" \t") for piece in field.split(",") if piece.strip(" \t")]
     return [address for _name, address in getaddresses([field]) if address]
 

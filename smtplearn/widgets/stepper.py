@@ -18,7 +18,7 @@ import ipywidgets as widgets
 
 from smtplearn.client import Client
 from smtplearn.protocol.errors import SMTPLearnError
-from smtplearn.protocol.states import ClientState, edges
+from smtplearn.protocol.states import ClientState, edges, transaction_refused
 from smtplearn.record import Step
 from smtplearn.render.diagram import state_diagram_svg
 from smtplearn.render.html import step_html
@@ -270,10 +270,15 @@ class SendingStepper(widgets.VBox):  # type: ignore[misc]
         if step is not None and step.name == "rcpt" and self._plan:
             # Other recipients may still be accepted (RFC 5321 §3.3); DATA needs at least one.
             following = self._plan[0].name
-            if following == "rcpt" or (following == "data" and state is ClientState.RCPT):
+            if following == "rcpt" or (following == "data" and self._transaction_refused() is None):
                 return
         # Anything else that failed ends the transaction: say goodbye (RFC 5321 §4.1.1.10).
         self._plan = [PlannedStep("quit", "QUIT")]
+
+    def _transaction_refused(self) -> str | None:
+        """The core's verdict on the transaction so far (`states.transaction_refused`)."""
+        mail_ok = any(step.name == "mail" and step.ok for step in self.steps)
+        return transaction_refused(mail_ok, [step.ok for step in self.steps if step.name == "rcpt"])
 
     # -- display -------------------------------------------------------------------------------
 

@@ -75,7 +75,7 @@ def test_data_round_trips_through_the_real_server(
     client.rcpt("reader@example.test").raise_for_reply()
     client.data(content).raise_for_reply()
     # A long session must not keep every step of thousands of examples.
-    client.transcript.clear()
+    client.clear_transcript()
     assert server.mailbox.wait_for(1)[0].raw == expected
 
 
@@ -118,7 +118,7 @@ def test_no_control_character_reaches_the_server(
     # The session still answers in step, and the server saw exactly one more line: NOOP.
     assert witnessed_client.noop().ok
     assert session.received[lines_before:] == ("NOOP",)
-    witnessed_client.transcript.clear()
+    witnessed_client.clear_transcript()
 
 
 # -- mutated real replies ----------------------------------------------------------------
