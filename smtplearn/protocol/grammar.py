@@ -116,7 +116,12 @@ ENHANCED_CODE = re.compile(rf"^{_STATUS_CODE}(?:\s+|$)")
 # (RFC 4616 §2: UTF8SAFE; RFC 4422 §5: SASL names and passwords are UTF-8 strings).
 def b64encode_text(text: str) -> str:
     """`text` as UTF-8, base64-encoded, as AUTH sends it."""
-    return base64.b64encode(text.encode("utf-8")).decode("ascii")
+    return b64encode_bytes(text.encode("utf-8")).decode("ascii")
+
+
+def b64encode_bytes(data: bytes) -> bytes:
+    """`data` base64-encoded, as a 334 challenge carries it."""
+    return base64.b64encode(data)
 
 
 def b64decode_strict(text: str | bytes) -> bytes | None:

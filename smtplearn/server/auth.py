@@ -8,8 +8,6 @@ successful login leaves only the user name behind (``session.auth_data``).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import functools
 import hmac
 import itertools
@@ -21,8 +19,7 @@ from typing import Any
 
 from aiosmtpd.smtp import MISSING, AuthResult, LoginPassword
 
-from smtplearn.protocol.grammar import cram_md5_digest
-from smtplearn.server.sessions import REDACTED
+from smtplearn.protocol.grammar import REDACTED, b64decode_strict, b64encode_text, cram_md5_digest
 
 log = logging.getLogger("smtplearn.server")
 
@@ -98,7 +95,7 @@ _BASE64_WORD = re.compile(r"[A-Za-z0-9+/]{8,}={0,2}")
 
 
 def _b64(text: str) -> str:
-    return base64.b64encode(text.encode("utf-8")).decode("ascii").rstrip("=")
+    return b64encode_text(text).rstrip("=")
 
 
 @functools.lru_cache(maxsize=16)
@@ -143,10 +140,10 @@ def redact_passwords(text: str, users: Mapping[str, str], *, decode: bool = True
     def hide_encoded(word: re.Match[str]) -> str:
         if len(word.group()) % 4:
             return word.group()
-        try:
-            decoded = base64.b64decode(word.group(), validate=True).decode("utf-8", "replace").lower()
-        except (binascii.Error, ValueError):
+        raw = b64decode_strict(word.group())
+        if raw is None:
             return word.group()
+        decoded = raw.decode("utf-8", "replace").lower()
         return REDACTED if any(p in decoded for p in lowered) else word.group()
 
     return _BASE64_WORD.sub(hide_encoded, text)

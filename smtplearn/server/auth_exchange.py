@@ -9,13 +9,11 @@ answer ever written to a log. The mechanisms and the password checks are in
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 from typing import Any
 
 from aiosmtpd.smtp import MISSING, SMTP, syntax
 
-from smtplearn.protocol.grammar import MAX_AUTH_RESPONSE_LINE
+from smtplearn.protocol.grammar import MAX_AUTH_RESPONSE_LINE, b64decode_strict, b64encode_bytes
 
 
 class AuthSMTP(SMTP):
@@ -49,7 +47,7 @@ class AuthSMTP(SMTP):
         beyond; nothing of the answer is ever logged (`log_client_response` is ignored).
         """
         data = challenge.encode() if isinstance(challenge, str) else challenge
-        await self.push(b"334 " + (base64.b64encode(data) if encode_to_b64 else data))
+        await self.push(b"334 " + (b64encode_bytes(data) if encode_to_b64 else data))
         line = await self._read_auth_response()
         if line is None:
             await self.push(
@@ -66,11 +64,11 @@ class AuthSMTP(SMTP):
             # RFC 4954 §4: "*" cancels the exchange and the server answers 501.
             await self.push("501 5.7.0 Auth aborted")
             return MISSING
-        try:
-            return base64.b64decode(blob, validate=True)
-        except binascii.Error:
+        decoded = b64decode_strict(blob)
+        if decoded is None:
             await self.push("501 5.5.2 Can't decode base64")
             return MISSING
+        return decoded
 
     def _line_refusal(self, line: bytes) -> str | None:
         """Why a line the client sent is refused before it is read for its meaning, or None.

@@ -8,9 +8,7 @@ the server passes each reply through `with_enhanced_code` on its way out.
 
 from __future__ import annotations
 
-import re
-
-from smtplearn.protocol.replies import ENHANCED_CODE
+from smtplearn.protocol.grammar import ENHANCED_CODE, REPLY_LINE
 
 # Reply code -> the RFC 3463 code that fits aiosmtpd's text for it best.
 _BY_REPLY_CODE = {
@@ -39,8 +37,6 @@ _BY_REPLY_CODE = {
     555: "5.5.4",  # MAIL/RCPT parameters not recognised (RFC 5321 §4.1.1.11)
 }
 
-_REPLY_LINE = re.compile(r"^(\d{3})([ -]?)(.*)$", re.DOTALL)
-
 
 def with_enhanced_code(reply: str) -> str:
     """`reply` with an enhanced code after each line's reply code, where one is missing.
@@ -50,11 +46,11 @@ def with_enhanced_code(reply: str) -> str:
     lines = reply.split("\r\n")
     out = []
     for line in lines:
-        match = _REPLY_LINE.match(line)
+        match = REPLY_LINE.match(line)
         if match is None:
             out.append(line)
             continue
-        code, separator, text = match.groups()
+        code, separator, text = match.group(1), line[3:4], match.group(2) or ""
         if code[0] == "3" or ENHANCED_CODE.match(text):
             out.append(line)
             continue

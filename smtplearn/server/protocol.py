@@ -23,13 +23,12 @@ from typing import Any, NoReturn, cast
 
 from aiosmtpd.smtp import Session, syntax
 
-from smtplearn.protocol.grammar import MAX_COMMAND_LINE
+from smtplearn.protocol.grammar import MAX_COMMAND_LINE, REDACTED
 from smtplearn.server.auth import redact_passwords
 from smtplearn.server.auth_exchange import AuthSMTP
 from smtplearn.server.enhanced import with_enhanced_code
 from smtplearn.server.faults import CONNECT, Action
 from smtplearn.server.sessions import (
-    REDACTED,
     Direction,
     EventKind,
     RecordingReader,

@@ -23,7 +23,6 @@ Direction = Literal["C", "S", "*"]
 #: (always redacted), a reply, or a note (connection opened, TLS started, closed...).
 EventKind = Literal["command", "data", "auth", "reply", "note"]
 
-REDACTED = "<redacted>"
 #: Longest line text kept in the log; the rest is summarised by its length.
 SHOWN_CHARS = 200
 
