@@ -12,6 +12,7 @@ over which `Kernel.run` executes a cell and collects its outputs.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import secrets
@@ -28,6 +29,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
 
+import psutil
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 from tornado.websocket import WebSocketClientConnection, websocket_connect
 
@@ -124,6 +126,27 @@ def running_hub(state_dir: Path, proxy: Path) -> Iterator[RunningHub]:
             process.kill()
             process.wait()
         reader.join(timeout=30)
+        _end_leftovers(state_dir)
+
+
+def _end_leftovers(state_dir: Path) -> None:
+    """Kill what the Hub left behind: a kernel whose server died while it started outlives it.
+
+    Only processes that belong to this Hub are touched: those working in, or naming, a
+    path under its *state_dir* (the users' homes, the kernels' connection files).
+    """
+    marker = str(state_dir)
+    leftovers = []
+    for process in psutil.process_iter(["pid", "cmdline", "cwd"]):
+        info = process.info
+        if process.pid == os.getpid():
+            continue
+        if (info["cwd"] or "").startswith(marker) or any(marker in arg for arg in info["cmdline"] or []):
+            leftovers.append(process)
+    for process in leftovers:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            process.kill()
+    psutil.wait_procs(leftovers, timeout=30)
 
 
 class HubAPI:

@@ -289,6 +289,19 @@ def instructor_server(tmp_path: Path) -> Iterator[tuple[Terminal, Path]]:
 CLASSROOM_LESSONS = ("00", "01", "02", "03")
 
 
+def _peak_open_sessions(lines: list[str]) -> tuple[int, set[str]]:
+    """Most sessions open at once in the server's printed log, and the addresses they came from."""
+    open_now, peak, addresses = 0, 0, set()
+    for line in lines:
+        if opened := re.match(r"\[#\d+\] -- connection from (.+):\d+", line):
+            open_now += 1
+            peak = max(peak, open_now)
+            addresses.add(opened[1])
+        elif re.match(r"\[#\d+\] -- connection closed", line):
+            open_now -= 1
+    return peak, addresses
+
+
 async def _classroom_lessons(api: HubAPI, name: str, options: dict[str, str]) -> StudentRun:
     student = StudentRun(name)
     server = await api.start_server(name, options)
@@ -342,5 +355,7 @@ def test_ten_students_run_lessons_00_to_03_against_one_instructor_server(
     with capsys.disabled():
         print("\n" + _report("Lessons 00-03, classroom mode", students, seconds, hub))
         print(f"  instructor's server stored {sum(subjects.values())} messages")
+        peak, addresses = _peak_open_sessions(terminal.lines)
+        print(f"  at most {peak} sessions open at once, from {', '.join(sorted(addresses))}")
         for path, number, text in errors:
             print(f"  stopped with LessonError (skipped, the rest ran): {path} cell {number}: {text[:100]}")
