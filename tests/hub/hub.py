@@ -226,11 +226,6 @@ class UserServer:
         content: dict[str, Any] = model["content"]
         return content
 
-    async def start_kernel(self) -> Kernel:
-        """A kernel with no notebook (as from JupyterLab's console), cwd the user's home."""
-        model = await self.request("POST", "/api/kernels", {"name": "python3"})
-        return await Kernel.connect(self, model["id"], None)
-
     async def open_notebook(self, path: str) -> Kernel:
         """Open *path* as JupyterLab does (a session: a new kernel whose cwd is the notebook's folder)."""
         session = await self.request(
@@ -241,10 +236,7 @@ class UserServer:
     async def close(self, kernel: Kernel) -> None:
         """Shut the kernel down (and end its notebook session), as closing the tab and kernel does."""
         kernel.socket.close()
-        if kernel.session_id is None:
-            await self.request("DELETE", f"/api/kernels/{kernel.kernel_id}")
-        else:
-            await self.request("DELETE", f"/api/sessions/{kernel.session_id}")
+        await self.request("DELETE", f"/api/sessions/{kernel.session_id}")
 
 
 @dataclass
@@ -261,13 +253,14 @@ class Kernel:
 
     server: UserServer
     kernel_id: str
-    #: The notebook session's id, None for a kernel started on its own.
-    session_id: str | None
+    #: The notebook session's id (the sessions API's, not the websocket client's).
+    session_id: str
     socket: WebSocketClientConnection
-    client_session: str = field(default_factory=lambda: uuid.uuid4().hex)
+    #: This client's id in the messages' headers, as each JupyterLab tab has its own.
+    client_session: str
 
     @classmethod
-    async def connect(cls, server: UserServer, kernel_id: str, session_id: str | None) -> Kernel:
+    async def connect(cls, server: UserServer, kernel_id: str, session_id: str) -> Kernel:
         client_session = uuid.uuid4().hex
         url = server.url.replace("http://", "ws://", 1) + f"/api/kernels/{kernel_id}/channels"
         socket = await websocket_connect(

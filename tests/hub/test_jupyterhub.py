@@ -1,10 +1,9 @@
 """Ten students on a real JupyterHub: each runs the lessons in their own single-user server.
 
 The Hub, its proxy and the servers are real processes on loopback (see ``hub.py``). Each
-student's lessons are handed out with ``smtplearn notebooks`` run in that student's own
-kernel, read back through the contents API, and executed cell by cell in a kernel the
-sessions API started for the notebook, over the kernel's websocket, through the proxy:
-what JupyterLab does on Run All.
+student's lessons are uploaded into their home through the contents API, read back from
+there, and executed cell by cell in a kernel the sessions API started for the notebook,
+over the kernel's websocket, through the proxy: what JupyterLab does on Run All.
 
 1. Every student runs lesson 02 (STARTTLS + AUTH) against the DebugServer in their own
    kernel: each mailbox holds exactly that student's messages, and no two students share
@@ -35,6 +34,8 @@ from typing import IO, Any
 
 import psutil
 import pytest
+
+from smtplearn.notebook_files import notebooks_source
 
 from .hub import PATIENCE_S, CellRun, HubAPI, Kernel, RunningHub, UserServer, code_cells
 
@@ -95,18 +96,24 @@ def _failure(name: str, where: str, code: str, run: CellRun) -> str:
     return f"{name}: {where} raised {error.get('ename')}: {error.get('evalue')}\n{code}\n{plain}"
 
 
-async def _hand_out(server: UserServer) -> dict[str, str]:
-    """``smtplearn notebooks lessons`` in the student's own kernel; lesson number -> path."""
-    kernel = await server.start_kernel()
-    command = (
-        "import subprocess, sys\n"
-        "subprocess.run([sys.executable, '-m', 'smtplearn.cli', 'notebooks', 'lessons'], check=True)"
-    )
-    run = await kernel.run(command)
-    await server.close(kernel)
-    assert run.error is None, _failure(server.name, "smtplearn notebooks", command, run)
-    listing = await server.request("GET", "/api/contents/lessons")
-    return {item["name"][:2]: item["path"] for item in listing["content"] if item["name"].endswith(".ipynb")}
+async def _hand_out(server: UserServer, numbers: tuple[str, ...]) -> dict[str, str]:
+    """Upload lessons *numbers* into ``~/lessons`` through the contents API; number -> path.
+
+    What an instructor's hand-out tool (nbgitpuller, an LMS) does; the files are the ones
+    ``smtplearn notebooks`` copies (tests/notebooks checks that command itself).
+    """
+    await server.request("PUT", "/api/contents/lessons", {"type": "directory"})
+    paths = {}
+    for number in numbers:
+        (source,) = notebooks_source().glob(f"{number}-*.ipynb")
+        paths[number] = f"lessons/{source.name}"
+        notebook = json.loads(source.read_text(encoding="utf-8"))
+        await server.request(
+            "PUT",
+            f"/api/contents/{paths[number]}",
+            {"type": "notebook", "format": "json", "content": notebook},
+        )
+    return paths
 
 
 async def _run_notebook(
@@ -153,7 +160,16 @@ def _report(title: str, students: list[StudentRun], seconds: float, hub: Running
     for child in hub_process.children():
         if "configurable-http-proxy" in " ".join(child.cmdline()):
             shared["proxy"] = child.memory_info().rss / 2**20
-    lines = [f"{title}: {len(students)} students in {seconds:.1f} s"]
+    names = {s.name for s in students}
+    spawns = [
+        float(m[2])
+        for line in hub.lines
+        if (m := re.search(r"User (\S+) took ([\d.]+) seconds to start", line)) and m[1] in names
+    ]
+    lines = [
+        f"{title}: {len(students)} students in {seconds:.1f} s"
+        f" (their servers took {min(spawns):.1f}-{max(spawns):.1f} s to start, all at once)"
+    ]
     for student in students:
         rss = student.rss_mib
         lines.append(
@@ -169,6 +185,7 @@ def _report(title: str, students: list[StudentRun], seconds: float, hub: Running
         json.dumps(
             {
                 "seconds_for_all": seconds,
+                "server_start_seconds": spawns,
                 "rss_mib": {s.name: s.rss_mib for s in students},
                 "shared_rss_mib": shared,
                 "lesson_errors": {s.name: s.lesson_errors for s in students},
@@ -196,7 +213,7 @@ def _no_port_shared(students: list[StudentRun]) -> None:
 async def _own_server_lesson_02(api: HubAPI, name: str) -> StudentRun:
     student = StudentRun(name)
     server = await api.start_server(name)
-    lessons = await _hand_out(server)
+    lessons = await _hand_out(server, ("02",))
     kernel = await _run_notebook(server, lessons["02"], student, tolerate_lesson_errors=False)
     await _check(kernel, student)
     _measure(student)
@@ -305,7 +322,7 @@ def _peak_open_sessions(lines: list[str]) -> tuple[int, set[str]]:
 async def _classroom_lessons(api: HubAPI, name: str, options: dict[str, str]) -> StudentRun:
     student = StudentRun(name)
     server = await api.start_server(name, options)
-    lessons = await _hand_out(server)
+    lessons = await _hand_out(server, CLASSROOM_LESSONS)
     for number in CLASSROOM_LESSONS:
         kernel = await _run_notebook(server, lessons[number], student, tolerate_lesson_errors=True)
         if number != CLASSROOM_LESSONS[-1]:
