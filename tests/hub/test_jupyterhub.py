@@ -18,6 +18,7 @@ took, and writes them to ``test-artifacts/hub/``. Nothing here asserts a time.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import mailbox
 import re
@@ -158,8 +159,10 @@ def _report(title: str, students: list[StudentRun], seconds: float, hub: Running
     hub_process = psutil.Process(hub.process.pid)
     shared = {"hub": hub_process.memory_info().rss / 2**20}
     for child in hub_process.children():
-        if "configurable-http-proxy" in " ".join(child.cmdline()):
-            shared["proxy"] = child.memory_info().rss / 2**20
+        # Stopped servers the Hub has not reaped yet are zombies, with no command line to read.
+        with contextlib.suppress(psutil.ZombieProcess, psutil.NoSuchProcess):
+            if "configurable-http-proxy" in " ".join(child.cmdline()):
+                shared["proxy"] = child.memory_info().rss / 2**20
     names = {s.name for s in students}
     spawns = [
         float(m[2])
