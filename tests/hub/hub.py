@@ -12,7 +12,6 @@ over which `Kernel.run` executes a cell and collects its outputs.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import secrets
@@ -23,7 +22,7 @@ import sys
 import threading
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -96,10 +95,9 @@ def running_hub(state_dir: Path, proxy: Path) -> Iterator[RunningHub]:
         "proxy_token": secrets.token_hex(16),
         "api_token": secrets.token_hex(16),
     }
+    # No Jupyter paths from the developer's shell: the users' servers find their own, at home.
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "JPY_"))}
     env["SMTPLEARN_HUB_SETTINGS"] = json.dumps(settings)
-    # The proxy is a node script: node must be found the way the proxy's #! line finds it.
-    env["PATH"] = os.pathsep.join([str(proxy.parent), env.get("PATH", "")])
     process = subprocess.Popen(
         [sys.executable, "-m", "jupyterhub", "-f", str(CONFIG_FILE)],
         cwd=state_dir,
@@ -135,16 +133,14 @@ def _end_leftovers(state_dir: Path) -> None:
     Only processes that belong to this Hub are touched: those working in, or naming, a
     path under its *state_dir* (the users' homes, the kernels' connection files).
     """
-    marker = str(state_dir)
+    marker = f"{state_dir}{os.sep}"
     leftovers = []
-    for process in psutil.process_iter(["pid", "cmdline", "cwd"]):
-        info = process.info
-        if process.pid == os.getpid():
-            continue
-        if (info["cwd"] or "").startswith(marker) or any(marker in arg for arg in info["cmdline"] or []):
+    for process in psutil.process_iter(["cmdline", "cwd"]):
+        cwd, cmdline = process.info["cwd"] or "", process.info["cmdline"] or []
+        if process.pid != os.getpid() and (cwd.startswith(marker) or any(marker in arg for arg in cmdline)):
             leftovers.append(process)
     for process in leftovers:
-        with contextlib.suppress(psutil.NoSuchProcess):
+        with suppress(psutil.NoSuchProcess):
             process.kill()
     psutil.wait_procs(leftovers, timeout=30)
 
@@ -157,7 +153,7 @@ class HubAPI:
         # Ten progress streams stay open while the servers start: room for them and more.
         self.http = AsyncHTTPClient(force_instance=True, max_clients=64)
 
-    def _headers(self) -> dict[str, str]:
+    def headers(self) -> dict[str, str]:
         return {"Authorization": f"token {self.hub.token}"}
 
     async def request(self, method: str, path: str, body: Any = None) -> Any:
@@ -165,7 +161,7 @@ class HubAPI:
         request = HTTPRequest(
             self.hub.url + path,
             method=method,
-            headers={**self._headers(), "Content-Type": "application/json"},
+            headers={**self.headers(), "Content-Type": "application/json"},
             body=None if body is None and method in {"GET", "DELETE"} else json.dumps(body or {}),
             request_timeout=PATIENCE_S,
         )
@@ -195,7 +191,7 @@ class HubAPI:
         await self.http.fetch(
             HTTPRequest(
                 f"{self.hub.url}/hub/api/users/{name}/server/progress",
-                headers=self._headers(),
+                headers=self.headers(),
                 streaming_callback=on_chunk,
                 request_timeout=PATIENCE_S,
             )
@@ -267,7 +263,7 @@ class Kernel:
             # The handshake waits for the kernel to be ready: slow when ten start at once.
             HTTPRequest(
                 f"{url}?session_id={client_session}",
-                headers=server.api._headers(),
+                headers=server.api.headers(),
                 connect_timeout=PATIENCE_S,
                 request_timeout=PATIENCE_S,
             ),

@@ -37,6 +37,7 @@ import psutil
 import pytest
 
 from smtplearn.notebook_files import notebooks_source
+from smtplearn.server import DEMO_USER
 
 from .hub import PATIENCE_S, CellRun, HubAPI, Kernel, RunningHub, UserServer, code_cells
 
@@ -251,13 +252,13 @@ def test_ten_students_run_lesson_02_each_against_their_own_debugserver(
         subjects = [m["subject"] for m in mailbox]
         assert [s for s in subjects if s.startswith("sent by ")] == [f"sent by {student.name}"], subjects
         assert subjects[-1] == f"sent by {student.name}"
-        assert mailbox[-1]["tls"] and mailbox[-1]["user"] == "student", "sent after STARTTLS and AUTH"
+        assert mailbox[-1]["tls"] and mailbox[-1]["user"] == DEMO_USER, "sent after STARTTLS and AUTH"
         lesson_parts.append(mailbox[:-1])
         # The DebugServer listens inside this student's kernel.
         assert report["smtp_port"] in student.listening
     assert lesson_parts[0], "lesson 02 delivered nothing to the student's mailbox"
     assert all(part == lesson_parts[0] for part in lesson_parts), "students' mailboxes differ"
-    assert any(m["tls"] and m["user"] == "student" for m in lesson_parts[0]), "no STARTTLS + AUTH message"
+    assert any(m["tls"] and m["user"] == DEMO_USER for m in lesson_parts[0]), "no STARTTLS + AUTH message"
     _no_port_shared(students)
     with capsys.disabled():
         print("\n" + _report("Lesson 02, own DebugServer", students, seconds, hub))
