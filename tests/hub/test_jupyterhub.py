@@ -86,7 +86,6 @@ class StudentRun:
     name: str
     report: dict[str, Any] = field(default_factory=dict)
     #: (lesson, cell number, error) for each cell that raised a LessonError (classroom mode).
-    lesson_errors: list[tuple[str, int, str]] = field(default_factory=list)
     rss_mib: dict[str, float] = field(default_factory=dict)
     listening: set[int] = field(default_factory=set)
 
@@ -118,18 +117,13 @@ async def _hand_out(server: UserServer, numbers: tuple[str, ...]) -> dict[str, s
     return paths
 
 
-async def _run_notebook(
-    server: UserServer, path: str, student: StudentRun, *, tolerate_lesson_errors: bool
-) -> Kernel:
+async def _run_notebook(server: UserServer, path: str) -> Kernel:
     """Every code cell of *path*, in order, in a kernel opened for it; the kernel stays up."""
     notebook = await server.read_notebook(path)
     kernel = await server.open_notebook(path)
     for number, code in enumerate(code_cells(notebook), start=1):
         run = await kernel.run(code)
         if run.error is None:
-            continue
-        if tolerate_lesson_errors and run.error.get("ename") == "LessonError":
-            student.lesson_errors.append((path, number, str(run.error.get("evalue"))))
             continue
         raise AssertionError(_failure(server.name, f"{path} cell {number}", code, run))
     return kernel
@@ -192,7 +186,6 @@ def _report(title: str, students: list[StudentRun], seconds: float, hub: Running
                 "server_start_seconds": spawns,
                 "rss_mib": {s.name: s.rss_mib for s in students},
                 "shared_rss_mib": shared,
-                "lesson_errors": {s.name: s.lesson_errors for s in students},
                 "reports": {s.name: s.report for s in students},
             },
             indent=2,
@@ -218,7 +211,7 @@ async def _own_server_lesson_02(api: HubAPI, name: str) -> StudentRun:
     student = StudentRun(name)
     server = await api.start_server(name)
     lessons = await _hand_out(server, ("02",))
-    kernel = await _run_notebook(server, lessons["02"], student, tolerate_lesson_errors=False)
+    kernel = await _run_notebook(server, lessons["02"])
     await _check(kernel, student)
     _measure(student)
     await server.close(kernel)
@@ -328,7 +321,7 @@ async def _classroom_lessons(api: HubAPI, name: str, options: dict[str, str]) ->
     server = await api.start_server(name, options)
     lessons = await _hand_out(server, CLASSROOM_LESSONS)
     for number in CLASSROOM_LESSONS:
-        kernel = await _run_notebook(server, lessons[number], student, tolerate_lesson_errors=True)
+        kernel = await _run_notebook(server, lessons[number])
         if number != CLASSROOM_LESSONS[-1]:
             await server.close(kernel)
     await _check(kernel, student)
@@ -372,11 +365,8 @@ def test_ten_students_run_lessons_00_to_03_against_one_instructor_server(
     lesson_subjects = {s: n for s, n in subjects.items() if not s.startswith("sent by ")}
     assert lesson_subjects, "the lessons delivered nothing to the instructor's server"
     assert {s: n % CLASS_SIZE for s, n in lesson_subjects.items()} == dict.fromkeys(lesson_subjects, 0)
-    errors = sorted({(path, number, text) for s in students for path, number, text in s.lesson_errors})
     with capsys.disabled():
         print("\n" + _report("Lessons 00-03, classroom mode", students, seconds, hub))
         print(f"  instructor's server stored {sum(subjects.values())} messages")
         peak, addresses = _peak_open_sessions(terminal.lines)
         print(f"  at most {peak} sessions open at once, from {', '.join(sorted(addresses))}")
-        for path, number, text in errors:
-            print(f"  stopped with LessonError (skipped, the rest ran): {path} cell {number}: {text[:100]}")
