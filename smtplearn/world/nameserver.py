@@ -94,4 +94,3 @@ class NameServer:
 
     def __repr__(self) -> str:
         return f"<NameServer at {self.address[0]}:{self.address[1]}, {len(self.zone)} records>"
-

@@ -142,7 +142,9 @@ class WorldResolver:
     def txt(self, name: str, purpose: str = "") -> DnsQuery:
         return self.lookup(name, "TXT", purpose)
 
-    def mail_exchangers(self, domain: str, purpose: str = "relay") -> tuple[list[tuple[int, str]], list[DnsQuery]]:
+    def mail_exchangers(
+        self, domain: str, purpose: str = "relay"
+    ) -> tuple[list[tuple[int, str]], list[DnsQuery]]:
         """The hosts to try for `domain`, best first, and the queries that found them.
 
         RFC 5321 §5.1: sort the MX records by preference (lowest first); with no MX record

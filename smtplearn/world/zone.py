@@ -118,7 +118,9 @@ class Zone:
         record = Record(owner, kind, _check_value(owner, kind, value), ttl)
         with self._lock:
             if kind == "CNAME" and any(r.name == owner for r in self._records):
-                raise ValueError(f"{owner} already has records: a CNAME must be alone at its name (RFC 1034 §3.6.2)")
+                raise ValueError(
+                    f"{owner} already has records: a CNAME must be alone at its name (RFC 1034 §3.6.2)"
+                )
             if any(r.name == owner and r.type == "CNAME" for r in self._records):
                 raise ValueError(f"{owner} is a CNAME: no other record may share its name (RFC 1034 §3.6.2)")
             self._records.append(record)

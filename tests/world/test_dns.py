@@ -23,7 +23,10 @@ def test_answers_each_record_type_with_its_rfc_section(zone: Zone, resolver: Wor
     assert resolver.lookup("20.2.0.192.in-addr.arpa", "PTR").answers == ("mx1.example.org",)
     alias = resolver.lookup("www.example.org", "A")
     assert alias.answers == ("192.0.2.20",) and alias.chain == ("www.example.org → example.org",)
-    assert [q.name for q in resolver.log] == ["example.org"] * 2 + ["20.2.0.192.in-addr.arpa", "www.example.org"]
+    assert [q.name for q in resolver.log] == ["example.org"] * 2 + [
+        "20.2.0.192.in-addr.arpa",
+        "www.example.org",
+    ]
 
 
 def test_long_txt_is_published_as_strings_of_at_most_255_octets(zone: Zone, resolver: WorldResolver) -> None:
@@ -31,8 +34,12 @@ def test_long_txt_is_published_as_strings_of_at_most_255_octets(zone: Zone, reso
     zone.add("s1._domainkey.example.com", "TXT", key)
     assert [len(s) for s in split_txt(key)] == [255, 255, 108]
     # On the wire: one TXT record holding three strings (read with dnspython directly).
-    wire = dns.query.udp(dns.message.make_query("s1._domainkey.example.com", "TXT"), "127.0.0.1",
-                         port=resolver._resolver.port, timeout=2)
+    wire = dns.query.udp(
+        dns.message.make_query("s1._domainkey.example.com", "TXT"),
+        "127.0.0.1",
+        port=resolver._resolver.port,
+        timeout=2,
+    )
     (rdata,) = wire.answer[0]
     assert [len(s) for s in rdata.strings] == [255, 255, 108]
     assert resolver.txt("s1._domainkey.example.com").answers == (key,)

@@ -1,0 +1,734 @@
+"""`World`: DNS, mail hosts, a relay queue and authentication checks, all on loopback.
+
+On the internet a relay finds a domain's mail exchanger in DNS and connects to port 25 of its
+address. In the world, DNS publishes addresses from the documentation ranges (192.0.2.0/24,
+RFC 5737) and every host's services are DebugServers on 127.0.0.1 at ports the operating
+system picked. The world's *routing table* maps ``(address, 25)`` (an MX) and
+``(address, 587)`` (submission, RFC 6409) to those loopback ports — the part a real network
+does with routes and well-known ports, which a notebook cannot have: ports below 1024 need
+root, and one machine has one port 25. Everything else — which host to try, in which order,
+what to do when it is down — is decided from DNS, as on the internet.
+
+The same table works backwards for SPF: a relay opens each connection from a loopback port
+the world remembers, so the receiving server learns the sending host's address. A connection
+the world did not open (the learner's own `Client`) comes from `OUTSIDE_ADDRESS`, a laptop
+somewhere on the internet.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import socket
+import threading
+import weakref
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from types import TracebackType
+
+from smtplearn.client import Client
+from smtplearn.record import Transcript
+from smtplearn.server import DebugServer, Fault, ReceivedMessage
+from smtplearn.transport import TransportError
+from smtplearn.world.authcheck import DkimKey, Verdicts, check_message
+from smtplearn.world.clock import WorldClock
+from smtplearn.world.dsn import Failure, build_bounce
+from smtplearn.world.nameserver import NameServer
+from smtplearn.world.queue import Queue, QueueEntry, RetrySchedule
+from smtplearn.world.resolver import DnsLookupError, DnsQuery, WorldResolver
+from smtplearn.world.trace import Hop, Journey, received_header
+from smtplearn.world.zone import Zone, normalize_name
+
+log = logging.getLogger("smtplearn.world")
+
+SMTP_PORT = 25
+SUBMISSION_PORT = 587
+#: Where connections the world did not make come from (TEST-NET-3, RFC 5737).
+OUTSIDE_ADDRESS = "203.0.113.7"
+#: How long a relay waits for a server: short, every server is on this machine.
+HOP_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class DeliveredMessage:
+    """A message in a mailbox, as the receiving host stored it (trace headers on top)."""
+
+    recipient: str
+    mail_from: str
+    raw: bytes = field(repr=False)
+    verdicts: Verdicts | None
+    host: str
+
+    @property
+    def message(self) -> EmailMessage:
+        from email import policy
+        from email.parser import BytesParser
+
+        return BytesParser(policy=policy.default).parsebytes(self.raw.replace(b"\r\n", b"\n"))
+
+    @property
+    def subject(self) -> str:
+        return str(self.message["Subject"] or "")
+
+    @property
+    def is_bounce(self) -> bool:
+        return self.mail_from == ""
+
+    def __repr__(self) -> str:
+        return f"<DeliveredMessage for {self.recipient} at {self.host}: {self.subject!r}>"
+
+
+class _LocalRecipients(Fault):
+    """An MX accepts RCPT only for its own mailboxes and forwarding aliases (else 550 5.1.1)."""
+
+    def __init__(self, host: MailHost) -> None:
+        self.host = host
+
+    def at_recipient(self, client: str, mail_from: str, address: str) -> str | None:
+        local = address.strip("<>").lower()
+        if self.host.world.has_mailbox(local) or local in self.host.forwards:
+            return None
+        domain = local.rpartition("@")[2]
+        if domain in self.host.domains:
+            return f"550 5.1.1 <{local}>: Recipient address rejected: User unknown in {domain}"
+        return f"554 5.7.1 <{local}>: Relay access denied: {self.host.name} is no MX for {domain}"
+
+
+class _AuthenticatedSubmission(Fault):
+    """Submission relays only for users who authenticated (RFC 6409 §4.3, §6.1)."""
+
+    def at_message(self, message: ReceivedMessage) -> str | None:
+        if message.user is None:
+            return "530 5.7.0 Authentication required: log in before sending (RFC 4954 §6)"
+        return None
+
+
+class _AuthenticationChecks(Fault):
+    """The receiving MX's checks at the end of DATA, as a milter runs them."""
+
+    def __init__(self, host: MailHost) -> None:
+        self.host = host
+
+    def at_message(self, message: ReceivedMessage) -> str | None:
+        world = self.host.world
+        verdicts = check_message(
+            world.resolver,
+            raw=message.raw,
+            ip=world.address_of_peer(message.peer),
+            mail_from=message.mail_from.strip("<>"),
+            helo=message.helo or "unknown",
+            authserv_id=self.host.name,
+        )
+        self.host._verdicts[message.queue_id] = verdicts
+        if verdicts.rejected:
+            return (
+                f"550 5.7.1 Rejected: {verdicts.from_domain} publishes a DMARC policy of reject "
+                "and this message fails DMARC (RFC 7489 §6.3)"
+            )
+        return None
+
+
+class MailHost:
+    """One host of the world: an address in DNS and up to two SMTP services.
+
+    `mx` (port 25 in the world) receives mail for `domains` and stores it in `mailboxes`,
+    checking SPF, DKIM and DMARC; `submission` (port 587) takes mail from authenticated users
+    and relays it. Both are `DebugServer`s: their transcripts, sessions and fault injection
+    (``host.mx.inject(Greylist())``) work as in every lesson.
+    """
+
+    def __init__(self, world: World, name: str, address: str) -> None:
+        self.world = world
+        self.name = name
+        self.address = address
+        self.domains: set[str] = set()
+        #: Aliases the MX forwards: {"bob@alumni.example.edu": "bob@example.org"}.
+        self.forwards: dict[str, str] = {}
+        self.dkim: DkimKey | None = None
+        self.mx: DebugServer | None = None
+        self.submission: DebugServer | None = None
+        self._verdicts: dict[str, Verdicts] = {}
+        self._lock = threading.Lock()
+
+    # -- services ---------------------------------------------------------------------
+
+    def start_mx(self) -> DebugServer:
+        server = DebugServer(
+            hostname=self.name, tls=False, faults=[_LocalRecipients(self), _AuthenticationChecks(self)]
+        )
+        server.start()
+        server.mailbox.add_listener(self._store)
+        self.mx = server
+        self.world._route(self.address, SMTP_PORT, server.port)
+        return server
+
+    def start_submission(self, users: dict[str, str]) -> DebugServer:
+        server = DebugServer(hostname=self.name, users=users, faults=[_AuthenticatedSubmission()])
+        server.start()
+        server.mailbox.add_listener(self._relay)
+        self.submission = server
+        self.world._route(self.address, SUBMISSION_PORT, server.port)
+        return server
+
+    def take_down(self) -> None:
+        """Stop the MX: connections to it are refused, relays try the next MX."""
+        if self.mx is not None:
+            self.mx.stop()
+
+    def bring_up(self) -> None:
+        """Start the MX again (on a new loopback port; the routing table follows)."""
+        if self.mx is not None and not self.mx.running:
+            faults = list(self.mx.faults)
+            self.mx = None
+            server = self.start_mx()
+            for fault in faults:
+                if not isinstance(fault, _LocalRecipients | _AuthenticationChecks):
+                    server.inject(fault)
+
+    # -- what the services do with a message ------------------------------------------
+
+    def _received(self, message: ReceivedMessage, recipient: str, protocol: str) -> bytes:
+        header = received_header(
+            helo=message.helo,
+            ip=self.world.address_of_peer(message.peer),
+            by=self.name,
+            protocol=protocol,
+            queue_id=message.queue_id,
+            recipient=recipient,
+            when=message.received_at,
+        )
+        return header.encode()
+
+    def _relay(self, message: ReceivedMessage) -> None:
+        """Submission took the message: trace it, sign it, queue it (server thread)."""
+        raw = message.raw
+        if self.dkim is not None:
+            raw = self.dkim.sign(raw)
+        journey = self.world._journey_for(message)
+        journey.add(self.world._hop("submitted", self.name, f"250 {message.queue_id}: queued for delivery"))
+        for recipient in message.rcpt_tos:
+            trace = self._received(message, recipient, "ESMTPSA" if message.tls_version else "ESMTPA")
+            self.world._enqueue(
+                self.name, message.mail_from, recipient, trace + raw, journey, message.received_at
+            )
+
+    def _store(self, message: ReceivedMessage) -> None:
+        """The MX accepted the message: deliver to mailboxes, forward aliases (server thread)."""
+        verdicts = self._verdicts.pop(message.queue_id, None)
+        journey = self.world._journey_for(message)
+        for recipient in message.rcpt_tos:
+            local = recipient.strip("<>").lower()
+            trace = self._received(message, local, "ESMTPS" if message.tls_version else "ESMTP")
+            if local in self.forwards:
+                target = self.forwards[local]
+                journey.add(self.world._hop("forwarded", self.name, f"{local} → {target}", recipient=local))
+                self.world._enqueue(
+                    self.name, message.mail_from, target, trace + message.raw, journey, message.received_at
+                )
+                continue
+            results = verdicts.header.encode() if verdicts else b""
+            # RFC 5321 §4.4: the delivering server records the envelope sender in Return-Path.
+            return_path = f"Return-Path: <{message.mail_from.strip('<>')}>\r\n".encode()
+            stored = DeliveredMessage(
+                local,
+                message.mail_from.strip("<>"),
+                return_path + results + trace + message.raw,
+                verdicts,
+                self.name,
+            )
+            self.world._store(stored)
+
+    def __repr__(self) -> str:
+        roles = [r for r, s in (("mx", self.mx), ("submission", self.submission)) if s is not None]
+        return f"<MailHost {self.name} [{self.address}] {'+'.join(roles) or 'no services'}>"
+
+
+class World:
+    """A small internet of mail on loopback; starts at once, stops with the kernel or `with`.
+
+    ``World()`` starts the name server and the queue; `add_domain` and `add_host` build the
+    map. `standard` builds the map lessons 08 and 09 use.
+    """
+
+    def __init__(
+        self,
+        *,
+        clock: WorldClock | None = None,
+        retry: RetrySchedule | None = None,
+        dns_timeout: float = 1.0,
+    ) -> None:
+        self.clock = clock or WorldClock()
+        self.retry = retry or RetrySchedule()
+        self.zone = Zone()
+        self._nameserver = NameServer(self.zone).start()
+        self.resolver = WorldResolver(self._nameserver.address, timeout=dns_timeout)
+        self.queue = Queue()
+        self.hosts: dict[str, MailHost] = {}
+        self.journeys: list[Journey] = []
+        self._routes: dict[tuple[str, int], int] = {}
+        self._outgoing: dict[int, str] = {}
+        self._mailboxes: dict[str, list[DeliveredMessage]] = {}
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self.clock.add_listener(self.queue.wake)
+        self._worker = threading.Thread(target=self._work, name="smtplearn-world-queue", daemon=True)
+        self._worker.start()
+        self._finalizer = weakref.finalize(
+            self, _stop_all, self._stopping, self.queue, self._nameserver, self.hosts
+        )
+        atexit.register(self._finalizer)
+
+    # -- building the map ---------------------------------------------------------------
+
+    def add_host(
+        self, name: str, address: str, *, mx: bool = False, submission_users: dict[str, str] | None = None
+    ) -> MailHost:
+        """A host with an A record (and its PTR), an MX service and/or a submission service."""
+        host = MailHost(self, normalize_name(name), address)
+        self.zone.add(host.name, "A", address)
+        self.zone.add(".".join(reversed(address.split("."))) + ".in-addr.arpa", "PTR", host.name)
+        self.hosts[host.name] = host
+        if mx:
+            host.start_mx()
+        if submission_users is not None:
+            host.start_submission(submission_users)
+        return host
+
+    def add_domain(
+        self,
+        domain: str,
+        *,
+        mx: Sequence[tuple[int, MailHost]] = (),
+        mailboxes: Iterable[str] = (),
+        spf: str | None = None,
+        dmarc: str | None = None,
+        dkim_signer: MailHost | None = None,
+    ) -> None:
+        """Publish a mail domain: its MX records, SPF and DMARC TXT records, DKIM key, mailboxes."""
+        domain = normalize_name(domain)
+        for preference, host in mx:
+            self.zone.add(domain, "MX", f"{preference} {host.name}")
+            host.domains.add(domain)
+        with self._lock:
+            for local in mailboxes:
+                self._mailboxes.setdefault(f"{local}@{domain}".lower(), [])
+        if spf is not None:
+            self.zone.add(domain, "TXT", spf)
+        if dmarc is not None:
+            self.zone.add(f"_dmarc.{domain}", "TXT", dmarc)
+        if dkim_signer is not None:
+            dkim_signer.dkim = DkimKey(domain)
+            self.zone.add(dkim_signer.dkim.record_name, "TXT", dkim_signer.dkim.record_value)
+
+    @classmethod
+    def standard(cls, **kwargs: object) -> World:
+        """The world of lessons 08 and 09.
+
+        - example.com, the sender's domain: ``mail.example.com`` (192.0.2.10) runs submission
+          for alice and is example.com's MX; SPF allows it, it DKIM-signs, DMARC p=reject.
+        - example.org, the recipient's domain: ``mx1.example.org`` (192.0.2.20, preference
+          10) and ``mx2.example.org`` (192.0.2.21, preference 20); mailboxes bob and carol.
+        - example.net: ``relay.example.net`` (192.0.2.30) forwards bob@example.net to
+          bob@example.org, to show what forwarding does to SPF.
+        """
+        world = cls(**kwargs)  # type: ignore[arg-type]
+        sender = world.add_host(
+            "mail.example.com", "192.0.2.10", mx=True, submission_users={ALICE: ALICE_PASSWORD}
+        )
+        mx1 = world.add_host("mx1.example.org", "192.0.2.20", mx=True)
+        mx2 = world.add_host("mx2.example.org", "192.0.2.21", mx=True)
+        forwarder = world.add_host("relay.example.net", "192.0.2.30", mx=True)
+        world.add_domain(
+            "example.com",
+            mx=[(10, sender)],
+            mailboxes=["alice"],
+            spf="v=spf1 ip4:192.0.2.10 -all",
+            dmarc="v=DMARC1; p=reject; rua=mailto:dmarc@example.com",
+            dkim_signer=sender,
+        )
+        world.add_domain(
+            "example.org", mx=[(10, mx1), (20, mx2)], mailboxes=["bob", "carol"], spf="v=spf1 mx -all"
+        )
+        world.add_domain("example.net", mx=[(10, forwarder)], spf="v=spf1 ip4:192.0.2.30 -all")
+        forwarder.forwards["bob@example.net"] = "bob@example.org"
+        return world
+
+    def host(self, name: str) -> MailHost:
+        return self.hosts[normalize_name(name)]
+
+    # -- the routing table ----------------------------------------------------------------
+
+    def _route(self, address: str, port: int, loopback_port: int) -> None:
+        with self._lock:
+            self._routes[(address, port)] = loopback_port
+
+    def route(self, address: str, port: int = SMTP_PORT) -> tuple[str, int] | None:
+        """Where on loopback ``address:port`` of the world listens, or None if nothing does."""
+        with self._lock:
+            loopback_port = self._routes.get((address, port))
+        return None if loopback_port is None else ("127.0.0.1", loopback_port)
+
+    def address_of_peer(self, peer: tuple[str, int]) -> str:
+        """The world address of a connection's client (`OUTSIDE_ADDRESS` if not a relay's)."""
+        with self._lock:
+            return self._outgoing.get(peer[1], OUTSIDE_ADDRESS)
+
+    # -- sending, as a mail program would ------------------------------------------------
+
+    def submit(
+        self,
+        message: EmailMessage,
+        *,
+        user: str = "",
+        password: str = "",
+        to: Sequence[str] | None = None,
+        host: str = "mail.example.com",
+    ) -> tuple[Journey, Transcript]:
+        """Submit `message` to `host`'s submission service (STARTTLS, AUTH), as a mail client does.
+
+        Returns the message's `Journey` (growing as the world delivers it) and the
+        submission session's transcript. The password never appears in the transcript.
+        """
+        server = self.host(host).submission
+        if server is None:
+            raise ValueError(f"{host} offers no submission service")
+        if message["Message-ID"] is None:
+            message["Message-ID"] = make_msgid(domain=host)
+        if message["Date"] is None:
+            message["Date"] = format_datetime(datetime.now(timezone.utc))
+        recipients = list(to) if to is not None else [a.strip() for a in str(message["To"]).split(",")]
+        journey = Journey(
+            str(message["Message-ID"]),
+            _address(str(message["From"])),
+            recipients,
+            str(message["Subject"] or ""),
+        )
+        with self._lock:
+            self.journeys.append(journey)
+        with Client(
+            *server.address,
+            tls_context=server.client_tls_context(),
+            local_hostname="laptop.example",
+            timeout=HOP_TIMEOUT,
+        ) as client:
+            client.ehlo()
+            client.starttls()
+            client.ehlo()
+            client.login(user or ALICE, password or ALICE_PASSWORD)
+            client.send_message(message, from_addr=journey.mail_from, to_addrs=recipients)
+            client.quit()
+            return journey, client.transcript
+
+    def send(self, from_addr: str, to: str, subject: str, body: str, **headers: str) -> Journey:
+        """Write and submit a simple message from alice's account; returns its `Journey`."""
+        message = EmailMessage()
+        message["From"] = from_addr
+        message["To"] = to
+        message["Subject"] = subject
+        for name, value in headers.items():
+            message[name.replace("_", "-")] = value
+        message.set_content(body)
+        journey, _ = self.submit(message)
+        return journey
+
+    def settle(self, timeout: float = 30.0) -> None:
+        """Wait until every message due now is delivered, deferred or bounced."""
+        if not self.queue.wait_settled(self.clock.now(), timeout):
+            raise TimeoutError(f"the queue did not settle within {timeout} s: {self.queue.entries}")
+
+    def advance(self, seconds: float = 0.0, *, minutes: float = 0.0, hours: float = 0.0) -> None:
+        """Let time pass (retries fall due) and wait until the queue settles."""
+        self.clock.advance(seconds, minutes=minutes, hours=hours)
+        self.settle()
+
+    def inbox(self, address: str) -> list[DeliveredMessage]:
+        """Messages delivered to `address`, oldest first."""
+        with self._lock:
+            if address.lower() in self._mailboxes:
+                return list(self._mailboxes[address.lower()])
+        raise KeyError(f"no mailbox {address!r} in this world (mailboxes: {', '.join(self.mailboxes())})")
+
+    def mailboxes(self) -> list[str]:
+        """Every mailbox address in the world, sorted."""
+        with self._lock:
+            return sorted(self._mailboxes)
+
+    def has_mailbox(self, address: str) -> bool:
+        with self._lock:
+            return address.lower() in self._mailboxes
+
+    def remove_mailbox(self, address: str) -> None:
+        """Close a mailbox: mail to it now bounces with 550 5.1.1."""
+        with self._lock:
+            del self._mailboxes[address.lower()]
+
+    def _store(self, message: DeliveredMessage) -> None:
+        # A domain's MX hosts share one mail store, as a real site's MX hosts do.
+        with self._lock:
+            self._mailboxes.setdefault(message.recipient, []).append(message)
+
+    # -- the queue runner ---------------------------------------------------------------
+
+    def _hop(self, kind: str, host: str, summary: str, **extra: object) -> Hop:
+        return Hop(self.clock.now(), kind, host, summary, **extra)  # type: ignore[arg-type]
+
+    def _journey_for(self, message: ReceivedMessage) -> Journey:
+        found = self._journey_by_raw(message.raw)
+        if found is not None:
+            return found
+        subject = message.subject or ""
+        journey = Journey(
+            str(message.message["Message-ID"] or message.queue_id),
+            message.mail_from,
+            message.rcpt_tos,
+            subject,
+        )
+        with self._lock:
+            self.journeys.append(journey)
+        return journey
+
+    def _journey_by_raw(self, raw: bytes) -> Journey | None:
+        from email.parser import BytesHeaderParser
+
+        message_id = BytesHeaderParser().parsebytes(raw)["Message-ID"]
+        with self._lock:
+            return next((j for j in reversed(self.journeys) if j.message_id == message_id), None)
+
+    def _enqueue(
+        self, host: str, mail_from: str, recipient: str, raw: bytes, journey: Journey, arrived: datetime
+    ) -> None:
+        entry = QueueEntry(
+            self.queue.next_id(),
+            host,
+            mail_from.strip("<>"),
+            recipient.strip("<>"),
+            raw,
+            arrived,
+            journey,
+            self.clock.now(),
+        )
+        self.queue.put(entry)
+
+    def _work(self) -> None:
+        while not self._stopping.is_set():
+            for entry in self.queue.take_due(self.clock.now()):
+                try:
+                    self._deliver(entry)
+                except Exception:  # a bug must not stop the world's queue for good
+                    log.exception("delivery of %s failed", entry.queue_id)
+                finally:
+                    self.queue.done(entry)
+            next_due = self.queue.next_due()
+            wait = None
+            if next_due is not None and self.clock.moves_by_itself:
+                wait = max(0.0, next_due - self.clock.now())
+            if next_due is None or next_due > self.clock.now():
+                self.queue.wait_for_change(wait)
+
+    def _deliver(self, entry: QueueEntry) -> None:
+        origin = self.host(entry.host)
+        domain = entry.recipient.rpartition("@")[2]
+        try:
+            exchangers, queries = self.resolver.mail_exchangers(domain, purpose=origin.name)
+        except DnsLookupError as error:
+            entry.journey.add(
+                self._hop(
+                    "dns", origin.name, str(error.query), queries=(error.query,), recipient=entry.recipient
+                )
+            )
+            self._defer(entry, f"4.4.3 DNS lookup failed for {domain}: {error.query.status}")
+            return
+        entry.journey.add(
+            self._dns_hop(origin.name, f"mail exchangers for {domain}", queries, entry.recipient)
+        )
+        if not exchangers:
+            self._bounce(
+                entry,
+                Failure(
+                    entry.recipient,
+                    "5.1.2",
+                    f"no mail server for {domain}: no MX and no A record (RFC 5321 §5.1)",
+                ),
+            )
+            return
+        last_error = "4.4.1 no mail exchanger answered"
+        unroutable = 0
+        for preference, exchanger in exchangers:
+            address = self.resolver.lookup(exchanger, "A", f"{origin.name}: address of {exchanger}")
+            entry.journey.add(
+                self._dns_hop(
+                    origin.name,
+                    f"address of MX {exchanger} (preference {preference})",
+                    [address],
+                    entry.recipient,
+                )
+            )
+            if address.status in ("NXDOMAIN", "NODATA"):
+                unroutable += 1
+                last_error = f"5.4.4 MX {exchanger} has no address ({address.status})"
+                continue
+            route = self.route(address.answers[0]) if address.ok else None
+            outcome = None if route is None else self._attempt(entry, origin, exchanger, route)
+            if outcome is None:  # no answer from this MX: try the next one (RFC 5321 §5.1)
+                where = address.answers[0] if address.ok else address.status
+                last_error = f"4.4.1 no answer from {exchanger} ({where})"
+                continue
+            code, text = outcome
+            if code < 400:
+                entry.journey.add(self._hop("delivered", exchanger, text, recipient=entry.recipient))
+            elif code < 500:
+                self._defer(entry, text, exchanger)
+            else:
+                self._bounce(entry, Failure(entry.recipient, _status(text, "5.0.0"), text, exchanger))
+            return
+        if unroutable == len(exchangers):
+            # Every MX names a host that does not exist: waiting will not help.
+            self._bounce(entry, Failure(entry.recipient, "5.4.4", f"{last_error}: unable to route"))
+            return
+        self._defer(entry, last_error)
+
+    def _dns_hop(self, host: str, what: str, queries: Sequence[DnsQuery], recipient: str) -> Hop:
+        answers = "; ".join(f"{q.type} {', '.join(q.answers) or q.status}" for q in queries)
+        return self._hop("dns", host, f"{what}: {answers}", queries=tuple(queries), recipient=recipient)
+
+    def _attempt(
+        self, entry: QueueEntry, origin: MailHost, exchanger: str, route: tuple[str, int]
+    ) -> tuple[int, str] | None:
+        source_port = _free_port()
+        with self._lock:
+            self._outgoing[source_port] = origin.address
+        client = Client(
+            *route, local_hostname=origin.name, timeout=HOP_TIMEOUT, source_address=("127.0.0.1", source_port)
+        )
+        try:
+            try:
+                client.connect()
+            except TransportError:
+                entry.journey.add(
+                    self._hop(
+                        "attempt",
+                        origin.name,
+                        f"→ {exchanger}: connection refused",
+                        transcript=client.transcript,
+                        recipient=entry.recipient,
+                    )
+                )
+                return None
+            steps = [client.ehlo(), client.mail(entry.mail_from)]
+            if steps[-1].ok:
+                steps.append(client.rcpt(entry.recipient))
+            if steps[-1].ok:
+                steps.append(client.data(entry.raw))
+            client.quit()
+        except TransportError as error:
+            reply = f"451 4.4.2 connection to {exchanger} lost: {error}"
+        else:
+            last = steps[-1].reply
+            reply = "451 4.4.2 no reply" if last is None else f"{last.code} {last.text}"
+        finally:
+            client.close()
+            with self._lock:
+                self._outgoing.pop(source_port, None)
+        entry.journey.add(
+            self._hop(
+                "attempt",
+                origin.name,
+                f"→ {exchanger}: {reply}",
+                transcript=client.transcript,
+                recipient=entry.recipient,
+            )
+        )
+        return int(reply[:3]), reply
+
+    def _defer(self, entry: QueueEntry, error: str, exchanger: str = "") -> None:
+        entry.failures += 1
+        entry.last_error = error
+        delay = self.retry.next_delay(entry.failures)
+        if delay is None:
+            reason = f"4.4.7 gave up after {entry.failures} attempts; last error: {error}"
+            self._bounce(entry, Failure(entry.recipient, "4.4.7", reason, exchanger))
+            return
+        entry.due = self.clock.now() + delay
+        entry.journey.add(
+            self._hop("deferred", entry.host, f"{error}; next try in {delay:g} s", recipient=entry.recipient)
+        )
+        self.queue.put(entry)
+
+    def _bounce(self, entry: QueueEntry, failure: Failure) -> None:
+        entry.journey.add(
+            self._hop(
+                "bounced", entry.host, f"{failure.status} {failure.diagnostic}", recipient=entry.recipient
+            )
+        )
+        if not entry.mail_from:
+            # RFC 5321 §4.5.5: never bounce a bounce (its reverse-path is null).
+            return
+        reporter = self.host(entry.host)
+        report = build_bounce(
+            reporting_mta=reporter.name,
+            original=entry.raw,
+            original_from=entry.mail_from,
+            failure=failure,
+            arrived=entry.arrived,
+        )
+        raw = report.as_bytes()
+        if reporter.dkim is not None:
+            # Signed like any mail the host sends, so the bounce passes DMARC at its destination.
+            raw = reporter.dkim.sign(raw)
+        self._enqueue(reporter.name, "", entry.mail_from, raw, entry.journey, datetime.now(timezone.utc))
+
+    # -- life cycle -----------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Stop every server, the queue and the name server. Safe to repeat."""
+        self._finalizer()
+
+    def __enter__(self) -> World:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"<World: {len(self.hosts)} hosts, {len(self.zone)} DNS records, {len(self.queue)} queued>"
+
+
+#: The demo account on example.com's submission server (published, like the DebugServer's).
+ALICE = "alice@example.com"
+ALICE_PASSWORD = "alice-demo-password"
+
+
+def _stop_all(
+    stopping: threading.Event, queue: Queue, nameserver: NameServer, hosts: dict[str, MailHost]
+) -> None:
+    stopping.set()
+    queue.wake()
+    for host in hosts.values():
+        for server in (host.submission, host.mx):
+            if server is not None:
+                server.stop()
+    nameserver.stop()
+
+
+def _free_port() -> int:
+    # The relay connects from a port the world knows, so the receiving MX can tell which
+    # host is calling (the SPF check needs its address). The kernel picks a free one.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _address(header: str) -> str:
+    from email.utils import parseaddr
+
+    return parseaddr(header)[1]
+
+
+def _status(reply: str, default: str) -> str:
+    parts = reply.split()
+    return parts[1] if len(parts) > 1 and parts[1][:1] in "245" and parts[1].count(".") == 2 else default
