@@ -15,18 +15,21 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import authheaders
+import authheaders.dmarc_lookup
 import dkim
 import dns.exception
 import spf
 from authres import AuthenticationResultsHeader, SPFAuthenticationResult
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from publicsuffix2 import PublicSuffixList
 
 from smtplearn.world.resolver import WorldResolver
 
@@ -78,6 +81,23 @@ class DkimKey:
 
     def __repr__(self) -> str:
         return f"<DkimKey {self.record_name}, RSA {self.bits} bits, private key hidden>"
+
+
+# -- the organizational domain, once --------------------------------------------------------
+# DMARC's relaxed alignment compares organizational domains (RFC 7489 §3.2), found with the
+# public suffix list. authheaders parses its bundled list again on every call (half a second
+# each, four calls per message); we parse it once per list file.
+@functools.lru_cache(maxsize=4)
+def _suffix_list(location: str) -> PublicSuffixList:
+    with open(location) as suffixes:
+        return PublicSuffixList(suffixes)
+
+
+def _org_domain_from_suffix_list(location: object, domain: str) -> str:
+    return str(_suffix_list(str(location)).get_public_suffix(domain))
+
+
+authheaders.dmarc_lookup.get_org_domain_from_suffix_list = _org_domain_from_suffix_list
 
 
 # -- pointing pyspf at the world's DNS -------------------------------------------------------

@@ -16,7 +16,10 @@ def _forge(world: World, from_header: str, mail_from: str, *, to: str = "bob@exa
     """Connect straight to mx1 from the learner's laptop, as a forger does."""
     mx = world.host("mx1.example.org").mx
     assert mx is not None
-    message = f"From: {from_header}\r\nTo: {to}\r\nSubject: Urgent\r\nMessage-ID: <f1@laptop.example>\r\n\r\nPay now\r\n"
+    message = (
+        f"From: {from_header}\r\nTo: {to}\r\nSubject: Urgent\r\n"
+        "Message-ID: <f1@laptop.example>\r\n\r\nPay now\r\n"
+    )
     with Client(*mx.address, local_hostname="laptop.example") as client:
         client.ehlo()
         client.mail(mail_from)
