@@ -52,7 +52,7 @@ def relay_rate(world: World, count: int) -> float:
             "bob@example.org",
             _message(key, number),
             journey,
-            __import__("datetime").datetime.now(),
+            datetime.now(timezone.utc),
         )
     world.settle(timeout=600)
     elapsed = time.perf_counter() - started
