@@ -9,12 +9,13 @@ reverse-path ``MAIL FROM:<>`` so that it can never cause another bounce (RFC 532
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email import policy
 from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ def build_bounce(
     report["To"] = original_from
     report["Subject"] = "Undelivered Mail Returned to Sender"
     report["Date"] = format_datetime(datetime.now(timezone.utc))
-    report["Message-ID"] = make_msgid(domain=reporting_mta)
+    report["Message-ID"] = f"<{uuid.uuid4()}@{reporting_mta}>"
     report["Auto-Submitted"] = "auto-replied"  # RFC 3834 §5: no auto-reply to this one
     report.set_content(
         f"This is the mail system at host {reporting_mta}.\n\n"

@@ -21,12 +21,13 @@ import atexit
 import logging
 import socket
 import threading
+import uuid
 import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime
 from types import TracebackType
 
 from smtplearn.client import Client
@@ -396,7 +397,8 @@ class World:
         if server is None:
             raise ValueError(f"{host} offers no submission service")
         if message["Message-ID"] is None:
-            message["Message-ID"] = make_msgid(domain=host)
+            # A random UUID: unique, and the same length every run (notebooks mask it).
+            message["Message-ID"] = f"<{uuid.uuid4()}@{host}>"
         if message["Date"] is None:
             message["Date"] = format_datetime(datetime.now(timezone.utc))
         recipients = list(to) if to is not None else [a.strip() for a in str(message["To"]).split(",")]
@@ -658,11 +660,7 @@ class World:
         self.queue.put(entry)
 
     def _bounce(self, entry: QueueEntry, failure: Failure) -> None:
-        entry.journey.add(
-            self._hop(
-                "bounced", entry.host, f"{failure.status} {failure.diagnostic}", recipient=entry.recipient
-            )
-        )
+        entry.journey.add(self._hop("bounced", entry.host, _said(failure), recipient=entry.recipient))
         if not entry.mail_from:
             # RFC 5321 §4.5.5: never bounce a bounce (its reverse-path is null).
             return
@@ -732,3 +730,9 @@ def _address(header: str) -> str:
 def _status(reply: str, default: str) -> str:
     parts = reply.split()
     return parts[1] if len(parts) > 1 and parts[1][:1] in "245" and parts[1].count(".") == 2 else default
+
+
+def _said(failure: Failure) -> str:
+    if failure.status in failure.diagnostic:
+        return failure.diagnostic
+    return f"{failure.status} {failure.diagnostic}"
