@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import functools
+import logging
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,6 +33,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from publicsuffix2 import PublicSuffixList
 
 from smtplearn.world.resolver import WorldResolver
+
+# dkimpy logs a missing key as an ERROR; with no handler configured, logging's last resort
+# would print it into whichever notebook cell runs. The verdict already says it.
+logging.getLogger("dkimpy").addHandler(logging.NullHandler())
 
 #: dkimpy refuses keys under 1024 bits; 2048 is today's norm (and needs a TXT split in strings).
 DKIM_KEY_BITS = 2048
