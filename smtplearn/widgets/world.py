@@ -33,6 +33,7 @@ _BOX = (
     "padding:6px 8px;margin:4px 0;background:#ffffff;color:#1f2328"
 )
 _MONO = "font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;white-space:pre-wrap"
+_BOLD = "font-weight:bold"
 _KIND_COLOURS = {
     "submitted": "#0969da",
     "dns": "#6e7781",
@@ -72,7 +73,7 @@ def timeline_html(journey: Journey | None) -> str:
     if journey is None:
         return note_html("No message yet: write one above and press Send.")
     items = [
-        f'<li><span style="color:{_KIND_COLOURS.get(h.kind, "#1f2328")};font-weight:bold">{escape(h.kind)}</span>'
+        f'<li><span style="color:{_KIND_COLOURS.get(h.kind, "#1f2328")};{_BOLD}">{escape(h.kind)}</span>'
         f" <i>{escape(h.host)}</i>: {escape(h.summary)} "
         f'<span style="color:#6e7781">(at {h.at:g} s)</span></li>'
         for h in journey.hops
@@ -105,7 +106,7 @@ class WorldMap(widgets.VBox):  # type: ignore[misc]
         self.map = add_classes(widgets.HTML(map_html(world)), "smtplearn-world-map")
         self.from_field = widgets.Text(value="alice@example.com", description="From")
         self.to_field = widgets.Combobox(
-            value="bob@example.org", options=world.mailboxes() + ["nobody@example.org"], description="To"
+            value="bob@example.org", options=[*world.mailboxes(), "nobody@example.org"], description="To"
         )
         self.subject_field = widgets.Text(value="Hello", description="Subject")
         self.send_button = add_classes(widgets.Button(description="Send"), "smtplearn-world-send")
@@ -170,7 +171,7 @@ def verdicts_html(rows: Sequence[tuple[str, Verdicts]]) -> str:
     cells = []
     for label, v in rows:
         results = " ".join(
-            f'<span style="color:{_RESULT_COLOURS.get(r, "#1f2328")};font-weight:bold">{name}={escape(r)}</span>'
+            f'<span style="color:{_RESULT_COLOURS.get(r, "#1f2328")};{_BOLD}">{name}={escape(r)}</span>'
             for name, r in (("SPF", v.spf), ("DKIM", v.dkim), ("DMARC", v.dmarc))
         )
         action = "rejected (550 5.7.1)" if v.rejected else "delivered"
