@@ -174,6 +174,19 @@ class MailHost:
         self.world._route(self.address, SUBMISSION_PORT, server.port)
         return server
 
+    def inject(self, fault: Fault) -> Fault:
+        """Add a fault rule (``Greylist()``, ``TemporaryFailure("RCPT")``...) to the MX."""
+        if self.mx is None:
+            raise ValueError(f"{self.name} runs no MX")
+        return self.mx.inject(fault)
+
+    def clear_faults(self) -> None:
+        """Remove the faults added with `inject`, keeping the MX's own rules (its recipients, its checks)."""
+        if self.mx is not None:
+            for fault in list(self.mx.faults):
+                if not isinstance(fault, _LocalRecipients | _AuthenticationChecks):
+                    self.mx.faults.remove(fault)
+
     def take_down(self) -> None:
         """Stop the MX: connections to it are refused, relays try the next MX."""
         if self.mx is not None:

@@ -138,3 +138,15 @@ def test_a_bounce_is_never_bounced(world: World) -> None:
     bounces = [h for h in journey.hops if h.kind == "bounced"]
     assert [h.recipient for h in bounces] == ["nobody@example.org", "alice@example.com"]
     assert len(world.queue) == 0
+
+
+def test_clearing_a_hosts_faults_keeps_its_own_rules(world: World) -> None:
+    mx1 = world.host("mx1.example.org")
+    mx1.inject(Greylist())
+    mx1.take_down()
+    mx1.bring_up()
+    mx1.clear_faults()
+    journey = world.send("alice@example.com", "nobody@example.org", "Still unknown", "x")
+    world.settle()
+    assert journey.outcome("nobody@example.org") == "bounced"
+    assert world.inbox("bob@example.org") == []
