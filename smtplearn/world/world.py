@@ -449,6 +449,23 @@ class World:
         journey, _ = self.submit(message)
         return journey
 
+    def check(
+        self,
+        raw: bytes,
+        *,
+        ip: str,
+        mail_from: str,
+        helo: str = "unknown",
+        receiver: str = "mx1.example.org",
+    ) -> Verdicts:
+        """SPF, DKIM and DMARC for `raw` as `receiver` would judge it, arriving from `ip`.
+
+        What the MX does at the end of DATA, without sending anything: for trying records.
+        """
+        return check_message(
+            self.resolver, raw=raw, ip=ip, mail_from=mail_from, helo=helo, authserv_id=receiver
+        )
+
     def settle(self, timeout: float = 30.0) -> None:
         """Wait until every message due now is delivered, deferred or bounced."""
         if not self.queue.wait_settled(self.clock.now(), timeout):
