@@ -49,6 +49,8 @@ SMTP_PORT = 25
 SUBMISSION_PORT = 587
 #: Where connections the world did not make come from (TEST-NET-3, RFC 5737).
 OUTSIDE_ADDRESS = "203.0.113.7"
+#: The Received count that marks a mail loop (RFC 5321 §6.3 asks for a threshold of at least 100).
+MAX_RECEIVED = 100
 #: How long a relay waits for a server: short, every server is on this machine.
 HOP_TIMEOUT = 10.0
 
@@ -285,6 +287,8 @@ class World:
         self._routes: dict[tuple[str, int], int] = {}
         self._outgoing: dict[int, str] = {}
         self._mailboxes: dict[str, list[DeliveredMessage]] = {}
+        #: A message with this many Received headers is looping (RFC 5321 §6.3: "at least 100").
+        self.max_received = MAX_RECEIVED
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self.clock.add_listener(self.queue.wake)
@@ -562,6 +566,13 @@ class World:
 
     def _deliver(self, entry: QueueEntry) -> None:
         origin = self.host(entry.host)
+        header_block = b"\r\n" + entry.raw.split(b"\r\n\r\n", 1)[0]  # not the body (a DSN quotes headers)
+        hops = header_block.count(b"\r\nReceived:")
+        if hops >= self.max_received:
+            # RFC 5321 §6.3: count the Received headers to catch a mail loop (two forwards
+            # pointing at each other); the message bounces instead of circling for ever.
+            self._bounce(entry, Failure(entry.recipient, "5.4.6", f"routing loop: {hops} Received headers"))
+            return
         domain = entry.recipient.rpartition("@")[2]
         try:
             exchangers, queries = self.resolver.mail_exchangers(domain, purpose=origin.name)

@@ -81,3 +81,14 @@ def test_a_cname_stands_alone(zone: Zone) -> None:
     zone.add("example.org", "A", "192.0.2.1")
     with pytest.raises(ValueError, match="RFC 1034"):
         zone.add("example.org", "CNAME", "other.example")
+
+
+def test_the_dns_module_is_dnspythons() -> None:
+    # Two distributions install a top-level `dns`; pyspf and dkimpy need dnspython's.
+    from importlib.metadata import files
+
+    import dns
+
+    shipped = {str(f) for f in files("dnspython") or ()}
+    assert "dns/__init__.py" in shipped
+    assert dns.__file__ is not None and dns.__file__.replace("\\", "/").endswith("dns/__init__.py")

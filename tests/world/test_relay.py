@@ -150,3 +150,14 @@ def test_clearing_a_hosts_faults_keeps_its_own_rules(world: World) -> None:
     world.settle()
     assert journey.outcome("nobody@example.org") == "bounced"
     assert world.inbox("bob@example.org") == []
+
+
+def test_a_forwarding_loop_ends_in_a_bounce(world: World) -> None:
+    world.max_received = 6
+    forwarder = world.host("relay.example.net")
+    forwarder.forwards["loop@example.net"] = "loop@example.net"
+    journey = world.send("alice@example.com", "loop@example.net", "Round and round", "x")
+    world.settle()
+    assert journey.outcome("loop@example.net") == "bounced"
+    assert "5.4.6" in next(h for h in journey.hops if h.kind == "bounced").summary
+    assert "5.4.6" in world.inbox("alice@example.com")[0].raw.decode()
