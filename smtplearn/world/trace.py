@@ -93,6 +93,7 @@ def received_header(
     *,
     helo: str | None,
     ip: str,
+    reverse_name: str | None,
     by: str,
     protocol: str,
     queue_id: str,
@@ -101,12 +102,14 @@ def received_header(
 ) -> str:
     """The trace line a server prepends when it accepts a message (RFC 5321 §4.4).
 
-    ``from`` names the client as it introduced itself and as the server saw it (its IP),
+    ``from`` names the client as it introduced itself, then as the server saw it: the name
+    its address maps back to in DNS (PTR, "unknown" without one) and the address itself;
     ``by`` the server, ``with`` the protocol (ESMTP, ESMTPS with TLS, ESMTPSA with TLS and
     AUTH: RFC 3848), ``id`` the queue id and ``for`` the recipient, then the date.
     """
     stamp = format_datetime(when or datetime.now(timezone.utc))
     return (
-        f"Received: from {helo or 'unknown'} ([{ip}])\r\n\tby {by} with {protocol} id {queue_id}\r\n"
+        f"Received: from {helo or 'unknown'} ({reverse_name or 'unknown'} [{ip}])\r\n"
+        f"\tby {by} with {protocol} id {queue_id}\r\n"
         f"\tfor <{recipient}>; {stamp}\r\n"
     )

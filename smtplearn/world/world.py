@@ -207,9 +207,11 @@ class MailHost:
     # -- what the services do with a message ------------------------------------------
 
     def _received(self, message: ReceivedMessage, recipient: str, protocol: str) -> bytes:
+        ip = self.world.address_of_peer(message.peer)
         header = received_header(
             helo=message.helo,
-            ip=self.world.address_of_peer(message.peer),
+            ip=ip,
+            reverse_name=self.world.reverse_name(ip, asker=self.name),
             by=self.name,
             protocol=protocol,
             queue_id=message.queue_id,
@@ -388,6 +390,12 @@ class World:
         with self._lock:
             loopback_port = self._routes.get((address, port))
         return None if loopback_port is None else ("127.0.0.1", loopback_port)
+
+    def reverse_name(self, address: str, *, asker: str = "") -> str | None:
+        """The name the PTR record of `address` gives (RFC 1035 §3.5 in-addr.arpa), or None."""
+        name = ".".join(reversed(address.split("."))) + ".in-addr.arpa"
+        query = self.resolver.lookup(name, "PTR", f"{asker}: who is {address}?")
+        return query.answers[0] if query.ok else None
 
     def address_of_peer(self, peer: tuple[str, int]) -> str:
         """The world address of a connection's client (`OUTSIDE_ADDRESS` if not a relay's)."""
