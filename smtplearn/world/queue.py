@@ -47,6 +47,8 @@ class QueueEntry:
     due: float
     failures: int = 0
     last_error: str = ""
+    #: Shown in the journey when the entry is first tried (e.g. "bob@example.net → bob@example.org").
+    forwarded_from: str = ""
 
 
 class Queue:

@@ -242,9 +242,14 @@ class MailHost:
             trace = self._received(message, local, "ESMTPS" if message.tls_version else "ESMTP")
             if local in self.forwards:
                 target = self.forwards[local]
-                journey.add(self.world._hop("forwarded", self.name, f"{local} → {target}", recipient=local))
                 self.world._enqueue(
-                    self.name, message.mail_from, target, trace + message.raw, journey, message.received_at
+                    self.name,
+                    message.mail_from,
+                    target,
+                    trace + message.raw,
+                    journey,
+                    message.received_at,
+                    forwarded_from=local,
                 )
                 continue
             results = verdicts.header.encode() if verdicts else b""
@@ -542,7 +547,15 @@ class World:
             return next((j for j in reversed(self.journeys) if j.message_id == message_id), None)
 
     def _enqueue(
-        self, host: str, mail_from: str, recipient: str, raw: bytes, journey: Journey, arrived: datetime
+        self,
+        host: str,
+        mail_from: str,
+        recipient: str,
+        raw: bytes,
+        journey: Journey,
+        arrived: datetime,
+        *,
+        forwarded_from: str = "",
     ) -> None:
         entry = QueueEntry(
             self.queue.next_id(),
@@ -553,6 +566,7 @@ class World:
             arrived,
             journey,
             self.clock.now(),
+            forwarded_from=forwarded_from,
         )
         self.queue.put(entry)
 
@@ -574,6 +588,9 @@ class World:
 
     def _deliver(self, entry: QueueEntry) -> None:
         origin = self.host(entry.host)
+        if entry.forwarded_from and entry.failures == 0:
+            summary = f"{entry.forwarded_from} → {entry.recipient}"
+            entry.journey.add(self._hop("forwarded", origin.name, summary, recipient=entry.forwarded_from))
         header_block = b"\r\n" + entry.raw.split(b"\r\n\r\n", 1)[0]  # not the body (a DSN quotes headers)
         hops = header_block.count(b"\r\nReceived:")
         if hops >= self.max_received:

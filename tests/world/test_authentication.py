@@ -126,8 +126,10 @@ def test_the_published_key_is_split_and_verifies_with_dkimpy_directly(world: Wor
 
 
 def test_forwarding_breaks_spf_but_dkim_keeps_dmarc_passing(world: World) -> None:
-    world.send("alice@example.com", "bob@example.net", "Via my alumni address", "Hi")
+    journey = world.send("alice@example.com", "bob@example.net", "Via my alumni address", "Hi")
     world.settle()
+    kinds = [h.kind for h in journey.hops if h.kind != "dns"]
+    assert kinds == ["submitted", "attempt", "delivered", "forwarded", "attempt", "delivered"]
     (delivered,) = world.inbox("bob@example.org")
     assert delivered.verdicts is not None
     # The forwarder (192.0.2.30) is not in example.com's SPF record; the signature survives.
