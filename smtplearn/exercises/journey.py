@@ -13,7 +13,8 @@ from email.message import Message
 
 from smtplearn.exercises import CheckResult, correct, is_unanswered, not_yet, your_turn
 from smtplearn.world.authcheck import check_message
-from smtplearn.world.world import OUTSIDE_ADDRESS, DeliveredMessage, World
+from smtplearn.world.hosts import DeliveredMessage
+from smtplearn.world.world import OUTSIDE_ADDRESS, World
 
 _RECEIVED_FROM = re.compile(r"^from\s+(\S+)")
 

@@ -21,10 +21,11 @@ from __future__ import annotations
 
 from smtplearn.world.authcheck import DkimKey, Verdicts
 from smtplearn.world.clock import ManualClock, WorldClock
+from smtplearn.world.hosts import DeliveredMessage, MailHost
 from smtplearn.world.queue import RetrySchedule
 from smtplearn.world.resolver import DnsQuery
 from smtplearn.world.trace import Hop, Journey
-from smtplearn.world.world import ALICE, OUTSIDE_ADDRESS, DeliveredMessage, MailHost, World
+from smtplearn.world.world import ALICE, OUTSIDE_ADDRESS, World
 from smtplearn.world.zone import Record, Zone
 
 __all__ = [

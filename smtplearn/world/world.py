@@ -19,12 +19,10 @@ from __future__ import annotations
 
 import atexit
 import logging
-import socket
 import threading
 import uuid
 import weakref
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -32,241 +30,23 @@ from types import TracebackType
 
 from smtplearn.client import Client
 from smtplearn.record import Transcript
-from smtplearn.server import DebugServer, Fault, ReceivedMessage
-from smtplearn.transport import TransportError
+from smtplearn.server import ReceivedMessage
 from smtplearn.world.authcheck import DkimKey, Verdicts, check_message
 from smtplearn.world.clock import WorldClock
-from smtplearn.world.dsn import Failure, build_bounce
+from smtplearn.world.hosts import SMTP_PORT, DeliveredMessage, MailHost
 from smtplearn.world.nameserver import NameServer
 from smtplearn.world.queue import Queue, QueueEntry, RetrySchedule
-from smtplearn.world.resolver import DnsLookupError, DnsQuery, WorldResolver
-from smtplearn.world.trace import Hop, Journey, received_header
+from smtplearn.world.relay import HOP_TIMEOUT, Relay
+from smtplearn.world.resolver import WorldResolver
+from smtplearn.world.trace import Hop, Journey
 from smtplearn.world.zone import Zone, normalize_name
 
 log = logging.getLogger("smtplearn.world")
 
-SMTP_PORT = 25
-SUBMISSION_PORT = 587
 #: Where connections the world did not make come from (TEST-NET-3, RFC 5737).
 OUTSIDE_ADDRESS = "203.0.113.7"
 #: The Received count that marks a mail loop (RFC 5321 §6.3 asks for a threshold of at least 100).
 MAX_RECEIVED = 100
-#: How long a relay waits for a server: short, every server is on this machine.
-HOP_TIMEOUT = 10.0
-
-
-@dataclass(frozen=True)
-class DeliveredMessage:
-    """A message in a mailbox, as the receiving host stored it (trace headers on top)."""
-
-    recipient: str
-    mail_from: str
-    raw: bytes = field(repr=False)
-    verdicts: Verdicts | None
-    host: str
-
-    @property
-    def message(self) -> EmailMessage:
-        from email import policy
-        from email.parser import BytesParser
-
-        return BytesParser(policy=policy.default).parsebytes(self.raw.replace(b"\r\n", b"\n"))
-
-    @property
-    def subject(self) -> str:
-        return str(self.message["Subject"] or "")
-
-    @property
-    def is_bounce(self) -> bool:
-        return self.mail_from == ""
-
-    def __repr__(self) -> str:
-        return f"<DeliveredMessage for {self.recipient} at {self.host}: {self.subject!r}>"
-
-
-class _LocalRecipients(Fault):
-    """An MX accepts RCPT only for its own mailboxes and forwarding aliases (else 550 5.1.1)."""
-
-    def __init__(self, host: MailHost) -> None:
-        self.host = host
-
-    def at_recipient(self, client: str, mail_from: str, address: str) -> str | None:
-        local = address.strip("<>").lower()
-        if self.host.world.has_mailbox(local) or local in self.host.forwards:
-            return None
-        domain = local.rpartition("@")[2]
-        if domain in self.host.domains:
-            return f"550 5.1.1 <{local}>: Recipient address rejected: User unknown in {domain}"
-        return f"554 5.7.1 <{local}>: Relay access denied: {self.host.name} is no MX for {domain}"
-
-
-class _AuthenticatedSubmission(Fault):
-    """Submission relays only for users who authenticated (RFC 6409 §4.3, §6.1)."""
-
-    def at_message(self, message: ReceivedMessage) -> str | None:
-        if message.user is None:
-            return "530 5.7.0 Authentication required: log in before sending (RFC 4954 §6)"
-        return None
-
-
-class _AuthenticationChecks(Fault):
-    """The receiving MX's checks at the end of DATA, as a milter runs them."""
-
-    def __init__(self, host: MailHost) -> None:
-        self.host = host
-
-    def at_message(self, message: ReceivedMessage) -> str | None:
-        world = self.host.world
-        verdicts = check_message(
-            world.resolver,
-            raw=message.raw,
-            ip=world.address_of_peer(message.peer),
-            mail_from=message.mail_from.strip("<>"),
-            helo=message.helo or "unknown",
-            authserv_id=self.host.name,
-        )
-        self.host._verdicts[message.queue_id] = verdicts
-        if verdicts.rejected:
-            return (
-                f"550 5.7.1 Rejected: {verdicts.from_domain} publishes a DMARC policy of reject "
-                "and this message fails DMARC (RFC 7489 §6.3)"
-            )
-        return None
-
-
-class MailHost:
-    """One host of the world: an address in DNS and up to two SMTP services.
-
-    `mx` (port 25 in the world) receives mail for `domains` and stores it in `mailboxes`,
-    checking SPF, DKIM and DMARC; `submission` (port 587) takes mail from authenticated users
-    and relays it. Both are `DebugServer`s: their transcripts, sessions and fault injection
-    (``host.mx.inject(Greylist())``) work as in every lesson.
-    """
-
-    def __init__(self, world: World, name: str, address: str) -> None:
-        self.world = world
-        self.name = name
-        self.address = address
-        self.domains: set[str] = set()
-        #: Aliases the MX forwards: {"bob@alumni.example.edu": "bob@example.org"}.
-        self.forwards: dict[str, str] = {}
-        self.dkim: DkimKey | None = None
-        self.mx: DebugServer | None = None
-        self.submission: DebugServer | None = None
-        self._verdicts: dict[str, Verdicts] = {}
-        self._lock = threading.Lock()
-
-    # -- services ---------------------------------------------------------------------
-
-    def start_mx(self) -> DebugServer:
-        server = DebugServer(
-            hostname=self.name, tls=False, faults=[_LocalRecipients(self), _AuthenticationChecks(self)]
-        )
-        server.start()
-        server.mailbox.add_listener(self._store)
-        self.mx = server
-        self.world._route(self.address, SMTP_PORT, server.port)
-        return server
-
-    def start_submission(self, users: dict[str, str]) -> DebugServer:
-        server = DebugServer(hostname=self.name, users=users, faults=[_AuthenticatedSubmission()])
-        server.start()
-        server.mailbox.add_listener(self._relay)
-        self.submission = server
-        self.world._route(self.address, SUBMISSION_PORT, server.port)
-        return server
-
-    def inject(self, fault: Fault) -> Fault:
-        """Add a fault rule (``Greylist()``, ``TemporaryFailure("RCPT")``...) to the MX."""
-        if self.mx is None:
-            raise ValueError(f"{self.name} runs no MX")
-        return self.mx.inject(fault)
-
-    def clear_faults(self) -> None:
-        """Remove the faults added with `inject`, keeping the MX's own rules (its recipients, its checks)."""
-        if self.mx is not None:
-            for fault in list(self.mx.faults):
-                if not isinstance(fault, _LocalRecipients | _AuthenticationChecks):
-                    self.mx.faults.remove(fault)
-
-    def take_down(self) -> None:
-        """Stop the MX: connections to it are refused, relays try the next MX."""
-        if self.mx is not None:
-            self.mx.stop()
-
-    def bring_up(self) -> None:
-        """Start the MX again (on a new loopback port; the routing table follows)."""
-        if self.mx is not None and not self.mx.running:
-            faults = list(self.mx.faults)
-            self.mx = None
-            server = self.start_mx()
-            for fault in faults:
-                if not isinstance(fault, _LocalRecipients | _AuthenticationChecks):
-                    server.inject(fault)
-
-    # -- what the services do with a message ------------------------------------------
-
-    def _received(self, message: ReceivedMessage, recipient: str, protocol: str) -> bytes:
-        ip = self.world.address_of_peer(message.peer)
-        header = received_header(
-            helo=message.helo,
-            ip=ip,
-            reverse_name=self.world.reverse_name(ip, asker=self.name),
-            by=self.name,
-            protocol=protocol,
-            queue_id=message.queue_id,
-            recipient=recipient,
-            when=message.received_at,
-        )
-        return header.encode()
-
-    def _relay(self, message: ReceivedMessage) -> None:
-        """Submission took the message: trace it, sign it, queue it (server thread)."""
-        raw = message.raw
-        if self.dkim is not None:
-            raw = self.dkim.sign(raw)
-        journey = self.world._journey_for(message)
-        journey.add(self.world._hop("submitted", self.name, f"250 {message.queue_id}: queued for delivery"))
-        for recipient in message.rcpt_tos:
-            trace = self._received(message, recipient, "ESMTPSA" if message.tls_version else "ESMTPA")
-            self.world._enqueue(
-                self.name, message.mail_from, recipient, trace + raw, journey, message.received_at
-            )
-
-    def _store(self, message: ReceivedMessage) -> None:
-        """The MX accepted the message: deliver to mailboxes, forward aliases (server thread)."""
-        verdicts = self._verdicts.pop(message.queue_id, None)
-        journey = self.world._journey_for(message)
-        for recipient in message.rcpt_tos:
-            local = recipient.strip("<>").lower()
-            trace = self._received(message, local, "ESMTPS" if message.tls_version else "ESMTP")
-            if local in self.forwards:
-                target = self.forwards[local]
-                self.world._enqueue(
-                    self.name,
-                    message.mail_from,
-                    target,
-                    trace + message.raw,
-                    journey,
-                    message.received_at,
-                    forwarded_from=local,
-                )
-                continue
-            results = verdicts.header.encode() if verdicts else b""
-            # RFC 5321 §4.4: the delivering server records the envelope sender in Return-Path.
-            return_path = f"Return-Path: <{message.mail_from.strip('<>')}>\r\n".encode()
-            stored = DeliveredMessage(
-                local,
-                message.mail_from.strip("<>"),
-                return_path + results + trace + message.raw,
-                verdicts,
-                self.name,
-            )
-            self.world._store(stored)
-
-    def __repr__(self) -> str:
-        roles = [r for r, s in (("mx", self.mx), ("submission", self.submission)) if s is not None]
-        return f"<MailHost {self.name} [{self.address}] {'+'.join(roles) or 'no services'}>"
 
 
 class World:
@@ -299,6 +79,7 @@ class World:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self.clock.add_listener(self.queue.wake)
+        self._relay = Relay(self)
         self._worker = threading.Thread(target=self._work, name="smtplearn-world-queue", daemon=True)
         self._worker.start()
         self._finalizer = weakref.finalize(
@@ -574,7 +355,7 @@ class World:
         while not self._stopping.is_set():
             for entry in self.queue.take_due(self.clock.now()):
                 try:
-                    self._deliver(entry)
+                    self._relay.deliver(entry)
                 except Exception:  # a bug must not stop the world's queue for good
                     log.exception("delivery of %s failed", entry.queue_id)
                 finally:
@@ -585,164 +366,6 @@ class World:
                 wait = max(0.0, next_due - self.clock.now())
             if next_due is None or next_due > self.clock.now():
                 self.queue.wait_for_change(wait)
-
-    def _deliver(self, entry: QueueEntry) -> None:
-        origin = self.host(entry.host)
-        if entry.forwarded_from and entry.failures == 0:
-            summary = f"{entry.forwarded_from} → {entry.recipient}"
-            entry.journey.add(self._hop("forwarded", origin.name, summary, recipient=entry.forwarded_from))
-        header_block = b"\r\n" + entry.raw.split(b"\r\n\r\n", 1)[0]  # not the body (a DSN quotes headers)
-        hops = header_block.count(b"\r\nReceived:")
-        if hops >= self.max_received:
-            # RFC 5321 §6.3: count the Received headers to catch a mail loop (two forwards
-            # pointing at each other); the message bounces instead of circling for ever.
-            self._bounce(entry, Failure(entry.recipient, "5.4.6", f"routing loop: {hops} Received headers"))
-            return
-        domain = entry.recipient.rpartition("@")[2]
-        try:
-            exchangers, queries = self.resolver.mail_exchangers(domain, purpose=origin.name)
-        except DnsLookupError as error:
-            entry.journey.add(
-                self._hop(
-                    "dns", origin.name, str(error.query), queries=(error.query,), recipient=entry.recipient
-                )
-            )
-            self._defer(entry, f"4.4.3 DNS lookup failed for {domain}: {error.query.status}")
-            return
-        entry.journey.add(
-            self._dns_hop(origin.name, f"mail exchangers for {domain}", queries, entry.recipient)
-        )
-        if not exchangers:
-            self._bounce(
-                entry,
-                Failure(
-                    entry.recipient,
-                    "5.1.2",
-                    f"no mail server for {domain}: no MX and no A record (RFC 5321 §5.1)",
-                ),
-            )
-            return
-        last_error = "4.4.1 no mail exchanger answered"
-        unroutable = 0
-        for preference, exchanger in exchangers:
-            address = self.resolver.lookup(exchanger, "A", f"{origin.name}: address of {exchanger}")
-            entry.journey.add(
-                self._dns_hop(
-                    origin.name,
-                    f"address of MX {exchanger} (preference {preference})",
-                    [address],
-                    entry.recipient,
-                )
-            )
-            if address.status in ("NXDOMAIN", "NODATA"):
-                unroutable += 1
-                last_error = f"5.4.4 MX {exchanger} has no address ({address.status})"
-                continue
-            route = self.route(address.answers[0]) if address.ok else None
-            outcome = None if route is None else self._attempt(entry, origin, exchanger, route)
-            if outcome is None:  # no answer from this MX: try the next one (RFC 5321 §5.1)
-                where = address.answers[0] if address.ok else address.status
-                last_error = f"4.4.1 no answer from {exchanger} ({where})"
-                continue
-            code, text = outcome
-            if code < 400:
-                entry.journey.add(self._hop("delivered", exchanger, text, recipient=entry.recipient))
-            elif code < 500:
-                self._defer(entry, text, exchanger)
-            else:
-                self._bounce(entry, Failure(entry.recipient, _status(text, "5.0.0"), text, exchanger))
-            return
-        if unroutable == len(exchangers):
-            # Every MX names a host that does not exist: waiting will not help.
-            self._bounce(entry, Failure(entry.recipient, "5.4.4", f"{last_error}: unable to route"))
-            return
-        self._defer(entry, last_error)
-
-    def _dns_hop(self, host: str, what: str, queries: Sequence[DnsQuery], recipient: str) -> Hop:
-        answers = "; ".join(f"{q.type} {', '.join(q.answers) or q.status}" for q in queries)
-        return self._hop("dns", host, f"{what}: {answers}", queries=tuple(queries), recipient=recipient)
-
-    def _attempt(
-        self, entry: QueueEntry, origin: MailHost, exchanger: str, route: tuple[str, int]
-    ) -> tuple[int, str] | None:
-        source_port = _free_port()
-        with self._lock:
-            self._outgoing[source_port] = origin.address
-        client = Client(
-            *route, local_hostname=origin.name, timeout=HOP_TIMEOUT, source_address=("127.0.0.1", source_port)
-        )
-        try:
-            try:
-                client.connect()
-            except TransportError:
-                entry.journey.add(
-                    self._hop(
-                        "attempt",
-                        origin.name,
-                        f"→ {exchanger}: connection refused",
-                        transcript=client.transcript,
-                        recipient=entry.recipient,
-                    )
-                )
-                return None
-            steps = [client.ehlo(), client.mail(entry.mail_from)]
-            if steps[-1].ok:
-                steps.append(client.rcpt(entry.recipient))
-            if steps[-1].ok:
-                steps.append(client.data(entry.raw))
-            client.quit()
-        except TransportError as error:
-            reply = f"451 4.4.2 connection to {exchanger} lost: {error}"
-        else:
-            last = steps[-1].reply
-            reply = "451 4.4.2 no reply" if last is None else f"{last.code} {last.text}"
-        finally:
-            client.close()
-            with self._lock:
-                self._outgoing.pop(source_port, None)
-        entry.journey.add(
-            self._hop(
-                "attempt",
-                origin.name,
-                f"→ {exchanger}: {reply}",
-                transcript=client.transcript,
-                recipient=entry.recipient,
-            )
-        )
-        return int(reply[:3]), reply
-
-    def _defer(self, entry: QueueEntry, error: str, exchanger: str = "") -> None:
-        entry.failures += 1
-        entry.last_error = error
-        delay = self.retry.next_delay(entry.failures)
-        if delay is None:
-            reason = f"4.4.7 gave up after {entry.failures} attempts; last error: {error}"
-            self._bounce(entry, Failure(entry.recipient, "4.4.7", reason, exchanger))
-            return
-        entry.due = self.clock.now() + delay
-        entry.journey.add(
-            self._hop("deferred", entry.host, f"{error}; next try in {delay:g} s", recipient=entry.recipient)
-        )
-        self.queue.put(entry)
-
-    def _bounce(self, entry: QueueEntry, failure: Failure) -> None:
-        entry.journey.add(self._hop("bounced", entry.host, _said(failure), recipient=entry.recipient))
-        if not entry.mail_from:
-            # RFC 5321 §4.5.5: never bounce a bounce (its reverse-path is null).
-            return
-        reporter = self.host(entry.host)
-        report = build_bounce(
-            reporting_mta=reporter.name,
-            original=entry.raw,
-            original_from=entry.mail_from,
-            failure=failure,
-            arrived=entry.arrived,
-        )
-        raw = report.as_bytes()
-        if reporter.dkim is not None:
-            # Signed like any mail the host sends, so the bounce passes DMARC at its destination.
-            raw = reporter.dkim.sign(raw)
-        self._enqueue(reporter.name, "", entry.mail_from, raw, entry.journey, datetime.now(timezone.utc))
 
     # -- life cycle -----------------------------------------------------------------------
 
@@ -779,26 +402,7 @@ def _stop_all(
     nameserver.stop()
 
 
-def _free_port() -> int:
-    # The relay connects from a port the world knows, so the receiving MX can tell which
-    # host is calling (the SPF check needs its address). The kernel picks a free one.
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _address(header: str) -> str:
     from email.utils import parseaddr
 
     return parseaddr(header)[1]
-
-
-def _status(reply: str, default: str) -> str:
-    parts = reply.split()
-    return parts[1] if len(parts) > 1 and parts[1][:1] in "245" and parts[1].count(".") == 2 else default
-
-
-def _said(failure: Failure) -> str:
-    if failure.status in failure.diagnostic:
-        return failure.diagnostic
-    return f"{failure.status} {failure.diagnostic}"
