@@ -60,6 +60,8 @@ class Queue:
         self._ids = itertools.count(1)
         #: Entries being delivered right now (taken out of the queue, not yet settled).
         self._busy = 0
+        #: Counts every change, so a waiter cannot miss one made just before it waits.
+        self._version = 0
 
     def next_id(self) -> str:
         with self._changed:
@@ -68,6 +70,7 @@ class Queue:
     def put(self, entry: QueueEntry) -> None:
         with self._changed:
             self._entries.append(entry)
+            self._version += 1
             self._changed.notify_all()
 
     def take_due(self, now: float) -> list[QueueEntry]:
@@ -81,18 +84,27 @@ class Queue:
     def done(self, entry: QueueEntry) -> None:
         with self._changed:
             self._busy -= 1
+            self._version += 1
             self._changed.notify_all()
 
     def next_due(self) -> float | None:
         with self._changed:
             return min((e.due for e in self._entries), default=None)
 
-    def wait_for_change(self, timeout: float | None) -> None:
+    @property
+    def version(self) -> int:
+        """A number that changes with every put, finished delivery and `wake`."""
         with self._changed:
-            self._changed.wait(timeout)
+            return self._version
+
+    def wait_for_change(self, seen: int, timeout: float | None) -> None:
+        """Block until `version` differs from `seen` (or `timeout` seconds pass)."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._version != seen, timeout)
 
     def wake(self) -> None:
         with self._changed:
+            self._version += 1
             self._changed.notify_all()
 
     def wait_settled(self, now: float, timeout: float) -> bool:

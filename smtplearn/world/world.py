@@ -17,7 +17,6 @@ somewhere on the internet.
 
 from __future__ import annotations
 
-import atexit
 import logging
 import threading
 import uuid
@@ -25,7 +24,7 @@ import weakref
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 from email.message import EmailMessage
-from email.utils import format_datetime
+from email.utils import format_datetime, parseaddr
 from types import TracebackType
 
 from smtplearn.client import Client
@@ -82,10 +81,11 @@ class World:
         self._relay = Relay(self)
         self._worker = threading.Thread(target=self._work, name="smtplearn-world-queue", daemon=True)
         self._worker.start()
+        # Runs once: on `stop`, at the end of a `with` block, or when the interpreter (the
+        # kernel) exits — a finalizer's `atexit` flag is on by default.
         self._finalizer = weakref.finalize(
-            self, _stop_all, self._stopping, self.queue, self._nameserver, self.hosts
+            self, _stop_all, self._stopping, self.queue, self._worker, self._nameserver, self.hosts
         )
-        atexit.register(self._finalizer)
 
     # -- building the map ---------------------------------------------------------------
 
@@ -353,6 +353,7 @@ class World:
 
     def _work(self) -> None:
         while not self._stopping.is_set():
+            seen = self.queue.version
             for entry in self.queue.take_due(self.clock.now()):
                 try:
                     self._relay.deliver(entry)
@@ -365,7 +366,7 @@ class World:
             if next_due is not None and self.clock.moves_by_itself:
                 wait = max(0.0, next_due - self.clock.now())
             if next_due is None or next_due > self.clock.now():
-                self.queue.wait_for_change(wait)
+                self.queue.wait_for_change(seen, wait)
 
     # -- life cycle -----------------------------------------------------------------------
 
@@ -391,10 +392,16 @@ ALICE_PASSWORD = "alice-demo-password"
 
 
 def _stop_all(
-    stopping: threading.Event, queue: Queue, nameserver: NameServer, hosts: dict[str, MailHost]
+    stopping: threading.Event,
+    queue: Queue,
+    worker: threading.Thread,
+    nameserver: NameServer,
+    hosts: dict[str, MailHost],
 ) -> None:
     stopping.set()
     queue.wake()
+    # Let a delivery in progress finish its SMTP session before its servers go away.
+    worker.join(HOP_TIMEOUT)
     for host in hosts.values():
         for server in (host.submission, host.mx):
             if server is not None:
@@ -403,6 +410,4 @@ def _stop_all(
 
 
 def _address(header: str) -> str:
-    from email.utils import parseaddr
-
     return parseaddr(header)[1]

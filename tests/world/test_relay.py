@@ -164,3 +164,13 @@ def test_a_forwarding_loop_ends_in_a_bounce(world: World) -> None:
     assert journey.outcome("loop@example.net") == "bounced"
     assert "5.4.6" in next(h for h in journey.hops if h.kind == "bounced").summary
     assert "5.4.6" in world.inbox("alice@example.com")[0].raw.decode()
+
+
+def test_the_queue_never_misses_a_change_made_just_before_it_waits() -> None:
+    from smtplearn.world.queue import Queue
+
+    queue = Queue()
+    seen = queue.version
+    queue.wake()  # between reading the version and waiting: the wait must return at once
+    queue.wait_for_change(seen, timeout=None)
+    assert queue.version != seen
