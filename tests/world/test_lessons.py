@@ -1,4 +1,4 @@
-"""Lessons 08 and 09 as files: exercises marked, nothing secret in the stored outputs, the world left running."""
+"""Lessons 08 and 09 as files: exercises marked, no secret in the outputs, the world left running."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def _source(cell: dict[str, Any]) -> str:
 
 
 def _outputs_text(name: str) -> str:
-    return json.dumps([cell.get("outputs", []) for cell in _cells(name)])
+    return json.dumps([cell.get("outputs", []) for cell in _cells(name)], ensure_ascii=False)
 
 
 @pytest.mark.parametrize("name", LESSONS)
