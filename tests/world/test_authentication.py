@@ -165,3 +165,32 @@ def test_a_fault_can_refuse_the_whole_message_at_the_end_of_data() -> None:
     assert refused.reply is not None and refused.reply.code == 550
     assert accepted.reply is not None and accepted.reply.code == 250
     assert [m.subject for m in server.mailbox] == ["Calm"]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("_dmarc.example.com", "garbage;;;=", ("pass", "pass", "none")),  # no v=DMARC1: no policy
+        ("_dmarc.example.com", "p=reject", ("pass", "pass", "none")),  # v= must come first
+        ("s1._domainkey.example.com", "v=DKIM1; k=rsa; p=notbase64!!", ("pass", "fail", "pass")),
+        ("s1._domainkey.example.com", "v=DKIM1; k=rsa; p=" + "A" * 300, ("pass", "fail", "pass")),
+    ],
+)
+def test_malformed_records_give_a_verdict_not_an_error(
+    world: World, name: str, value: str, expected: tuple[str, str, str]
+) -> None:
+    key = world.host("mail.example.com").dkim
+    assert key is not None
+    signed = key.sign(b"From: alice@example.com\r\nTo: bob@example.org\r\nSubject: x\r\n\r\nx\r\n")
+    world.zone.replace(name, "TXT", value)
+    verdicts = world.check(signed, ip="192.0.2.10", mail_from="alice@example.com", helo="mail.example.com")
+    assert (verdicts.spf, verdicts.dkim, verdicts.dmarc) == expected
+
+
+def test_p_quarantine_delivers_what_p_reject_refuses(world: World) -> None:
+    world.zone.replace("_dmarc.example.com", "TXT", "v=DMARC1; p=quarantine")
+    code, _ = _forge(world, "alice@example.com", "alice@example.com")
+    assert code == 250
+    (delivered,) = world.inbox("bob@example.org")
+    assert delivered.verdicts is not None and not delivered.verdicts.rejected
+    assert (delivered.verdicts.dmarc, delivered.verdicts.dmarc_policy) == ("fail", "quarantine")
