@@ -68,15 +68,6 @@ class _LocalRecipients(Fault):
         return f"554 5.7.1 <{local}>: Relay access denied: {self.host.name} is no MX for {domain}"
 
 
-class _AuthenticatedSubmission(Fault):
-    """Submission relays only for users who authenticated (RFC 6409 §4.3, §6.1)."""
-
-    def at_message(self, message: ReceivedMessage) -> str | None:
-        if message.user is None:
-            return "530 5.7.0 Authentication required: log in before sending (RFC 4954 §6)"
-        return None
-
-
 class _AuthenticationChecks(Fault):
     """The receiving MX's checks at the end of DATA, as a milter runs them."""
 
@@ -137,7 +128,7 @@ class MailHost:
         return server
 
     def start_submission(self, users: dict[str, str]) -> DebugServer:
-        server = DebugServer(hostname=self.name, users=users, faults=[_AuthenticatedSubmission()])
+        server = DebugServer(hostname=self.name, users=users, auth_required=True)
         server.start()
         server.mailbox.add_listener(self._relay)
         self.submission = server

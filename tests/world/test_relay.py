@@ -35,12 +35,13 @@ def test_submission_needs_authentication(world: World) -> None:
 
     server = world.host("mail.example.com").submission
     assert server is not None
-    with Client(*server.address) as client:
+    with Client(*server.address, tls_context=server.client_tls_context()) as client:
         client.ehlo()
-        client.mail("alice@example.com")
-        client.rcpt("bob@example.org")
-        step = client.data(b"Subject: no login\r\n\r\nhi\r\n")
-    assert step.reply is not None and step.reply.code == 530
+        client.starttls()
+        client.ehlo()
+        step = client.mail("alice@example.com")
+    # RFC 6409 §4.3: a submission server refuses MAIL until the client has authenticated.
+    assert step.reply is not None and (step.reply.code, step.reply.enhanced_code) == (530, "5.7.0")
     assert len(world.queue) == 0
 
 
