@@ -44,6 +44,9 @@ log = logging.getLogger("smtplearn.world")
 
 #: Where connections the world did not make come from (TEST-NET-3, RFC 5737).
 OUTSIDE_ADDRESS = "203.0.113.7"
+#: How long a lookup may take. Generous: on a busy shared machine the name server's thread may
+#: wait for the CPU, and a timeout defers mail; the lessons never make a name server hang.
+DNS_TIMEOUT = 5.0
 #: The Received count that marks a mail loop (RFC 5321 §6.3 asks for a threshold of at least 100).
 MAX_RECEIVED = 100
 
@@ -60,7 +63,7 @@ class World:
         *,
         clock: WorldClock | None = None,
         retry: RetrySchedule | None = None,
-        dns_timeout: float = 1.0,
+        dns_timeout: float = DNS_TIMEOUT,
     ) -> None:
         self.clock = clock or WorldClock()
         self.retry = retry or RetrySchedule()
