@@ -96,7 +96,9 @@ def check_verdicts(message: DeliveredMessage, predicted: object) -> CheckResult:
     if is_unanswered(predicted) or (
         isinstance(predicted, tuple) and any(is_unanswered(p) for p in predicted)
     ):
-        return your_turn("predict the three results as a tuple such as ('pass', 'none', 'fail').")
+        return your_turn(
+            "predict the three results as a tuple (spf, dkim, dmarc) of 'pass', 'fail', 'softfail' or 'none'."
+        )
     if message.verdicts is None:
         return not_yet("this message was not checked by a receiving MX.", "use a message from an inbox.")
     v = message.verdicts

@@ -78,6 +78,8 @@ class Record:
 
 def _check_value(name: str, rtype: str, value: str) -> str:
     where = f"{name} {rtype} {value!r}"
+    if not isinstance(value, str):
+        raise ValueError(f"{where}: a record's value is text, e.g. 'v=spf1 -all' or '10 mx1.example.org'")
     if rtype == "A":
         try:
             return str(ipaddress.IPv4Address(value.strip()))
