@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import base64
 import json
 import re
@@ -10,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from smtplearn.exercises import CheckResult
 from smtplearn.world.world import ALICE, ALICE_PASSWORD
 
 INSTRUCTOR = Path(__file__).resolve().parents[2] / "instructor"
@@ -57,3 +59,25 @@ def test_the_world_runs_until_the_kernel_exits(name: str) -> None:
     assert not [source for source in code if "world.stop()" in source]
     last = _source(_cells(name)[-1])
     assert "kernel shuts down" in last and "`world.stop()`" in last
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_the_student_edition_runs_top_to_bottom_and_asks_for_each_answer(name: str) -> None:
+    # The student edition turns each `NAME = value` between the markers into `NAME = ...`.
+    namespace: dict[str, Any] = {}
+    prompts = []
+    try:
+        for cell in _cells(name):
+            if cell["cell_type"] != "code":
+                continue
+            source = _SOLUTION.sub(lambda m: m.group(1).split(" = ")[0] + " = ...\n", _source(cell))
+            tree = ast.parse(source)
+            last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+            exec(compile(tree, name, "exec"), namespace)
+            if last is not None:  # evaluated like IPython's last expression
+                result = eval(compile(ast.Expression(last.value), name, "eval"), namespace)
+                if isinstance(result, CheckResult):
+                    prompts.append(result)
+    finally:
+        namespace["world"].stop()
+    assert len(prompts) == 3 and all(p.unanswered for p in prompts)
