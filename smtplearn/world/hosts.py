@@ -2,12 +2,12 @@
 
 A host's services are `DebugServer`s with the rules of their role given as fault rules (the
 server's public extension point): an MX accepts only its own mailboxes and checks SPF, DKIM
-and DMARC at the end of DATA; submission relays only for users who logged in.
+and DMARC at the end of DATA. Submission refuses MAIL until the client has logged in
+(``DebugServer(auth_required=True)``, RFC 6409 §4.3) and relays what it accepts.
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
@@ -84,22 +84,24 @@ class _AuthenticationChecks(Fault):
             helo=message.helo or "unknown",
             authserv_id=self.host.name,
         )
-        self.host._verdicts[message.queue_id] = verdicts
         if verdicts.rejected:
             return (
                 f"550 5.7.1 Rejected: {verdicts.from_domain} publishes a DMARC policy of reject "
                 "and this message fails DMARC (RFC 7489 §6.3)"
             )
+        # Read back (and dropped) when the message is stored, just after the 250.
+        self.host._verdicts[message.queue_id] = verdicts
         return None
 
 
 class MailHost:
     """One host of the world: an address in DNS and up to two SMTP services.
 
-    `mx` (port 25 in the world) receives mail for `domains` and stores it in `mailboxes`,
-    checking SPF, DKIM and DMARC; `submission` (port 587) takes mail from authenticated users
-    and relays it. Both are `DebugServer`s: their transcripts, sessions and fault injection
-    (``host.mx.inject(Greylist())``) work as in every lesson.
+    `mx` (port 25 in the world) receives mail for `domains`, checks SPF, DKIM and DMARC, and
+    stores it in the world's mailboxes (or forwards it, for `forwards`); `submission` (port
+    587) takes mail from authenticated users and relays it. Both are `DebugServer`s: their
+    sessions and mailboxes work as in every lesson, and ``host.inject(Greylist())`` adds a
+    fault rule to the MX.
     """
 
     def __init__(self, world: World, name: str, address: str) -> None:
@@ -107,13 +109,12 @@ class MailHost:
         self.name = name
         self.address = address
         self.domains: set[str] = set()
-        #: Aliases the MX forwards: {"bob@alumni.example.edu": "bob@example.org"}.
+        #: Aliases the MX forwards: {"bob@example.net": "bob@example.org"}.
         self.forwards: dict[str, str] = {}
         self.dkim: DkimKey | None = None
         self.mx: DebugServer | None = None
         self.submission: DebugServer | None = None
         self._verdicts: dict[str, Verdicts] = {}
-        self._lock = threading.Lock()
 
     # -- services ---------------------------------------------------------------------
 
