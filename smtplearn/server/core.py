@@ -156,6 +156,9 @@ class DebugServer:
     ``demo-password``) once TLS is on, answers VRFY from `directory`, and keeps every
     accepted message in `mailbox` and every conversation in `sessions`.
 
+    With `auth_required`, mail is refused (530 5.7.0) until the client has logged in, as a
+    submission server does.
+
     `tls` is ``"starttls"`` (default), ``"implicit"`` (TLS from the first byte, as on port
     465) or False; with False, AUTH needs ``auth_require_tls=False``. `size_limit` is
     advertised with SIZE and enforced with 552. With `maildir` set, each message is also
@@ -180,6 +183,7 @@ class DebugServer:
         tls: TlsMode = "starttls",
         users: Mapping[str, str] | None = None,
         auth_require_tls: bool = True,
+        auth_required: bool = False,
         directory: Mapping[str, str] | None = None,
         vrfy: VrfyMode = "directory",
         size_limit: int = DEFAULT_SIZE_LIMIT,
@@ -197,6 +201,7 @@ class DebugServer:
         self._requested = (host, check_count("port", port, minimum=0, maximum=65535))
         self.tls = tls
         self.auth_require_tls = check_bool("auth_require_tls", auth_require_tls)
+        self.auth_required = check_bool("auth_required", auth_required)
         self.idle_timeout = check_seconds("idle_timeout", idle_timeout)
         self._state = ServerState(
             hostname=check_hostname(hostname),
@@ -240,6 +245,8 @@ class DebugServer:
                 # With implicit TLS every connection is encrypted, so aiosmtpd's own check
                 # (which only knows about STARTTLS) must not hold AUTH back.
                 auth_require_tls=self.auth_require_tls and self.tls != "implicit",
+                # A submission server (RFC 6409 §4.3): MAIL before AUTH gets 530 5.7.0.
+                auth_required=self.auth_required,
                 authenticator=Authenticator(lambda: self._state.users),
                 timeout=self.idle_timeout,
             )

@@ -31,7 +31,10 @@ import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-from typing import overload
+from typing import TYPE_CHECKING, overload
+
+if TYPE_CHECKING:
+    from smtplearn.server.mailbox import ReceivedMessage
 
 #: Pseudo-steps besides SMTP verbs.
 CONNECT = "CONNECT"
@@ -112,6 +115,14 @@ class Fault:
 
     def at_recipient(self, client: str, mail_from: str, address: str) -> str | None:
         """Called for RCPT TO; a reply string rejects the recipient."""
+        return None
+
+    def at_message(self, message: ReceivedMessage) -> str | None:
+        """Called with the whole message before the server accepts it; a reply refuses it.
+
+        What a milter does at the end of DATA: `smtplearn.world` checks SPF, DKIM and DMARC
+        here, so a DMARC ``p=reject`` becomes the reply to the final dot.
+        """
         return None
 
     @property
@@ -304,6 +315,9 @@ class Faults(Sequence[Fault]):
 
     def recipient_reply(self, client: str, mail_from: str, address: str) -> str | None:
         return next((r for f in self._faults if (r := f.at_recipient(client, mail_from, address))), None)
+
+    def message_reply(self, message: ReceivedMessage) -> str | None:
+        return next((r for f in self._faults if (r := f.at_message(message))), None)
 
     def size_limit(self, default: int) -> int:
         """The smallest size limit any fault imposes, or `default`."""

@@ -106,6 +106,9 @@ class DebugHandler:
             mail_options=tuple(envelope.mail_options),
             session=server.log.number if server.log else 0,
         )
+        refused = self.state.faults.message_reply(message)
+        if refused is not None:
+            return refused
         if self.state.maildir is not None:
             # Synchronous on purpose: the 250 below must mean "on disk" (RFC 5321 §6.1).
             store_in_maildir(self.state.maildir, message)

@@ -1,0 +1,219 @@
+"""One delivery attempt of a queued message: find the MX, talk SMTP, then deliver, defer or bounce.
+
+RFC 5321 §5.1: the MX records in preference order (the address record when there is none),
+each tried until one answers; a temporary failure (4xx, no answer, a DNS timeout) waits for
+a retry on the world's `RetrySchedule`; a permanent one (5xx, a domain with no mail server)
+bounces at once, as a DSN from ``MAIL FROM:<>`` (never for a message that is itself a bounce).
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+from smtplearn.client import Client
+from smtplearn.transport import TransportError
+from smtplearn.world.dsn import Failure, build_bounce
+from smtplearn.world.queue import QueueEntry
+from smtplearn.world.resolver import DnsLookupError, DnsQuery
+from smtplearn.world.trace import Hop
+
+if TYPE_CHECKING:
+    from smtplearn.world.hosts import MailHost
+    from smtplearn.world.world import World
+
+#: How long a relay waits for a server: short, every server is on this machine.
+HOP_TIMEOUT = 10.0
+
+
+class Relay:
+    """The queue runner's hands: delivers one `QueueEntry` at a time for a `World`."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+
+    def deliver(self, entry: QueueEntry) -> None:
+        """Try `entry` once: deliver it, defer it for a retry, or bounce it."""
+        origin = self.world.host(entry.host)
+        if entry.forwarded_from and entry.failures == 0:
+            summary = f"{entry.forwarded_from} → {entry.recipient}"
+            entry.journey.add(
+                self.world._hop("forwarded", origin.name, summary, recipient=entry.forwarded_from)
+            )
+        header_block = b"\r\n" + entry.raw.split(b"\r\n\r\n", 1)[0]  # not the body (a DSN quotes headers)
+        hops = header_block.count(b"\r\nReceived:")
+        if hops >= self.world.max_received:
+            # RFC 5321 §6.3: count the Received headers to catch a mail loop (two forwards
+            # pointing at each other); the message bounces instead of circling for ever.
+            self._bounce(entry, Failure(entry.recipient, "5.4.6", f"routing loop: {hops} Received headers"))
+            return
+        domain = entry.recipient.rpartition("@")[2]
+        try:
+            exchangers, queries = self.world.resolver.mail_exchangers(domain, purpose=origin.name)
+        except DnsLookupError as error:
+            entry.journey.add(
+                self.world._hop(
+                    "dns", origin.name, str(error.query), queries=(error.query,), recipient=entry.recipient
+                )
+            )
+            self._defer(entry, f"4.4.3 DNS lookup failed for {domain}: {error.query.status}")
+            return
+        entry.journey.add(
+            self._dns_hop(origin.name, f"mail exchangers for {domain}", queries, entry.recipient)
+        )
+        if not exchangers:
+            self._bounce(
+                entry,
+                Failure(
+                    entry.recipient,
+                    "5.1.2",
+                    f"no mail server for {domain}: no MX and no A record (RFC 5321 §5.1)",
+                ),
+            )
+            return
+        last_error = "4.4.1 no mail exchanger answered"
+        unroutable = 0
+        for preference, exchanger in exchangers:
+            address = self.world.resolver.lookup(exchanger, "A", f"{origin.name}: address of {exchanger}")
+            entry.journey.add(
+                self._dns_hop(
+                    origin.name,
+                    f"address of MX {exchanger} (preference {preference})",
+                    [address],
+                    entry.recipient,
+                )
+            )
+            if address.status in ("NXDOMAIN", "NODATA"):
+                unroutable += 1
+                last_error = f"5.4.4 MX {exchanger} has no address ({address.status})"
+                continue
+            route = self.world.route(address.answers[0]) if address.ok else None
+            outcome = None if route is None else self._attempt(entry, origin, exchanger, route)
+            if outcome is None:  # no answer from this MX: try the next one (RFC 5321 §5.1)
+                where = address.answers[0] if address.ok else address.status
+                last_error = f"4.4.1 no answer from {exchanger} ({where})"
+                continue
+            code, text = outcome
+            if code < 400:
+                entry.journey.add(self.world._hop("delivered", exchanger, text, recipient=entry.recipient))
+            elif code < 500:
+                self._defer(entry, text, exchanger)
+            else:
+                self._bounce(entry, Failure(entry.recipient, _status(text, "5.0.0"), text, exchanger))
+            return
+        if unroutable == len(exchangers):
+            # Every MX names a host that does not exist: waiting will not help.
+            self._bounce(entry, Failure(entry.recipient, "5.4.4", f"{last_error}: unable to route"))
+            return
+        self._defer(entry, last_error)
+
+    def _dns_hop(self, host: str, what: str, queries: Sequence[DnsQuery], recipient: str) -> Hop:
+        answers = "; ".join(f"{q.type} {', '.join(q.answers) or q.status}" for q in queries)
+        return self.world._hop("dns", host, f"{what}: {answers}", queries=tuple(queries), recipient=recipient)
+
+    def _attempt(
+        self, entry: QueueEntry, origin: MailHost, exchanger: str, route: tuple[str, int]
+    ) -> tuple[int, str] | None:
+        source_port = _free_port()
+        with self.world._lock:
+            self.world._outgoing[source_port] = origin.address
+        client = Client(
+            *route, local_hostname=origin.name, timeout=HOP_TIMEOUT, source_address=("127.0.0.1", source_port)
+        )
+        try:
+            try:
+                client.connect()
+            except TransportError:
+                entry.journey.add(
+                    self.world._hop(
+                        "attempt",
+                        origin.name,
+                        f"→ {exchanger}: connection refused",
+                        transcript=client.transcript,
+                        recipient=entry.recipient,
+                    )
+                )
+                return None
+            steps = [client.ehlo(), client.mail(entry.mail_from)]
+            if steps[-1].ok:
+                steps.append(client.rcpt(entry.recipient))
+            if steps[-1].ok:
+                steps.append(client.data(entry.raw))
+            client.quit()
+        except TransportError as error:
+            reply = f"451 4.4.2 connection to {exchanger} lost: {error}"
+        else:
+            last = steps[-1].reply
+            reply = "451 4.4.2 no reply" if last is None else f"{last.code} {last.text}"
+        finally:
+            client.close()
+            with self.world._lock:
+                self.world._outgoing.pop(source_port, None)
+        entry.journey.add(
+            self.world._hop(
+                "attempt",
+                origin.name,
+                f"→ {exchanger}: {reply}",
+                transcript=client.transcript,
+                recipient=entry.recipient,
+            )
+        )
+        return int(reply[:3]), reply
+
+    def _defer(self, entry: QueueEntry, error: str, exchanger: str = "") -> None:
+        entry.failures += 1
+        entry.last_error = error
+        delay = self.world.retry.next_delay(entry.failures)
+        if delay is None:
+            reason = f"4.4.7 gave up after {entry.failures} attempts; last error: {error}"
+            self._bounce(entry, Failure(entry.recipient, "4.4.7", reason, exchanger))
+            return
+        entry.due = self.world.clock.now() + delay
+        entry.journey.add(
+            self.world._hop(
+                "deferred", entry.host, f"{error}; next try in {delay:g} s", recipient=entry.recipient
+            )
+        )
+        self.world.queue.put(entry)
+
+    def _bounce(self, entry: QueueEntry, failure: Failure) -> None:
+        entry.journey.add(self.world._hop("bounced", entry.host, _said(failure), recipient=entry.recipient))
+        if not entry.mail_from:
+            # RFC 5321 §4.5.5: never bounce a bounce (its reverse-path is null).
+            return
+        reporter = self.world.host(entry.host)
+        report = build_bounce(
+            reporting_mta=reporter.name,
+            original=entry.raw,
+            original_from=entry.mail_from,
+            failure=failure,
+            arrived=entry.arrived,
+        )
+        raw = report.as_bytes()
+        if reporter.dkim is not None:
+            # Signed like any mail the host sends, so the bounce passes DMARC at its destination.
+            raw = reporter.dkim.sign(raw)
+        self.world._enqueue(
+            reporter.name, "", entry.mail_from, raw, entry.journey, datetime.now(timezone.utc)
+        )
+
+
+def _free_port() -> int:
+    # The relay connects from a port the world knows, so the receiving MX can tell which
+    # host is calling (the SPF check needs its address). The kernel picks a free one.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _status(reply: str, default: str) -> str:
+    parts = reply.split()
+    return parts[1] if len(parts) > 1 and parts[1][:1] in "245" and parts[1].count(".") == 2 else default
+
+
+def _said(failure: Failure) -> str:
+    if failure.status in failure.diagnostic:
+        return failure.diagnostic
+    return f"{failure.status} {failure.diagnostic}"

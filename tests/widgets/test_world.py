@@ -1,0 +1,72 @@
+"""WorldMap and RecordEditor, headless, against a real world."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from smtplearn.widgets.world import RecordEditor, WorldMap
+from smtplearn.world import World, lesson_world
+from tests.widgets.conftest import shown_texts
+
+
+@pytest.fixture
+def world() -> Iterator[World]:
+    built = lesson_world()
+    yield built
+    built.stop()
+
+
+def test_the_map_shows_hosts_and_records(world: World) -> None:
+    view = WorldMap(world)
+    assert repr(view) == "WorldMap: 4 hosts, 17 DNS records, nothing sent yet"
+    assert "mx1.example.org" in view.map.value and "10 mx1.example.org" in view.map.value
+    assert "BEGIN" not in view.map.value  # the DKIM key is public; nothing private is listed
+
+
+def test_send_draws_each_hop_and_opens_the_relay_transcript(world: World) -> None:
+    view = WorldMap(world)
+    view.subject_field.value = "From the map"
+    view.send_button.click()
+    assert "delivered" in view.timeline.value and "From the map" in view.timeline.value
+    # The hop shown first is the relay's SMTP session with mx1.
+    assert "attempt" in view.hop_picker.label
+    assert "MAIL FROM" in view.hop_view.value and "mx1.example.org" in view.hop_view.value
+    dns_hop = next(v for label, v in view.hop_picker.options if "dns" in label)
+    view.hop_picker.value = dns_hop
+    assert "RFC 5321 §5.1" in view.hop_view.value
+    assert world.inbox("bob@example.org")[0].subject == "From the map"
+
+
+def test_greylisting_shows_deferred_then_the_retry(world: World) -> None:
+    from smtplearn.server import Greylist
+
+    for name in ("mx1.example.org", "mx2.example.org"):
+        world.host(name).mx.inject(Greylist())  # type: ignore[union-attr]
+    view = WorldMap(world)
+    view.send()
+    assert "deferred" in view.timeline.value and "delivered" not in view.timeline.value
+    view.advance_button.click()
+    assert "delivered" in view.timeline.value
+
+
+def test_an_unknown_recipient_shows_the_bounce(world: World) -> None:
+    view = WorldMap(world)
+    view.to_field.value = "nobody@example.org"
+    view.send()
+    assert "bounced" in view.timeline.value and "5.1.1" in view.timeline.value
+
+
+def test_the_editor_updates_verdicts_live_and_never_shows_secrets(world: World) -> None:
+    editor = RecordEditor(world)
+    assert repr(editor) == "RecordEditor for example.com: SPF/DKIM/DMARC pass/pass/pass; fail/none/fail"
+    editor.spf_field.value = "v=spf1 ip4:192.0.2.10 ip4:203.0.113.0/24 -all"
+    assert repr(editor).endswith("pass/none/pass")
+    assert world.zone.find("example.com", "TXT")[0].value.startswith("v=spf1 ip4:192.0.2.10 ip4:203")
+    editor.dkim_field.value = ""  # the key withdrawn: the signature cannot be verified
+    assert "pass/fail/pass; pass/none/pass" in repr(editor)
+    editor.spf_field.value = "v=spf1 -all"
+    assert "rejected (550 5.7.1)" in editor.verdicts.value
+    texts = " ".join(shown_texts(editor))
+    assert "PRIVATE KEY" not in texts
