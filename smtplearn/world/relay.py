@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from smtplearn.client import Client
+from smtplearn.protocol.data import needs_8bitmime
 from smtplearn.transport import TransportError
 from smtplearn.world.dsn import Failure, build_bounce
 from smtplearn.world.queue import QueueEntry
@@ -136,7 +137,10 @@ class Relay:
                     )
                 )
                 return None
-            steps = [client.ehlo(), client.mail(entry.mail_from)]
+            # RFC 6152 §3: a message with 8-bit octets (a DSN quoting "§", a UTF-8 body) is
+            # relayed with BODY=8BITMIME; a strict next hop refuses it otherwise.
+            body = "8BITMIME" if needs_8bitmime(entry.raw) else None
+            steps = [client.ehlo(), client.mail(entry.mail_from, body=body)]
             if steps[-1].ok:
                 steps.append(client.rcpt(entry.recipient))
             if steps[-1].ok:

@@ -302,7 +302,7 @@ def _solution_lines(cell: dict[str, Any]) -> set[str]:
 
 
 def test_there_is_a_student_edition_for_every_lesson_and_nothing_else() -> None:
-    assert len(LESSONS) == 8
+    assert len(LESSONS) == 10
     assert sorted(path.name for path in STUDENT.glob("*.ipynb")) == LESSONS
 
 
@@ -346,7 +346,7 @@ def test_the_command_gives_each_edition(tmp_path: Path, edition: str) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert f"Copied 8 notebooks ({edition} edition)" in done.stdout
+    assert f"Copied {len(LESSONS)} notebooks ({edition} edition)" in done.stdout
     origin = INSTRUCTOR if edition == "instructor" else STUDENT
     for name in LESSONS:
         assert (tmp_path / "lessons" / name).read_bytes() == (origin / name).read_bytes(), name
