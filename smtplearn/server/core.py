@@ -11,6 +11,7 @@ import ipaddress
 import logging
 import socket
 import ssl
+import threading
 from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
 from types import TracebackType
@@ -24,6 +25,7 @@ from smtplearn.server.faults import Fault, Faults
 from smtplearn.server.handler import DebugHandler
 from smtplearn.server.mailbox import Mailbox
 from smtplearn.server.protocol import DebugSMTP
+from smtplearn.server.quiet import forget_thread, quiet_loop
 from smtplearn.server.sessions import SessionLogs
 from smtplearn.server.state import ServerState
 from smtplearn.server.tls import LocalCA
@@ -70,6 +72,7 @@ class _BoundController(Controller):
         self._check_context = check_context
         #: The address of the start-up check connection, left out of the session log.
         self.check_peer: tuple[str, int] | None = None
+        self._loop_thread: int | None = None
 
     def factory(self) -> DebugSMTP:
         kwargs = dict(self.SMTP_kwargs)
@@ -78,6 +81,9 @@ class _BoundController(Controller):
         return DebugSMTP(self.handler, self._state, loop=self.loop, **kwargs)
 
     def _create_server(self) -> Any:
+        # Called on the server thread, before the loop serves anyone.
+        self._loop_thread = threading.get_ident()
+        quiet_loop(self.loop)
         return self.loop.create_server(self._factory_invoker, sock=self._sock, ssl=self.ssl_context)
 
     def stop(self, no_assert: bool = False) -> None:
@@ -88,6 +94,7 @@ class _BoundController(Controller):
             closing = asyncio.run_coroutine_threadsafe(self._drop_connections(), self.loop)
             closing.result(READY_TIMEOUT)
         super().stop(no_assert)
+        forget_thread(self._loop_thread)
 
     async def _drop_connections(self) -> None:
         if self.server is not None:

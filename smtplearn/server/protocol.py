@@ -165,11 +165,15 @@ class DebugSMTP(SMTP):
         super().connection_lost(error)
 
     async def push(self, status: str | bytes) -> None:
+        # Working through pipelined lines already buffered never waits, so without this
+        # yield the loop could not tell us the client has gone: with TLS from the first
+        # byte no transport we can see is closing until connection_lost has run, and every
+        # reply written meanwhile makes asyncio log a warning (into the notebook, onto a
+        # console). Yielding also keeps one pipelining client from holding up the others.
+        await asyncio.sleep(0)
         transport = self._original_transport or self.transport
         if transport is None or transport.is_closing():
-            # The client has gone, but aiosmtpd may still be working through pipelined lines
-            # it had buffered, and every reply written now makes asyncio log a warning (into
-            # the notebook). End the session instead.
+            # The client has gone but aiosmtpd still has buffered lines: end the session.
             await self._end_session()
         text = status.decode("utf-8", errors="replace") if isinstance(status, bytes) else status
         # RFC 2034 §3: every reply carries an enhanced code, except the greeting and the
