@@ -17,6 +17,7 @@ import threading
 from collections.abc import Sequence
 from typing import TextIO
 
+from smtplearn.protocol.visible import visible
 from smtplearn.server.auth import DEMO_PASSWORD, DEMO_USER
 from smtplearn.server.core import DebugServer, TlsMode
 from smtplearn.server.directory import VRFY_MODES
@@ -123,21 +124,24 @@ def banner(server: DebugServer) -> str:
 
 
 def describe(item: Item) -> str | None:
-    """One printed block for a queued item; None for message lines (the message is shown whole)."""
+    """One printed block for a queued item; None for message lines (the message is shown whole).
+
+    Everything in it that came from a client is passed through `visible`, line by line: a
+    terminal must show a classmate's escape sequences, not obey them.
+    """
     if isinstance(item, ReceivedMessage):
-        text = item.raw.decode("utf-8", errors="replace").replace("\r\n", "\n").rstrip("\n")
-        return "\n".join(
-            [
-                f"---------- message {item.queue_id} from <{item.mail_from}> "
-                f"to {', '.join(f'<{r}>' for r in item.rcpt_tos)} ----------",
-                text,
-                f"---------- end of message {item.queue_id} ----------",
-            ]
-        )
+        text = item.raw.decode("utf-8", errors="backslashreplace").replace("\r\n", "\n").rstrip("\n")
+        block = [
+            f"---------- message {item.queue_id} from <{item.mail_from}> "
+            f"to {', '.join(f'<{r}>' for r in item.rcpt_tos)} ----------",
+            *text.split("\n"),
+            f"---------- end of message {item.queue_id} ----------",
+        ]
+        return "\n".join(visible(line) for line in block)
     session, event = item
     if event.kind == "data" and event.text != ".":
         return None
-    return f"[#{session.number}] {event}"
+    return f"[#{session.number}] {visible(str(event))}"
 
 
 def serve(server: DebugServer, out: TextIO) -> int:

@@ -20,6 +20,7 @@ from typing import Any, NoReturn, cast
 
 from aiosmtpd.smtp import SMTP, Session, syntax
 
+from smtplearn.protocol.visible import visible
 from smtplearn.server.enhanced import with_enhanced_code
 from smtplearn.server.faults import CONNECT, Action
 from smtplearn.server.sessions import (
@@ -182,7 +183,8 @@ class DebugSMTP(SMTP):
             text = with_enhanced_code(text)
         self._greeted = True
         for line in text.split("\r\n"):
-            self._record("S", "reply", line)
+            # Replies echo the client's words (its HELO name, an address, an unknown verb).
+            self._record("S", "reply", visible(line))
         await super().push(text)
 
     # -- session start: concurrency limit and CONNECT faults ---------------------------

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Literal, overload
 
+from smtplearn.protocol.visible import visible
+
 #: Who produced an event: the client ("C"), the server ("S"), or a note from the log ("*").
 Direction = Literal["C", "S", "*"]
 #: What the event is: a command line, a line of message data, a line of an AUTH exchange
@@ -28,7 +30,7 @@ SHOWN_CHARS = 200
 
 @dataclass(frozen=True)
 class SessionEvent:
-    """One line of a session as the server saw it, credentials already redacted."""
+    """One line of a session as the server saw it, credentials redacted, controls escaped."""
 
     direction: Direction
     kind: EventKind
@@ -165,15 +167,17 @@ class SessionLogs(Sequence[SessionLog]):
 
 
 def shown(line: bytes, size: int) -> str:
-    """A received line as log text: no line ending, invalid UTF-8 escaped, long lines cut.
+    """A received line as log text: no line ending, long lines cut, escaped for display.
 
+    Invalid UTF-8 and control characters appear as escapes (``\\xff``, ``\\x1b``), so that
+    printing a session log in a terminal shows what a client sent and never obeys it.
     `size` is the line's real length, which is more than ``len(line)`` when only the start
     of an over-long line was kept.
     """
     text = line.rstrip(b"\r\n").decode("utf-8", errors="backslashreplace")
     if len(text) > SHOWN_CHARS or size > len(line):
-        return f"{text[:SHOWN_CHARS]}… ({size} octets)"
-    return text
+        return f"{visible(text[:SHOWN_CHARS])}… ({size} octets)"
+    return visible(text)
 
 
 class RecordingReader:
