@@ -22,6 +22,7 @@ from smtplearn.server.auth import DEMO_PASSWORD, DEMO_USER
 from smtplearn.server.core import DebugServer, TlsMode
 from smtplearn.server.directory import VRFY_MODES
 from smtplearn.server.faults import parse_fault
+from smtplearn.server.limits import ConnectionLimits
 from smtplearn.server.mailbox import ReceivedMessage
 from smtplearn.server.sessions import SessionEvent, SessionLog
 
@@ -79,7 +80,40 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "tempfail:STEP[:CODE], delay:STEP:SECONDS or drop:STEP (repeatable)",
     )
     parser.add_argument("--size-limit", type=int, default=10 * 1024 * 1024, metavar="OCTETS")
-    parser.add_argument("--max-sessions", type=int, default=100)
+    limits = parser.add_argument_group(
+        "connection limits",
+        "Nobody can lock the class out: a connection over a cap gets 421 saying why, and an idle "
+        "session gets 421 4.4.2 after --idle-timeout seconds, or --stress-timeout seconds while "
+        "the sessions fill 80%% of a cap (as Postfix does under stress).",
+    )
+    limits.add_argument(
+        "--max-sessions",
+        type=int,
+        default=ConnectionLimits.max_sessions,
+        metavar="N",
+        help="sessions at once, from everyone (%(default)s)",
+    )
+    limits.add_argument(
+        "--max-sessions-per-address",
+        type=int,
+        default=ConnectionLimits.max_sessions_per_address,
+        metavar="N",
+        help="sessions at once from one address; a class behind NAT shares one (%(default)s)",
+    )
+    limits.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=ConnectionLimits.idle_timeout,
+        metavar="SECONDS",
+        help="how long a session may send nothing, normally (%(default)g; RFC 5321 §4.5.3.2.7)",
+    )
+    limits.add_argument(
+        "--stress-timeout",
+        type=float,
+        default=ConnectionLimits.stress_timeout,
+        metavar="SECONDS",
+        help="how long it may send nothing when the server is nearly full (%(default)g)",
+    )
     parser.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host (careful)")
 
 
@@ -101,6 +135,9 @@ def build_server(args: argparse.Namespace) -> DebugServer:
         faults=[parse_fault(spec) for spec in args.fault],
         allow_remote=args.allow_remote,
         max_sessions=args.max_sessions,
+        max_sessions_per_address=args.max_sessions_per_address,
+        idle_timeout=args.idle_timeout,
+        stress_timeout=args.stress_timeout,
     )
 
 

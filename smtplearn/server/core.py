@@ -23,6 +23,7 @@ from smtplearn.server.auth import DEMO_PASSWORD, DEMO_USER, Authenticator
 from smtplearn.server.directory import DEMO_DIRECTORY, VRFY_MODES, VrfyMode
 from smtplearn.server.faults import Fault, Faults
 from smtplearn.server.handler import DebugHandler
+from smtplearn.server.limits import ConnectionLimits
 from smtplearn.server.mailbox import Mailbox
 from smtplearn.server.protocol import DebugSMTP
 from smtplearn.server.quiet import forget_thread, quiet_loop
@@ -148,8 +149,13 @@ class DebugServer:
     465) or False; with False, AUTH needs ``auth_require_tls=False``. `size_limit` is
     advertised with SIZE and enforced with 552. With `maildir` set, each message is also
     written to that Maildir before the 250 reply. `faults` are rules from
-    `smtplearn.server.faults` for lessons on errors. `max_sessions` caps concurrent
-    connections (the next one gets 421).
+    `smtplearn.server.faults` for lessons on errors.
+
+    Connection limits (`smtplearn.server.limits`): at most `max_sessions` sessions at once,
+    `max_sessions_per_address` of them from one client address (a class behind NAT shares
+    one); a connection over either cap gets ``421 4.7.0`` saying why. A session may idle
+    `idle_timeout` seconds (RFC 5321's 5 minutes), or only `stress_timeout` seconds while
+    the sessions fill 80 % of a cap; then it gets ``421 4.4.2`` and is closed.
     """
 
     def __init__(
@@ -167,8 +173,10 @@ class DebugServer:
         maildir: str | None = None,
         faults: Sequence[Fault] = (),
         allow_remote: bool = False,
-        max_sessions: int = 100,
-        idle_timeout: float = 300.0,
+        max_sessions: int = ConnectionLimits.max_sessions,
+        max_sessions_per_address: int = ConnectionLimits.max_sessions_per_address,
+        idle_timeout: float = ConnectionLimits.idle_timeout,
+        stress_timeout: float = ConnectionLimits.stress_timeout,
     ) -> None:
         _check_loopback(host, allow_remote)
         if tls not in TLS_MODES:
@@ -177,7 +185,7 @@ class DebugServer:
         self._requested = (host, port)
         self.tls = tls
         self.auth_require_tls = auth_require_tls
-        self.idle_timeout = idle_timeout
+        limits = ConnectionLimits(max_sessions, max_sessions_per_address, idle_timeout, stress_timeout)
         self._state = ServerState(
             hostname=hostname,
             users=dict({DEMO_USER: DEMO_PASSWORD} if users is None else users),
@@ -185,7 +193,7 @@ class DebugServer:
             vrfy=vrfy,
             size_limit=size_limit,
             maildir=None if maildir is None else str(maildir),
-            max_sessions=max_sessions,
+            limits=limits,
             faults=Faults(faults),
         )
         self._controller: _BoundController | None = None
@@ -216,7 +224,6 @@ class DebugServer:
                 # (which only knows about STARTTLS) must not hold AUTH back.
                 auth_require_tls=self.auth_require_tls and self.tls != "implicit",
                 authenticator=Authenticator(lambda: self._state.users),
-                timeout=self.idle_timeout,
             )
             self._address = sock.getsockname()[:2]
             controller.start()
@@ -357,6 +364,15 @@ class DebugServer:
     @directory.setter
     def directory(self, directory: Mapping[str, str]) -> None:
         self._state.directory = dict(directory)
+
+    @property
+    def limits(self) -> ConnectionLimits:
+        """The connection caps and idle timeouts this server was made with."""
+        return self._state.limits
+
+    @property
+    def idle_timeout(self) -> float:
+        return self._state.limits.idle_timeout
 
     @property
     def size_limit(self) -> int:

@@ -75,8 +75,12 @@ class DebugSMTP(SMTP):
         self._reading: EventKind = "command"
         self._data_lines = 0
         self._greeted = False
+        #: The 421 reply for a connection over a cap (smtplearn.server.limits), else None.
+        self._refusal: str | None = None
         self._answering_hello = False
         self._tls_active = False
+        #: When the client last sent a complete line (loop time): idle time counts from here.
+        self._last_line_at = self.loop.time()
         #: Done once the connection is gone, whichever way it went.
         self.lost: asyncio.Future[None] = self.loop.create_future()
         self._smtp_methods = {
@@ -113,6 +117,7 @@ class DebugSMTP(SMTP):
             self.log._add(SessionEvent(direction, kind, text, self._tls_active))
 
     def _on_line(self, line: bytes, size: int) -> None:
+        self._last_line_at = self.loop.time()
         if self._reading == "auth":
             self._record("C", "auth", REDACTED)
         elif self._reading == "data":
@@ -141,7 +146,13 @@ class DebugSMTP(SMTP):
                 self.log.tls_version = self.tls_version
             self._record("*", "note", f"TLS started ({self.tls_version})")
             return
-        self.state.connections.add(self)
+        connections = self.state.connections
+        connections.add(self, self.client_ip)
+        # Judged now, in the order connections arrive: by the time this session's task runs,
+        # a burst of later arrivals may be counted too.
+        self._refusal = self.state.limits.refusal(
+            self.hostname, self.client_ip, len(connections), connections.from_address(self.client_ip)
+        )
         # aiosmtpd writes each reply of a pipelined group separately; with Nagle's algorithm
         # every write after the first waits for the client's delayed ACK (~40 ms on Linux),
         # which made pipelining slower than none. asyncio turns Nagle off only on sockets it
@@ -187,20 +198,55 @@ class DebugSMTP(SMTP):
             self._record("S", "reply", visible(line))
         await super().push(text)
 
-    # -- session start: concurrency limit and CONNECT faults ---------------------------
+    # -- session start: connection caps and CONNECT faults ----------------------------
 
     async def _handle_client(self) -> None:
-        self.state.active_sessions += 1
-        try:
-            if self.state.active_sessions > self.state.max_sessions:
-                log.warning("%r refused: %d sessions already open", self.peer, self.state.max_sessions)
-                await self.push(f"421 4.7.0 {self.hostname} Too many concurrent sessions, try again later")
-                await self.hang_up(abort=False)
-            if await self._apply_faults(CONNECT):
-                return
-            await super()._handle_client()
-        finally:
-            self.state.active_sessions -= 1
+        if self._refusal is not None:
+            log.warning("%r refused: %s", self.peer, self._refusal)
+            await self.push(self._refusal)
+            await self.hang_up(abort=False)
+        # One more session may have put the server under stress: every session's idle
+        # allowance is judged again now, not at its next command.
+        for connection in self.state.connections:
+            connection._arm_idle_timer()
+        if await self._apply_faults(CONNECT):
+            return
+        await super()._handle_client()
+
+    # -- idle sessions (smtplearn.server.limits) --------------------------------------
+
+    def _allowed_idle(self) -> float:
+        connections = self.state.connections
+        return self.state.limits.allowed_idle(len(connections), connections.from_address(self.client_ip))
+
+    def _reset_timeout(self, duration: float | None = None) -> None:
+        # aiosmtpd calls this when a connection starts and after each valid command.
+        self._last_line_at = self.loop.time()
+        self._arm_idle_timer()
+
+    def _arm_idle_timer(self) -> None:
+        if self._timeout_handle is not None:
+            self._timeout_handle.cancel()
+        deadline = self._last_line_at + self._allowed_idle()
+        self._timeout_handle = self.loop.call_at(deadline, self._timeout_cb)
+
+    def _timeout_cb(self) -> None:
+        allowed = self._allowed_idle()
+        if self.loop.time() < self._last_line_at + allowed:
+            # A line arrived since, or the stress is over: wait for the new deadline.
+            self._arm_idle_timer()
+            return
+        transport = self.transport
+        if not isinstance(transport, asyncio.WriteTransport) or transport.is_closing():
+            return
+        reply = self.state.limits.idle_reply(self.hostname, allowed)
+        log.info("%r idle for %g s: closing", self.peer, allowed)
+        self._record("S", "reply", reply)
+        self._record("*", "note", "server closes an idle connection")
+        transport.write(reply.encode("ascii") + b"\r\n")
+        transport.close()
+        # A client that reads nothing would keep a closing connection open for ever.
+        self.loop.call_later(self.state.limits.stress_timeout, self.abort)
 
     # -- every command ----------------------------------------------------------------
 
