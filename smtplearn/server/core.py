@@ -85,7 +85,18 @@ class _BoundController(Controller):
         # Called on the server thread, before the loop serves anyone.
         self._loop_thread = threading.get_ident()
         quiet_loop(self.loop)
-        return self.loop.create_server(self._factory_invoker, sock=self._sock, ssl=self.ssl_context)
+        if self.ssl_context is None:
+            return self.loop.create_server(self._factory_invoker, sock=self._sock)
+        # Until its TLS handshake is done a connection is no session: it counts against no
+        # cap and has no idle timer. A handshake takes milliseconds; one that takes longer
+        # than a stressed server's idle allowance is a client holding a socket (asyncio's
+        # default would let it for 60 s).
+        return self.loop.create_server(
+            self._factory_invoker,
+            sock=self._sock,
+            ssl=self.ssl_context,
+            ssl_handshake_timeout=self._state.limits.stress_timeout,
+        )
 
     def stop(self, no_assert: bool = False) -> None:
         # aiosmtpd's stop cancels the sessions and stops the loop at once, which leaves a

@@ -205,3 +205,11 @@ def test_command_line_options_reach_the_limits() -> None:
     ).stdout
     for option in ("--max-sessions", "--max-sessions-per-address", "--idle-timeout", "--stress-timeout"):
         assert option in usage
+
+
+@pytest.mark.timeout(30)
+def test_a_tls_handshake_that_never_comes_does_not_hold_a_socket() -> None:
+    # With implicit TLS a connection is no session until its handshake is done, so no cap
+    # or idle timer covers it: the handshake itself must not wait long.
+    with DebugServer(tls="implicit", stress_timeout=0.5) as server, _connect(server) as sock:
+        assert _read_all(sock) == b""
