@@ -23,8 +23,8 @@ from smtplearn.server.core import DebugServer, TlsMode
 from smtplearn.server.directory import VRFY_MODES
 from smtplearn.server.faults import parse_fault
 from smtplearn.server.limits import ConnectionLimits
-from smtplearn.server.mailbox import ReceivedMessage
-from smtplearn.server.sessions import SessionEvent, SessionLog
+from smtplearn.server.mailbox import KEEP_BYTES, KEEP_MESSAGES, ReceivedMessage
+from smtplearn.server.sessions import KEEP_EVENTS, KEEP_SESSIONS, SessionEvent, SessionLog
 
 DEFAULT_PORT = 8025
 Item = tuple[SessionLog, SessionEvent] | ReceivedMessage
@@ -116,6 +116,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host (careful)")
 
+    kept = parser.add_argument_group(
+        "what the server keeps",
+        "Memory stays bounded over a day of class: beyond these, the oldest are dropped and "
+        "the console, the session log and the reprs say so.",
+    )
+    kept.add_argument(
+        "--log-sessions", type=int, default=KEEP_SESSIONS, metavar="N", help="sessions kept (%(default)s)"
+    )
+    kept.add_argument(
+        "--log-events-per-session",
+        type=int,
+        default=KEEP_EVENTS,
+        metavar="N",
+        help="lines kept of each session: the first 90%% and the last 10%% (%(default)s)",
+    )
+    kept.add_argument(
+        "--mailbox-messages", type=int, default=KEEP_MESSAGES, metavar="N", help="messages kept (%(default)s)"
+    )
+    kept.add_argument(
+        "--mailbox-bytes",
+        type=int,
+        default=KEEP_BYTES,
+        metavar="OCTETS",
+        help="octets of messages kept, all together (%(default)s); --maildir keeps all",
+    )
+
 
 def build_server(args: argparse.Namespace) -> DebugServer:
     """The DebugServer the command line describes (not started)."""
@@ -138,6 +164,10 @@ def build_server(args: argparse.Namespace) -> DebugServer:
         max_sessions_per_address=args.max_sessions_per_address,
         idle_timeout=args.idle_timeout,
         stress_timeout=args.stress_timeout,
+        log_sessions=args.log_sessions,
+        log_events_per_session=args.log_events_per_session,
+        mailbox_messages=args.mailbox_messages,
+        mailbox_bytes=args.mailbox_bytes,
     )
 
 

@@ -24,10 +24,10 @@ from smtplearn.server.directory import DEMO_DIRECTORY, VRFY_MODES, VrfyMode
 from smtplearn.server.faults import Fault, Faults
 from smtplearn.server.handler import DebugHandler
 from smtplearn.server.limits import ConnectionLimits
-from smtplearn.server.mailbox import Mailbox
+from smtplearn.server.mailbox import KEEP_BYTES, KEEP_MESSAGES, Mailbox
 from smtplearn.server.protocol import DebugSMTP
 from smtplearn.server.quiet import forget_thread, quiet_loop
-from smtplearn.server.sessions import SessionLogs
+from smtplearn.server.sessions import KEEP_EVENTS, KEEP_SESSIONS, SessionLogs
 from smtplearn.server.state import ServerState
 from smtplearn.server.tls import LocalCA
 
@@ -167,6 +167,11 @@ class DebugServer:
     one); a connection over either cap gets ``421 4.7.0`` saying why. A session may idle
     `idle_timeout` seconds (RFC 5321's 5 minutes), or only `stress_timeout` seconds while
     the sessions fill 80 % of a cap; then it gets ``421 4.4.2`` and is closed.
+
+    Memory stays bounded however long it runs and whatever clients send: `sessions` keeps
+    the last `log_sessions` sessions, each with at most `log_events_per_session` events;
+    `mailbox` the last `mailbox_messages` messages of at most `mailbox_bytes` octets in
+    all. What is dropped is said: a note in the session log, a count in each repr.
     """
 
     def __init__(
@@ -188,6 +193,10 @@ class DebugServer:
         max_sessions_per_address: int = ConnectionLimits.max_sessions_per_address,
         idle_timeout: float = ConnectionLimits.idle_timeout,
         stress_timeout: float = ConnectionLimits.stress_timeout,
+        log_sessions: int = KEEP_SESSIONS,
+        log_events_per_session: int = KEEP_EVENTS,
+        mailbox_messages: int = KEEP_MESSAGES,
+        mailbox_bytes: int = KEEP_BYTES,
     ) -> None:
         _check_loopback(host, allow_remote)
         if tls not in TLS_MODES:
@@ -206,6 +215,8 @@ class DebugServer:
             maildir=None if maildir is None else str(maildir),
             limits=limits,
             faults=Faults(faults),
+            mailbox=Mailbox(mailbox_messages, mailbox_bytes),
+            sessions=SessionLogs(log_sessions, log_events_per_session),
         )
         self._controller: _BoundController | None = None
         self._ca: LocalCA | None = None

@@ -9,6 +9,7 @@ before anything is stored here.
 from __future__ import annotations
 
 import asyncio
+import collections
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -26,9 +27,15 @@ EventKind = Literal["command", "data", "auth", "reply", "note"]
 REDACTED = "<redacted>"
 #: Longest line text kept in the log; the rest is summarised by its length.
 SHOWN_CHARS = 200
+#: Events kept per session by default: a lesson's session has tens; a flood of 100,000
+#: NOOPs would otherwise keep 200,000 (32 MiB measured).
+KEEP_EVENTS = 500
+#: Sessions kept by default: the last hour or two of a class. At worst (every session full
+#: of 200-character lines) the log then holds about 100 MiB; a normal day, a few.
+KEEP_SESSIONS = 500
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SessionEvent:
     """One line of a session as the server saw it, credentials redacted, controls escaped."""
 
@@ -46,10 +53,11 @@ class SessionLog:
     """One client connection: its events in order and the facts the server learned.
 
     The server thread appends while the connection lives; reading from another thread
-    is safe and gives a snapshot.
+    is safe and gives a snapshot. At most `keep_events` events are kept: the first nine
+    tenths and the last tenth, with a note in between saying how many were dropped.
     """
 
-    def __init__(self, number: int, peer: tuple[str, int]) -> None:
+    def __init__(self, number: int, peer: tuple[str, int], keep_events: int = KEEP_EVENTS) -> None:
         #: 1 for the server's first session, 2 for the next...
         self.number = number
         self.peer = peer
@@ -59,22 +67,48 @@ class SessionLog:
         self.tls_version: str | None = None
         self.user: str | None = None
         self._events: list[SessionEvent] = []
+        # Once the head is full, the newest events, of which the oldest fall out.
+        self._head_size = keep_events - keep_events // 10
+        self._tail: collections.deque[SessionEvent] = collections.deque(maxlen=keep_events // 10)
+        #: How many events were not kept.
+        self.dropped = 0
         self._lock = threading.Lock()
         self._ended = threading.Event()
         self._listeners: list[Callable[[SessionLog, SessionEvent], None]] = []
 
     def _add(self, event: SessionEvent) -> None:
         with self._lock:
-            self._events.append(event)
-            listeners = list(self._listeners)
+            if len(self._events) < self._head_size:
+                self._events.append(event)
+                shown: SessionEvent | None = event
+            else:
+                if len(self._tail) == self._tail.maxlen:
+                    self.dropped += 1
+                self._tail.append(event)
+                # Past the head, listeners (a console) hear the server's own notes only,
+                # and once that the log is full.
+                first = len(self._tail) == 1
+                shown = self._notice(event.tls) if first else event if event.direction == "*" else None
+            listeners = list(self._listeners) if shown is not None else []
         for listener in listeners:
-            listener(self, event)
+            assert shown is not None
+            listener(self, shown)
+
+    def _notice(self, tls: bool) -> SessionEvent:
+        kept = f"its first {self._head_size:,} and last {self._tail.maxlen or 0:,} events"
+        if self.dropped:
+            text = f"{self.dropped:,} events not kept: this session's log keeps {kept}"
+        else:
+            text = f"session log full: from here on it keeps only {kept}"
+        return SessionEvent("*", "note", f"{text} (DebugServer(log_events_per_session=...))", tls)
 
     @property
     def events(self) -> tuple[SessionEvent, ...]:
-        """Every event so far, oldest first."""
+        """The events kept so far, oldest first (see the class for what is dropped)."""
         with self._lock:
-            return tuple(self._events)
+            if not self.dropped:
+                return (*self._events, *self._tail)
+            return (*self._events, self._notice(self._tail[0].tls), *self._tail)
 
     @property
     def received(self) -> tuple[str, ...]:
@@ -106,15 +140,27 @@ class SessionLog:
         state = "closed" if self.closed else "open"
         return (
             f"<SessionLog #{self.number} from {self.peer[0]}:{self.peer[1]}, {state}, "
-            f"{len(self.events)} events, helo={self.helo!r}, user={self.user!r}, "
+            f"{len(self.events)} events{f' ({self.dropped:,} dropped)' if self.dropped else ''}, "
+            f"helo={self.helo!r}, user={self.user!r}, "
             f"tls={self.tls_version!r}>"
         )
 
 
 class SessionLogs(Sequence[SessionLog]):
-    """Every session the server has seen, oldest first; list-like and thread-safe."""
+    """The sessions the server has seen, oldest first; list-like and thread-safe.
 
-    def __init__(self) -> None:
+    At most `keep_sessions` are kept: beyond that the oldest closed session is dropped
+    (`dropped` counts them, the repr says so); each keeps at most `keep_events` events.
+    """
+
+    def __init__(self, keep_sessions: int = KEEP_SESSIONS, keep_events: int = KEEP_EVENTS) -> None:
+        for name, value in (("log_sessions", keep_sessions), ("log_events_per_session", keep_events)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 10:
+                raise ValueError(f"{name} must be a whole number of at least 10, not {value!r}")
+        self.keep_sessions = keep_sessions
+        self.keep_events = keep_events
+        #: How many sessions were dropped to stay within `keep_sessions`.
+        self.dropped = 0
         self._sessions: list[SessionLog] = []
         self._lock = threading.Lock()
         self._count = 0
@@ -123,9 +169,13 @@ class SessionLogs(Sequence[SessionLog]):
     def _open(self, peer: tuple[str, int]) -> SessionLog:
         with self._lock:
             self._count += 1
-            session = SessionLog(self._count, peer)
+            session = SessionLog(self._count, peer, self.keep_events)
             session._listeners = list(self._listeners)
             self._sessions.append(session)
+            if len(self._sessions) > self.keep_sessions:
+                oldest = next((s for s in self._sessions if s.closed), self._sessions[0])
+                self._sessions.remove(oldest)
+                self.dropped += 1
         return session
 
     def _forget(self, session: SessionLog) -> None:
@@ -163,7 +213,13 @@ class SessionLogs(Sequence[SessionLog]):
             return iter(list(self._sessions))
 
     def __repr__(self) -> str:
-        return f"<SessionLogs with {len(self)} session(s)>"
+        dropped = (
+            f"; {self.dropped:,} older ones dropped, it keeps {self.keep_sessions:,} "
+            "(DebugServer(log_sessions=...))"
+            if self.dropped
+            else ""
+        )
+        return f"<SessionLogs with {len(self)} session(s){dropped}>"
 
 
 def shown(line: bytes, size: int) -> str:
