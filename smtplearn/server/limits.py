@@ -26,6 +26,13 @@ from typing import Generic, TypeVar
 
 #: Share of a cap at which the server counts as under stress and idle sessions get short shrift.
 STRESS_SHARE = 0.8
+#: Recipients one message may have. RFC 5321 §4.5.3.1.8: a server must take at least 100, and
+#: one that takes fewer than are sent refuses the extra ones (452, §4.5.3.1.10) instead of
+#: keeping an endless list: a million RCPT commands would otherwise all be kept in memory.
+MAX_RECIPIENTS = 1000
+TOO_MANY_RECIPIENTS = (
+    f"452 4.5.3 Too many recipients: at most {MAX_RECIPIENTS} per message (RFC 5321 §4.5.3.1.10)"
+)
 
 Session = TypeVar("Session")
 

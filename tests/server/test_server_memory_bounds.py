@@ -138,3 +138,16 @@ def test_command_line_options_reach_the_bounds() -> None:
     assert (defaults.sessions.keep_sessions, defaults.sessions.keep_events) == (500, 500)
     assert (defaults.mailbox.keep_messages, defaults.mailbox.keep_bytes) == (10_000, 100 * 1024 * 1024)
     assert "--log-events-per-session N" in parser.format_help()
+
+
+def test_recipients_beyond_a_thousand_get_452_and_the_message_goes_to_the_first_thousand() -> None:
+    with DebugServer(tls=False) as server, smtplib.SMTP(*server.address, timeout=30) as client:
+        recipients = [f"r{number}@example.com" for number in range(1001)]
+        refused = client.sendmail("a@example.com", recipients, b"Subject: many\r\n\r\nhi\r\n")
+        assert refused == {
+            "r1000@example.com": (
+                452,
+                b"4.5.3 Too many recipients: at most 1000 per message (RFC 5321 \xc2\xa74.5.3.1.10)",
+            )
+        }
+        assert len(server.mailbox.wait_for(1)[0].rcpt_tos) == 1000
