@@ -10,7 +10,7 @@ import tracemalloc
 
 import pytest
 
-from smtplearn.server import DebugServer
+from smtplearn.server import DebugServer, Greylist
 from smtplearn.server.console import add_arguments, build_server
 from smtplearn.server.sessions import SessionEvent, SessionLog
 
@@ -151,3 +151,13 @@ def test_recipients_beyond_a_thousand_get_452_and_the_message_goes_to_the_first_
             )
         }
         assert len(server.mailbox.wait_for(1)[0].rcpt_tos) == 1000
+
+
+def test_greylisting_remembers_a_bounded_number_of_triples() -> None:
+    greylist = Greylist(remember=3)
+    for number in range(5):
+        assert greylist.at_recipient("10.0.0.1", "a@example.com", f"r{number}@example.com") is not None
+    assert len(greylist._seen) == 3
+    # The newest are remembered (accepted now); the oldest, forgotten, is greylisted again.
+    assert greylist.at_recipient("10.0.0.1", "a@example.com", "r4@example.com") is None
+    assert greylist.at_recipient("10.0.0.1", "a@example.com", "r0@example.com") is not None
