@@ -27,6 +27,8 @@ from smtplearn.server.mailbox import KEEP_BYTES, KEEP_MESSAGES, ReceivedMessage
 from smtplearn.server.sessions import KEEP_EVENTS, KEEP_SESSIONS, SessionEvent, SessionLog
 
 DEFAULT_PORT = 8025
+#: Lines waiting to be printed before the console skips new ones (see `Backlog`).
+BACKLOG = 10_000
 Item = tuple[SessionLog, SessionEvent] | ReceivedMessage
 
 
@@ -211,12 +213,47 @@ def describe(item: Item) -> str | None:
     return f"[#{session.number}] {visible(str(event))}"
 
 
+class Backlog:
+    """What the server thread hands the console to print: a queue that stops growing.
+
+    A terminal (a projector, a slow SSH link) can print more slowly than a flood of sessions
+    produces lines; past `limit` waiting items new ones are skipped and counted, and the
+    console says how many it skipped (the session logs still have them).
+    """
+
+    def __init__(self, limit: int = BACKLOG) -> None:
+        # SimpleQueue, because `stop` may be called from a signal handler: a KeyboardInterrupt
+        # raised at a random point of a Queue.get() could leave its lock held and freeze the
+        # server thread's next put().
+        self._items: queue.SimpleQueue[Item | None] = queue.SimpleQueue()
+        self._limit = limit
+        self._skipped = 0
+        # Taken by the server thread and the console thread only, never in a signal handler.
+        self._lock = threading.Lock()
+
+    def offer(self, item: Item) -> None:
+        """Queue `item` to be printed, unless `limit` items are waiting already."""
+        if self._items.qsize() >= self._limit:
+            with self._lock:
+                self._skipped += 1
+            return
+        self._items.put(item)
+
+    def stop(self) -> None:
+        """Make `take` return None: the console stops (safe in a signal handler)."""
+        self._items.put(None)
+
+    def take(self) -> tuple[Item | None, int]:
+        """The next item (None to stop), and how many were skipped since the last call."""
+        item = self._items.get()
+        with self._lock:
+            skipped, self._skipped = self._skipped, 0
+        return item, skipped
+
+
 def serve(server: DebugServer, out: TextIO) -> int:
     """Run `server` until Ctrl-C (or SIGTERM), printing its sessions and messages to `out`."""
-    # SimpleQueue, because its put() may be called from a signal handler: a KeyboardInterrupt
-    # raised at a random point of a Queue.get() could leave its lock held and freeze the
-    # server thread's next put(). The handlers below only queue a None meaning "stop".
-    items: queue.SimpleQueue[Item | None] = queue.SimpleQueue()
+    backlog = Backlog()
     try:
         server.start()
     except OSError as error:
@@ -226,12 +263,22 @@ def serve(server: DebugServer, out: TextIO) -> int:
     if threading.current_thread() is threading.main_thread():
         # `kill` and `docker stop` send SIGTERM: stop as cleanly as on Ctrl-C.
         for signum in (signal.SIGINT, signal.SIGTERM):
-            previous[signum] = signal.signal(signum, lambda signum, frame: items.put(None))
+            previous[signum] = signal.signal(signum, lambda signum, frame: backlog.stop())
     try:
-        server.sessions.add_listener(lambda session, event: items.put((session, event)))
-        server.mailbox.add_listener(items.put)
+        server.sessions.add_listener(lambda session, event: backlog.offer((session, event)))
+        server.mailbox.add_listener(backlog.offer)
         print(banner(server), file=out, flush=True)
-        while (item := items.get()) is not None:
+        while True:
+            item, skipped = backlog.take()
+            if skipped:
+                print(
+                    f"-- {skipped:,} lines not shown: the terminal could not keep up "
+                    "(server.sessions and server.mailbox still have them)",
+                    file=out,
+                    flush=True,
+                )
+            if item is None:
+                break
             text = describe(item)
             if text is not None:
                 print(text, file=out, flush=True)

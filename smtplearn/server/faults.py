@@ -112,7 +112,7 @@ class Greylist(Fault):
     """
 
     pattern: str = "*"
-    remember: int = 10_000
+    remember: int = field(default=10_000, kw_only=True)
     # A dict, for its order: the oldest triple is the first key.
     _seen: dict[tuple[str, str, str], None] = field(default_factory=dict, init=False, repr=False)
 

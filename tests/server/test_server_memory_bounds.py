@@ -11,7 +11,7 @@ import tracemalloc
 import pytest
 
 from smtplearn.server import DebugServer, Greylist
-from smtplearn.server.console import add_arguments, build_server
+from smtplearn.server.console import Backlog, add_arguments, build_server
 from smtplearn.server.sessions import SessionEvent, SessionLog
 
 
@@ -161,3 +161,14 @@ def test_greylisting_remembers_a_bounded_number_of_triples() -> None:
     # The newest are remembered (accepted now); the oldest, forgotten, is greylisted again.
     assert greylist.at_recipient("10.0.0.1", "a@example.com", "r4@example.com") is None
     assert greylist.at_recipient("10.0.0.1", "a@example.com", "r0@example.com") is not None
+
+
+def test_a_console_that_cannot_keep_up_skips_lines_and_says_how_many() -> None:
+    with DebugServer(tls=False, log_events_per_session=20) as server:
+        backlog = Backlog(limit=10)
+        server.sessions.add_listener(lambda session, event: backlog.offer((session, event)))
+        _noops(server, 1000)  # 20 events for the console, nobody printing them
+        backlog.stop()
+        taken = [backlog.take() for _ in range(10)]
+        assert [skipped for _, skipped in taken] == [10, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+        assert backlog.take() == (None, 0)
