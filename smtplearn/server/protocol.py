@@ -205,10 +205,11 @@ class DebugSMTP(SMTP):
             log.warning("%r refused: %s", self.peer, self._refusal)
             await self.push(self._refusal)
             await self.hang_up(abort=False)
-        # One more session may have put the server under stress: every session's idle
-        # allowance is judged again now, not at its next command.
-        for connection in self.state.connections:
-            connection._arm_idle_timer()
+        if self._allowed_idle() < self.state.limits.idle_timeout:
+            # This session put the server (or its address) under stress: every session's
+            # idle allowance is judged again now, not when its timer would have fired.
+            for connection in self.state.connections:
+                connection._arm_idle_timer()
         if await self._apply_faults(CONNECT):
             return
         await super()._handle_client()

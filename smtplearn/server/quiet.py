@@ -60,8 +60,9 @@ def quiet_loop(loop: asyncio.AbstractEventLoop) -> None:
 
 
 def forget_thread(ident: int | None) -> None:
-    """Stop redirecting records of the thread `ident` (a stopped server's)."""
+    """Stop redirecting records of the thread `ident` (a stopped server's; None if it never ran)."""
     with _lock:
-        _server_threads.discard(ident or 0)
+        if ident is not None:
+            _server_threads.discard(ident)
         if not _server_threads:
             logging.getLogger("asyncio").removeFilter(_FILTER)
