@@ -79,6 +79,7 @@ class DebugSMTP(SMTP):
         self._refusal: str | None = None
         self._answering_hello = False
         self._tls_active = False
+        self._recorder: RecordingReader | None = None
         #: When the client last sent a complete line (loop time): idle time counts from here.
         self._last_line_at = self.loop.time()
         #: Done once the connection is gone, whichever way it went.
@@ -133,8 +134,8 @@ class DebugSMTP(SMTP):
 
     def _cb_client_connected(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         # The recorder has every StreamReader method aiosmtpd calls, and passes the rest on.
-        recorder = cast(asyncio.StreamReader, RecordingReader(reader, self._on_line))
-        super()._cb_client_connected(recorder, writer)
+        self._recorder = RecordingReader(reader, self._on_line)
+        super()._cb_client_connected(cast(asyncio.StreamReader, self._recorder), writer)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         starttls_done = self.transport is not None
@@ -177,12 +178,14 @@ class DebugSMTP(SMTP):
         super().connection_lost(error)
 
     async def push(self, status: str | bytes) -> None:
-        # Working through pipelined lines already buffered never waits, so without this
-        # yield the loop could not tell us the client has gone: with TLS from the first
-        # byte no transport we can see is closing until connection_lost has run, and every
-        # reply written meanwhile makes asyncio log a warning (into the notebook, onto a
-        # console). Yielding also keeps one pipelining client from holding up the others.
-        await asyncio.sleep(0)
+        if self._recorder is not None and self._recorder.has_buffered:
+            # Working through pipelined lines already buffered never waits, so without this
+            # yield the loop could not tell us the client has gone: with TLS from the first
+            # byte no transport we can see is closing until connection_lost has run, and
+            # every reply written meanwhile makes asyncio log a warning (into the notebook,
+            # onto a console). It also keeps one pipelining client from holding up the
+            # others. A client in lockstep costs nothing: its next line is not here yet.
+            await asyncio.sleep(0)
         transport = self._original_transport or self.transport
         if transport is None or transport.is_closing():
             # The client has gone but aiosmtpd still has buffered lines: end the session.

@@ -262,6 +262,12 @@ class RecordingReader:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._reader, name)
 
+    @property
+    def has_buffered(self) -> bool:
+        """True when data the client sent is waiting: reading the next line will not wait."""
+        # StreamReader has no public way to ask; aiosmtpd itself clears `_buffer` on STARTTLS.
+        return bool(self._reader._buffer)  # type: ignore[attr-defined]
+
     def __setattr__(self, name: str, value: Any) -> None:
         if name in RecordingReader.__slots__:
             object.__setattr__(self, name, value)
