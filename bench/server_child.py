@@ -32,7 +32,7 @@ def main(kind: str) -> None:
     if kind == "debug":
         from smtplearn.server import DebugServer
 
-        server = DebugServer(tls=False, max_sessions=1000)
+        server = DebugServer(tls=False, max_sessions=1000, max_sessions_per_address=1000)
         server.start()
         port = server.port
         stop = server.stop

@@ -17,14 +17,18 @@ import threading
 from collections.abc import Sequence
 from typing import TextIO
 
+from smtplearn.protocol.visible import visible
 from smtplearn.server.auth import DEMO_PASSWORD, DEMO_USER
 from smtplearn.server.core import DebugServer, TlsMode
 from smtplearn.server.directory import VRFY_MODES
 from smtplearn.server.faults import parse_fault
-from smtplearn.server.mailbox import ReceivedMessage
-from smtplearn.server.sessions import SessionEvent, SessionLog
+from smtplearn.server.limits import ConnectionLimits
+from smtplearn.server.mailbox import KEEP_BYTES, KEEP_MESSAGES, ReceivedMessage
+from smtplearn.server.sessions import KEEP_EVENTS, KEEP_SESSIONS, SessionEvent, SessionLog
 
 DEFAULT_PORT = 8025
+#: Lines waiting to be printed before the console skips new ones (see `Backlog`).
+BACKLOG = 10_000
 Item = tuple[SessionLog, SessionEvent] | ReceivedMessage
 
 
@@ -83,12 +87,71 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "tempfail:STEP[:CODE], delay:STEP:SECONDS or drop:STEP (repeatable)",
     )
     parser.add_argument("--size-limit", type=int, default=10 * 1024 * 1024, metavar="OCTETS")
-    parser.add_argument("--max-sessions", type=int, default=100)
+    limits = parser.add_argument_group(
+        "connection limits",
+        "Nobody can lock the class out: a connection over a cap gets 421 saying why, and an idle "
+        "session gets 421 4.4.2 after --idle-timeout seconds, or --stress-timeout seconds while "
+        "the sessions fill 80%% of a cap (as Postfix does under stress).",
+    )
+    limits.add_argument(
+        "--max-sessions",
+        type=int,
+        default=ConnectionLimits.max_sessions,
+        metavar="N",
+        help="sessions at once, from everyone (%(default)s)",
+    )
+    limits.add_argument(
+        "--max-sessions-per-address",
+        type=int,
+        default=ConnectionLimits.max_sessions_per_address,
+        metavar="N",
+        help="sessions at once from one address; a class behind NAT shares one (%(default)s)",
+    )
+    limits.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=ConnectionLimits.idle_timeout,
+        metavar="SECONDS",
+        help="how long a session may send nothing, normally (%(default)g; RFC 5321 §4.5.3.2.7)",
+    )
+    limits.add_argument(
+        "--stress-timeout",
+        type=float,
+        default=ConnectionLimits.stress_timeout,
+        metavar="SECONDS",
+        help="how long it may send nothing when the server is nearly full (%(default)g)",
+    )
     parser.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host (careful)")
     parser.add_argument(
         "--lenient",
         action="store_true",
         help="accept bare-LF commands, MAIL FROM: a@b, UTF-8 without SMTPUTF8... (strict by default)",
+    )
+
+    kept = parser.add_argument_group(
+        "what the server keeps",
+        "Memory stays bounded over a day of class: beyond these, the oldest are dropped and "
+        "the console, the session log and the reprs say so.",
+    )
+    kept.add_argument(
+        "--log-sessions", type=int, default=KEEP_SESSIONS, metavar="N", help="sessions kept (%(default)s)"
+    )
+    kept.add_argument(
+        "--log-events-per-session",
+        type=int,
+        default=KEEP_EVENTS,
+        metavar="N",
+        help="lines kept of each session: the first 90%% and the last 10%% (%(default)s)",
+    )
+    kept.add_argument(
+        "--mailbox-messages", type=int, default=KEEP_MESSAGES, metavar="N", help="messages kept (%(default)s)"
+    )
+    kept.add_argument(
+        "--mailbox-bytes",
+        type=int,
+        default=KEEP_BYTES,
+        metavar="OCTETS",
+        help="octets of messages kept, all together (%(default)s); --maildir keeps all",
     )
 
 
@@ -111,6 +174,13 @@ def build_server(args: argparse.Namespace) -> DebugServer:
         allow_remote=args.allow_remote,
         max_sessions=args.max_sessions,
         lenient=args.lenient,
+        max_sessions_per_address=args.max_sessions_per_address,
+        idle_timeout=args.idle_timeout,
+        stress_timeout=args.stress_timeout,
+        log_sessions=args.log_sessions,
+        log_events_per_session=args.log_events_per_session,
+        mailbox_messages=args.mailbox_messages,
+        mailbox_bytes=args.mailbox_bytes,
     )
 
 
@@ -143,29 +213,67 @@ def banner(server: DebugServer, *, show_passwords: bool = False) -> str:
 
 
 def describe(item: Item) -> str | None:
-    """One printed block for a queued item; None for message lines (the message is shown whole)."""
+    """One printed block for a queued item; None for message lines (the message is shown whole).
+
+    Everything in it that came from a client is passed through `visible`, line by line: a
+    terminal must show a classmate's escape sequences, not obey them.
+    """
     if isinstance(item, ReceivedMessage):
-        text = item.raw.decode("utf-8", errors="replace").replace("\r\n", "\n").rstrip("\n")
-        return "\n".join(
-            [
-                f"---------- message {item.queue_id} from <{item.mail_from}> "
-                f"to {', '.join(f'<{r}>' for r in item.rcpt_tos)} ----------",
-                text,
-                f"---------- end of message {item.queue_id} ----------",
-            ]
-        )
+        text = item.raw.decode("utf-8", errors="backslashreplace").replace("\r\n", "\n").rstrip("\n")
+        block = [
+            f"---------- message {item.queue_id} from <{item.mail_from}> "
+            f"to {', '.join(f'<{r}>' for r in item.rcpt_tos)} ----------",
+            *text.split("\n"),
+            f"---------- end of message {item.queue_id} ----------",
+        ]
+        return "\n".join(visible(line) for line in block)
     session, event = item
     if event.kind == "data" and event.text != ".":
         return None
-    return f"[#{session.number}] {event}"
+    return f"[#{session.number}] {visible(str(event))}"
+
+
+class Backlog:
+    """What the server thread hands the console to print: a queue that stops growing.
+
+    A terminal (a projector, a slow SSH link) can print more slowly than a flood of sessions
+    produces lines; past `limit` waiting items new ones are skipped and counted, and the
+    console says how many it skipped (the session logs still have them).
+    """
+
+    def __init__(self, limit: int = BACKLOG) -> None:
+        # SimpleQueue, because `stop` may be called from a signal handler: a KeyboardInterrupt
+        # raised at a random point of a Queue.get() could leave its lock held and freeze the
+        # server thread's next put().
+        self._items: queue.SimpleQueue[Item | None] = queue.SimpleQueue()
+        self._limit = limit
+        self._skipped = 0
+        # Taken by the server thread and the console thread only, never in a signal handler.
+        self._lock = threading.Lock()
+
+    def offer(self, item: Item) -> None:
+        """Queue `item` to be printed, unless `limit` items are waiting already."""
+        if self._items.qsize() >= self._limit:
+            with self._lock:
+                self._skipped += 1
+            return
+        self._items.put(item)
+
+    def stop(self) -> None:
+        """Make `take` return None: the console stops (safe in a signal handler)."""
+        self._items.put(None)
+
+    def take(self) -> tuple[Item | None, int]:
+        """The next item (None to stop), and how many were skipped since the last call."""
+        item = self._items.get()
+        with self._lock:
+            skipped, self._skipped = self._skipped, 0
+        return item, skipped
 
 
 def serve(server: DebugServer, out: TextIO, *, show_passwords: bool = False) -> int:
     """Run `server` until Ctrl-C (or SIGTERM), printing its sessions and messages to `out`."""
-    # SimpleQueue, because its put() may be called from a signal handler: a KeyboardInterrupt
-    # raised at a random point of a Queue.get() could leave its lock held and freeze the
-    # server thread's next put(). The handlers below only queue a None meaning "stop".
-    items: queue.SimpleQueue[Item | None] = queue.SimpleQueue()
+    backlog = Backlog()
     try:
         server.start()
     except OSError as error:
@@ -175,12 +283,22 @@ def serve(server: DebugServer, out: TextIO, *, show_passwords: bool = False) -> 
     if threading.current_thread() is threading.main_thread():
         # `kill` and `docker stop` send SIGTERM: stop as cleanly as on Ctrl-C.
         for signum in (signal.SIGINT, signal.SIGTERM):
-            previous[signum] = signal.signal(signum, lambda signum, frame: items.put(None))
+            previous[signum] = signal.signal(signum, lambda signum, frame: backlog.stop())
     try:
-        server.sessions.add_listener(lambda session, event: items.put((session, event)))
-        server.mailbox.add_listener(items.put)
+        server.sessions.add_listener(lambda session, event: backlog.offer((session, event)))
+        server.mailbox.add_listener(backlog.offer)
         print(banner(server, show_passwords=show_passwords), file=out, flush=True)
-        while (item := items.get()) is not None:
+        while True:
+            item, skipped = backlog.take()
+            if skipped:
+                print(
+                    f"-- {skipped:,} lines not shown: the terminal could not keep up "
+                    "(server.sessions and server.mailbox still have them)",
+                    file=out,
+                    flush=True,
+                )
+            if item is None:
+                break
             text = describe(item)
             if text is not None:
                 print(text, file=out, flush=True)

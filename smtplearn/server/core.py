@@ -29,9 +29,11 @@ from smtplearn.server.auth import (
 from smtplearn.server.directory import DEMO_DIRECTORY, VRFY_MODES, VrfyMode
 from smtplearn.server.faults import Fault, Faults
 from smtplearn.server.handler import DebugHandler
-from smtplearn.server.mailbox import Mailbox
+from smtplearn.server.limits import ConnectionLimits
+from smtplearn.server.mailbox import KEEP_BYTES, KEEP_MESSAGES, Mailbox
 from smtplearn.server.protocol import DebugSMTP
-from smtplearn.server.sessions import SessionLogs
+from smtplearn.server.quiet import forget_thread, quiet_loop
+from smtplearn.server.sessions import KEEP_EVENTS, KEEP_SESSIONS, SessionLogs
 from smtplearn.server.settings import (
     check_bool,
     check_count,
@@ -85,6 +87,7 @@ class _BoundController(Controller):
         self._check_context = check_context
         #: The address of the start-up check connection, left out of the session log.
         self.check_peer: tuple[str, int] | None = None
+        self._loop_thread: int | None = None
 
     def factory(self) -> DebugSMTP:
         kwargs = dict(self.SMTP_kwargs)
@@ -93,7 +96,21 @@ class _BoundController(Controller):
         return DebugSMTP(self.handler, self._state, loop=self.loop, **kwargs)
 
     def _create_server(self) -> Any:
-        return self.loop.create_server(self._factory_invoker, sock=self._sock, ssl=self.ssl_context)
+        # Called on the server thread, before the loop serves anyone.
+        self._loop_thread = threading.get_ident()
+        quiet_loop(self.loop)
+        if self.ssl_context is None:
+            return self.loop.create_server(self._factory_invoker, sock=self._sock)
+        # Until its TLS handshake is done a connection is no session: it counts against no
+        # cap and has no idle timer. A handshake takes milliseconds; one that takes longer
+        # than a stressed server's idle allowance is a client holding a socket (asyncio's
+        # default would let it for 60 s).
+        return self.loop.create_server(
+            self._factory_invoker,
+            sock=self._sock,
+            ssl=self.ssl_context,
+            ssl_handshake_timeout=self._state.limits.stress_timeout,
+        )
 
     def stop(self, no_assert: bool = False) -> None:
         # aiosmtpd's stop cancels the sessions and stops the loop at once, which leaves a
@@ -103,6 +120,7 @@ class _BoundController(Controller):
             closing = asyncio.run_coroutine_threadsafe(self._drop_connections(), self.loop)
             closing.result(READY_TIMEOUT)
         super().stop(no_assert)
+        forget_thread(self._loop_thread)
 
     async def _drop_connections(self) -> None:
         if self.server is not None:
@@ -163,8 +181,18 @@ class DebugServer:
     465) or False; with False, AUTH needs ``auth_require_tls=False``. `size_limit` is
     advertised with SIZE and enforced with 552. With `maildir` set, each message is also
     written to that Maildir before the 250 reply. `faults` are rules from
-    `smtplearn.server.faults` for lessons on errors. `max_sessions` caps concurrent
-    connections (the next one gets 421).
+    `smtplearn.server.faults` for lessons on errors.
+
+    Connection limits (`smtplearn.server.limits`): at most `max_sessions` sessions at once,
+    `max_sessions_per_address` of them from one client address (a class behind NAT shares
+    one); a connection over either cap gets ``421 4.7.0`` saying why. A session may idle
+    `idle_timeout` seconds (RFC 5321's 5 minutes), or only `stress_timeout` seconds while
+    the sessions fill 80 % of a cap; then it gets ``421 4.4.2`` and is closed.
+
+    Memory stays bounded however long it runs and whatever clients send: `sessions` keeps
+    the last `log_sessions` sessions, each with at most `log_events_per_session` events;
+    `mailbox` the last `mailbox_messages` messages of at most `mailbox_bytes` octets in
+    all. What is dropped is said: a note in the session log, a count in each repr.
 
     The server is strict by default: it refuses what the lessons teach a client must not
     send (a command ending in a bare LF, ``MAIL FROM: a@b``, a UTF-8 address without
@@ -190,8 +218,14 @@ class DebugServer:
         maildir: str | None = None,
         faults: Sequence[Fault] = (),
         allow_remote: bool = False,
-        max_sessions: int = 100,
-        idle_timeout: float = 300.0,
+        max_sessions: int = ConnectionLimits.max_sessions,
+        max_sessions_per_address: int = ConnectionLimits.max_sessions_per_address,
+        idle_timeout: float = ConnectionLimits.idle_timeout,
+        stress_timeout: float = ConnectionLimits.stress_timeout,
+        log_sessions: int = KEEP_SESSIONS,
+        log_events_per_session: int = KEEP_EVENTS,
+        mailbox_messages: int = KEEP_MESSAGES,
+        mailbox_bytes: int = KEEP_BYTES,
         lenient: bool = False,
     ) -> None:
         _check_loopback(host, check_bool("allow_remote", allow_remote))
@@ -202,7 +236,12 @@ class DebugServer:
         self.tls = tls
         self.auth_require_tls = check_bool("auth_require_tls", auth_require_tls)
         self.auth_required = check_bool("auth_required", auth_required)
-        self.idle_timeout = check_seconds("idle_timeout", idle_timeout)
+        limits = ConnectionLimits(
+            check_count("max_sessions", max_sessions),
+            check_count("max_sessions_per_address", max_sessions_per_address),
+            check_seconds("idle_timeout", idle_timeout),
+            check_seconds("stress_timeout", stress_timeout),
+        )
         self._state = ServerState(
             hostname=check_hostname(hostname),
             users=check_text_mapping("users", {DEMO_USER: DEMO_PASSWORD} if users is None else users),
@@ -210,9 +249,16 @@ class DebugServer:
             vrfy=vrfy,
             size_limit=check_count("size_limit", size_limit),
             maildir=None if maildir is None else check_path("maildir", maildir),
-            max_sessions=check_count("max_sessions", max_sessions),
+            limits=limits,
             faults=Faults(faults),
             lenient=check_bool("lenient", lenient),
+            mailbox=Mailbox(
+                check_count("mailbox_messages", mailbox_messages), check_count("mailbox_bytes", mailbox_bytes)
+            ),
+            sessions=SessionLogs(
+                check_count("log_sessions", log_sessions),
+                check_count("log_events_per_session", log_events_per_session),
+            ),
         )
         self._controller: _BoundController | None = None
         #: A stop asked for from the server's own thread, running on a helper thread.
@@ -248,7 +294,6 @@ class DebugServer:
                 # A submission server (RFC 6409 §4.3): MAIL before AUTH gets 530 5.7.0.
                 auth_required=self.auth_required,
                 authenticator=Authenticator(lambda: self._state.users),
-                timeout=self.idle_timeout,
             )
             self._address = sock.getsockname()[:2]
             controller.start()
@@ -435,6 +480,15 @@ class DebugServer:
     @lenient.setter
     def lenient(self, lenient: bool) -> None:
         self._state.lenient = check_bool("lenient", lenient)
+
+    @property
+    def limits(self) -> ConnectionLimits:
+        """The connection caps and idle timeouts this server was made with."""
+        return self._state.limits
+
+    @property
+    def idle_timeout(self) -> float:
+        return self._state.limits.idle_timeout
 
     @property
     def size_limit(self) -> int:

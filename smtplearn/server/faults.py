@@ -171,11 +171,15 @@ class Greylist(Fault):
 
     Greylisting trusts that real mail servers retry after a 4xx reply (RFC 5321 §4.5.4.1)
     while spam software often does not. The retry is accepted at once, so lessons need no
-    waiting; `pattern` limits greylisting to matching recipients.
+    waiting; `pattern` limits greylisting to matching recipients. It remembers the last
+    `remember` triples (a client inventing addresses must not grow it for ever); one
+    forgotten is greylisted again, as on a real server whose records expire.
     """
 
     pattern: str = "*"
-    _seen: set[tuple[str, str, str]] = field(default_factory=set, init=False, repr=False)
+    remember: int = field(default=10_000, kw_only=True)
+    # A dict, for its order: the oldest triple is the first key.
+    _seen: dict[tuple[str, str, str], None] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         _pattern(self.pattern)
@@ -186,7 +190,9 @@ class Greylist(Fault):
         triple = (client, mail_from.casefold(), address.casefold())
         if triple in self._seen:
             return None
-        self._seen.add(triple)
+        self._seen[triple] = None
+        if len(self._seen) > self.remember:
+            del self._seen[next(iter(self._seen))]
         return f"451 4.7.1 <{address}>... Greylisted, please try again later"
 
 

@@ -17,6 +17,7 @@ from aiosmtpd.smtp import AuthResult, auth_mechanism
 from smtplearn.server.auth import cram_md5
 from smtplearn.server.directory import vrfy_reply
 from smtplearn.server.faults import MESSAGE
+from smtplearn.server.limits import MAX_RECIPIENTS, TOO_MANY_RECIPIENTS
 from smtplearn.server.mailbox import ReceivedMessage, store_in_maildir
 from smtplearn.server.protocol import DebugSMTP
 from smtplearn.server.state import ServerState
@@ -66,6 +67,8 @@ class DebugHandler:
         if address in ("", "<>"):
             # RFC 5321 §4.1.1.3: the null path <> is a reverse-path (for bounces), never a recipient.
             return "501 5.1.3 Bad recipient address syntax: <> is only allowed in MAIL FROM"
+        if len(envelope.rcpt_tos) >= MAX_RECIPIENTS:
+            return TOO_MANY_RECIPIENTS
         reply = self.state.faults.recipient_reply(server.client_ip, envelope.mail_from, address)
         if reply is not None:
             return reply

@@ -72,14 +72,31 @@ class ReceivedMessage:
         )
 
 
+#: Messages a mailbox keeps by default (a day of class sends a few thousand).
+KEEP_MESSAGES = 10_000
+#: Octets of raw messages a mailbox keeps by default.
+KEEP_BYTES = 100 * 1024 * 1024
+
+
 class Mailbox(Sequence[ReceivedMessage]):
-    """Every message the server accepted, oldest first; list-like and safe to read while it grows.
+    """The messages the server accepted, oldest first; list-like and safe to read while it grows.
 
     Use `wait_for` rather than sleeping: the 250 a client sees and the message appearing
     here happen in the same step on the server thread, but the client may be another thread.
+    It keeps at most `keep_messages` messages of `keep_bytes` octets in all (the newest
+    always): older ones are dropped, `dropped` counts them and the repr says so. A Maildir
+    on disk keeps every message.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, keep_messages: int = KEEP_MESSAGES, keep_bytes: int = KEEP_BYTES) -> None:
+        for name, value in (("mailbox_messages", keep_messages), ("mailbox_bytes", keep_bytes)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive whole number, not {value!r}")
+        self.keep_messages = keep_messages
+        self.keep_bytes = keep_bytes
+        #: How many messages were dropped to stay within the limits (since the last `clear`).
+        self.dropped = 0
+        self._bytes = 0
         self._messages: list[ReceivedMessage] = []
         self._changed = threading.Condition()
         self._listeners: list[Callable[[ReceivedMessage], None]] = []
@@ -87,6 +104,12 @@ class Mailbox(Sequence[ReceivedMessage]):
     def _append(self, message: ReceivedMessage) -> None:
         with self._changed:
             self._messages.append(message)
+            self._bytes += len(message.raw)
+            while len(self._messages) > 1 and (
+                len(self._messages) > self.keep_messages or self._bytes > self.keep_bytes
+            ):
+                self._bytes -= len(self._messages.pop(0).raw)
+                self.dropped += 1
             listeners = list(self._listeners)
             self._changed.notify_all()
         notify(listeners, message, what="mailbox")
@@ -97,13 +120,13 @@ class Mailbox(Sequence[ReceivedMessage]):
             self._listeners.append(listener)
 
     def wait_for(self, count: int = 1, timeout: float = 5.0) -> list[ReceivedMessage]:
-        """Block until at least `count` messages are here; return them all.
+        """Block until at least `count` messages have arrived; return those kept.
 
         Raises `TimeoutError` saying how many arrived when `timeout` seconds pass first.
         """
         deadline = time.monotonic() + timeout
         with self._changed:
-            while len(self._messages) < count:
+            while len(self._messages) + self.dropped < count:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise TimeoutError(
@@ -116,6 +139,8 @@ class Mailbox(Sequence[ReceivedMessage]):
         """Forget every message (a Maildir on disk is left alone)."""
         with self._changed:
             self._messages.clear()
+            self._bytes = 0
+            self.dropped = 0
 
     @overload
     def __getitem__(self, index: int) -> ReceivedMessage: ...
@@ -134,7 +159,13 @@ class Mailbox(Sequence[ReceivedMessage]):
             return iter(list(self._messages))
 
     def __repr__(self) -> str:
-        return f"<Mailbox with {len(self)} message(s)>"
+        dropped = (
+            f"; {self.dropped:,} older ones dropped, it keeps {self.keep_messages:,} messages "
+            f"of {self.keep_bytes:,} octets (DebugServer(mailbox_messages=..., mailbox_bytes=...))"
+            if self.dropped
+            else ""
+        )
+        return f"<Mailbox with {len(self)} message(s){dropped}>"
 
 
 def store_in_maildir(path: str, message: ReceivedMessage) -> str:

@@ -24,6 +24,7 @@ from typing import Any, NoReturn, cast
 from aiosmtpd.smtp import Session, syntax
 
 from smtplearn.protocol.grammar import MAX_COMMAND_LINE, REDACTED
+from smtplearn.protocol.visible import visible
 from smtplearn.server.auth import redact_passwords
 from smtplearn.server.auth_exchange import AuthSMTP
 from smtplearn.server.enhanced import with_enhanced_code
@@ -85,8 +86,13 @@ class DebugSMTP(AuthSMTP):
         self.size_limit: int | None = self.data_size_limit
         self._data_lines = 0
         self._greeted = False
+        #: The 421 reply for a connection over a cap (smtplearn.server.limits), else None.
+        self._refusal: str | None = None
         self._answering_hello = False
         self._tls_active = False
+        self._recorder: RecordingReader | None = None
+        #: When the client last sent a complete line (loop time): idle time counts from here.
+        self._last_line_at = self.loop.time()
         #: Done once the connection is gone, whichever way it went.
         self.lost: asyncio.Future[None] = self.loop.create_future()
         self._smtp_methods = {
@@ -128,6 +134,7 @@ class DebugSMTP(AuthSMTP):
             self.log._add(SessionEvent(direction, kind, text, self._tls_active, ending))
 
     def _on_line(self, line: bytes, size: int) -> None:
+        self._last_line_at = self.loop.time()
         ending = line_ending(line) if size == len(line) else ""
         if self._reading == "auth":
             self._record("C", "auth", REDACTED, ending)
@@ -145,8 +152,8 @@ class DebugSMTP(AuthSMTP):
 
     def _cb_client_connected(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         # The recorder has every StreamReader method aiosmtpd calls, and passes the rest on.
-        recorder = cast(asyncio.StreamReader, RecordingReader(reader, self._on_line))
-        super()._cb_client_connected(recorder, writer)
+        self._recorder = RecordingReader(reader, self._on_line)
+        super()._cb_client_connected(cast(asyncio.StreamReader, self._recorder), writer)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         starttls_done = self.transport is not None
@@ -158,7 +165,13 @@ class DebugSMTP(AuthSMTP):
                 self.log.tls_version = self.tls_version
             self._record("*", "note", f"TLS started ({self.tls_version})")
             return
-        self.state.connections.add(self)
+        connections = self.state.connections
+        connections.add(self, self.client_ip)
+        # Judged now, in the order connections arrive: by the time this session's task runs,
+        # a burst of later arrivals may be counted too.
+        self._refusal = self.state.limits.refusal(
+            self.hostname, self.client_ip, len(connections), connections.from_address(self.client_ip)
+        )
         # aiosmtpd writes each reply of a pipelined group separately; with Nagle's algorithm
         # every write after the first waits for the client's delayed ACK (~40 ms on Linux),
         # which made pipelining slower than none. asyncio turns Nagle off only on sockets it
@@ -183,11 +196,17 @@ class DebugSMTP(AuthSMTP):
         super().connection_lost(error)
 
     async def push(self, status: str | bytes) -> None:
+        if self._recorder is not None and self._recorder.has_buffered:
+            # Working through pipelined lines already buffered never waits, so without this
+            # yield the loop could not tell us the client has gone: with TLS from the first
+            # byte no transport we can see is closing until connection_lost has run, and
+            # every reply written meanwhile makes asyncio log a warning (into the notebook,
+            # onto a console). It also keeps one pipelining client from holding up the
+            # others. A client in lockstep costs nothing: its next line is not here yet.
+            await asyncio.sleep(0)
         transport = self._original_transport or self.transport
         if transport is None or transport.is_closing():
-            # The client has gone, but aiosmtpd may still be working through pipelined lines
-            # it had buffered, and every reply written now makes asyncio log a warning (into
-            # the notebook). End the session instead.
+            # The client has gone but aiosmtpd still has buffered lines: end the session.
             await self._end_session()
         text = status.decode("utf-8", errors="replace") if isinstance(status, bytes) else status
         # RFC 2034 §3: every reply carries an enhanced code, except the greeting and the
@@ -196,23 +215,60 @@ class DebugSMTP(AuthSMTP):
             text = with_enhanced_code(text)
         self._greeted = True
         for line in text.split("\r\n"):
-            self._record("S", "reply", line)
+            # Replies echo the client's words (its HELO name, an address, an unknown verb).
+            self._record("S", "reply", visible(line))
         await super().push(text)
 
-    # -- session start: concurrency limit and CONNECT faults ---------------------------
+    # -- session start: connection caps and CONNECT faults ----------------------------
 
     async def _handle_client(self) -> None:
-        self.state.active_sessions += 1
-        try:
-            if self.state.active_sessions > self.state.max_sessions:
-                log.warning("%r refused: %d sessions already open", self.peer, self.state.max_sessions)
-                await self.push(f"421 4.7.0 {self.hostname} Too many concurrent sessions, try again later")
-                await self.hang_up(abort=False)
-            if await self._apply_faults(CONNECT):
-                return
-            await super()._handle_client()
-        finally:
-            self.state.active_sessions -= 1
+        if self._refusal is not None:
+            log.warning("%r refused: %s", self.peer, self._refusal)
+            await self.push(self._refusal)
+            await self.hang_up(abort=False)
+        if self._allowed_idle() < self.state.limits.idle_timeout:
+            # This session put the server (or its address) under stress: every session's
+            # idle allowance is judged again now, not when its timer would have fired.
+            for connection in self.state.connections:
+                connection._arm_idle_timer()
+        if await self._apply_faults(CONNECT):
+            return
+        await super()._handle_client()
+
+    # -- idle sessions (smtplearn.server.limits) --------------------------------------
+
+    def _allowed_idle(self) -> float:
+        connections = self.state.connections
+        return self.state.limits.allowed_idle(len(connections), connections.from_address(self.client_ip))
+
+    def _reset_timeout(self, duration: float | None = None) -> None:
+        # aiosmtpd calls this when a connection starts and after each valid command.
+        self._last_line_at = self.loop.time()
+        self._arm_idle_timer()
+
+    def _arm_idle_timer(self) -> None:
+        if self._timeout_handle is not None:
+            self._timeout_handle.cancel()
+        deadline = self._last_line_at + self._allowed_idle()
+        self._timeout_handle = self.loop.call_at(deadline, self._timeout_cb)
+
+    def _timeout_cb(self) -> None:
+        allowed = self._allowed_idle()
+        if self.loop.time() < self._last_line_at + allowed:
+            # A line arrived since, or the stress is over: wait for the new deadline.
+            self._arm_idle_timer()
+            return
+        transport = self.transport
+        if not isinstance(transport, asyncio.WriteTransport) or transport.is_closing():
+            return
+        reply = self.state.limits.idle_reply(self.hostname, allowed)
+        log.info("%r idle for %g s: closing", self.peer, allowed)
+        self._record("S", "reply", reply)
+        self._record("*", "note", "server closes an idle connection")
+        transport.write(reply.encode("ascii") + b"\r\n")
+        transport.close()
+        # A client that reads nothing would keep a closing connection open for ever.
+        self.loop.call_later(self.state.limits.stress_timeout, self.abort)
 
     # -- every command ----------------------------------------------------------------
 

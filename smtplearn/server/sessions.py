@@ -9,12 +9,14 @@ before anything is stored here.
 from __future__ import annotations
 
 import asyncio
+import collections
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Literal, overload
 
+from smtplearn.protocol.visible import visible
 from smtplearn.server.listeners import notify
 
 #: Who produced an event: the client ("C"), the server ("S"), or a note from the log ("*").
@@ -25,11 +27,17 @@ EventKind = Literal["command", "data", "auth", "reply", "note"]
 
 #: Longest line text kept in the log; the rest is summarised by its length.
 SHOWN_CHARS = 200
+#: Events kept per session by default: a lesson's session has tens; a flood of 100,000
+#: NOOPs would otherwise keep 200,000 (32 MiB measured).
+KEEP_EVENTS = 500
+#: Sessions kept by default: the last hour or two of a class. At worst (every session full
+#: of 200-character lines) the log then holds about 100 MiB; a normal day, a few.
+KEEP_SESSIONS = 500
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SessionEvent:
-    """One line of a session as the server saw it, credentials already redacted."""
+    """One line of a session as the server saw it, credentials redacted, controls escaped."""
 
     direction: Direction
     kind: EventKind
@@ -48,10 +56,11 @@ class SessionLog:
     """One client connection: its events in order and the facts the server learned.
 
     The server thread appends while the connection lives; reading from another thread
-    is safe and gives a snapshot.
+    is safe and gives a snapshot. At most `keep_events` events are kept: the first nine
+    tenths and the last tenth, with a note in between saying how many were dropped.
     """
 
-    def __init__(self, number: int, peer: tuple[str, int]) -> None:
+    def __init__(self, number: int, peer: tuple[str, int], keep_events: int = KEEP_EVENTS) -> None:
         #: 1 for the server's first session, 2 for the next...
         self.number = number
         self.peer = peer
@@ -61,21 +70,47 @@ class SessionLog:
         self.tls_version: str | None = None
         self.user: str | None = None
         self._events: list[SessionEvent] = []
+        # Once the head is full, the newest events, of which the oldest fall out.
+        self._head_size = keep_events - keep_events // 10
+        self._tail: collections.deque[SessionEvent] = collections.deque(maxlen=keep_events // 10)
+        #: How many events were not kept.
+        self.dropped = 0
         self._lock = threading.Lock()
         self._ended = threading.Event()
         self._listeners: list[Callable[[SessionLog, SessionEvent], None]] = []
 
     def _add(self, event: SessionEvent) -> None:
         with self._lock:
-            self._events.append(event)
-            listeners = list(self._listeners)
-        notify(listeners, self, event, what="session log")
+            if len(self._events) < self._head_size:
+                self._events.append(event)
+                shown: SessionEvent | None = event
+            else:
+                if len(self._tail) == self._tail.maxlen:
+                    self.dropped += 1
+                self._tail.append(event)
+                # Past the head, listeners (a console) hear the server's own notes only,
+                # and once that the log is full.
+                first = len(self._tail) == 1
+                shown = self._notice(event.tls) if first else event if event.direction == "*" else None
+            listeners = list(self._listeners) if shown is not None else []
+        if shown is not None:
+            notify(listeners, self, shown, what="session log")
+
+    def _notice(self, tls: bool) -> SessionEvent:
+        kept = f"its first {self._head_size:,} and last {self._tail.maxlen or 0:,} events"
+        if self.dropped:
+            text = f"{self.dropped:,} events not kept: this session's log keeps {kept}"
+        else:
+            text = f"session log full: from here on it keeps only {kept}"
+        return SessionEvent("*", "note", f"{text} (DebugServer(log_events_per_session=...))", tls)
 
     @property
     def events(self) -> tuple[SessionEvent, ...]:
-        """Every event so far, oldest first."""
+        """The events kept so far, oldest first (see the class for what is dropped)."""
         with self._lock:
-            return tuple(self._events)
+            if not self.dropped:
+                return (*self._events, *self._tail)
+            return (*self._events, self._notice(self._tail[0].tls), *self._tail)
 
     @property
     def received(self) -> tuple[str, ...]:
@@ -107,15 +142,27 @@ class SessionLog:
         state = "closed" if self.closed else "open"
         return (
             f"<SessionLog #{self.number} from {self.peer[0]}:{self.peer[1]}, {state}, "
-            f"{len(self.events)} events, helo={self.helo!r}, user={self.user!r}, "
+            f"{len(self.events)} events{f' ({self.dropped:,} dropped)' if self.dropped else ''}, "
+            f"helo={self.helo!r}, user={self.user!r}, "
             f"tls={self.tls_version!r}>"
         )
 
 
 class SessionLogs(Sequence[SessionLog]):
-    """Every session the server has seen, oldest first; list-like and thread-safe."""
+    """The sessions the server has seen, oldest first; list-like and thread-safe.
 
-    def __init__(self) -> None:
+    At most `keep_sessions` are kept: beyond that the oldest closed session is dropped
+    (`dropped` counts them, the repr says so); each keeps at most `keep_events` events.
+    """
+
+    def __init__(self, keep_sessions: int = KEEP_SESSIONS, keep_events: int = KEEP_EVENTS) -> None:
+        for name, value in (("log_sessions", keep_sessions), ("log_events_per_session", keep_events)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 10:
+                raise ValueError(f"{name} must be a whole number of at least 10, not {value!r}")
+        self.keep_sessions = keep_sessions
+        self.keep_events = keep_events
+        #: How many sessions were dropped to stay within `keep_sessions`.
+        self.dropped = 0
         self._sessions: list[SessionLog] = []
         self._lock = threading.Lock()
         self._count = 0
@@ -124,9 +171,13 @@ class SessionLogs(Sequence[SessionLog]):
     def _open(self, peer: tuple[str, int]) -> SessionLog:
         with self._lock:
             self._count += 1
-            session = SessionLog(self._count, peer)
+            session = SessionLog(self._count, peer, self.keep_events)
             session._listeners = list(self._listeners)
             self._sessions.append(session)
+            if len(self._sessions) > self.keep_sessions:
+                oldest = next((s for s in self._sessions if s.closed), self._sessions[0])
+                self._sessions.remove(oldest)
+                self.dropped += 1
         return session
 
     def _forget(self, session: SessionLog) -> None:
@@ -164,7 +215,13 @@ class SessionLogs(Sequence[SessionLog]):
             return iter(list(self._sessions))
 
     def __repr__(self) -> str:
-        return f"<SessionLogs with {len(self)} session(s)>"
+        dropped = (
+            f"; {self.dropped:,} older ones dropped, it keeps {self.keep_sessions:,} "
+            "(DebugServer(log_sessions=...))"
+            if self.dropped
+            else ""
+        )
+        return f"<SessionLogs with {len(self)} session(s){dropped}>"
 
 
 def line_ending(line: bytes) -> str:
@@ -175,15 +232,17 @@ def line_ending(line: bytes) -> str:
 
 
 def shown(line: bytes, size: int) -> str:
-    """A received line as log text: no line ending, invalid UTF-8 escaped, long lines cut.
+    """A received line as log text: no line ending, long lines cut, escaped for display.
 
+    Invalid UTF-8 and control characters appear as escapes (``\\xff``, ``\\x1b``), so that
+    printing a session log in a terminal shows what a client sent and never obeys it.
     `size` is the line's real length, which is more than ``len(line)`` when only the start
     of an over-long line was kept.
     """
     text = line.rstrip(b"\r\n").decode("utf-8", errors="backslashreplace")
     if len(text) > SHOWN_CHARS or size > len(line):
-        return f"{text[:SHOWN_CHARS]}… ({size} octets)"
-    return text
+        return f"{visible(text[:SHOWN_CHARS])}… ({size} octets)"
+    return visible(text)
 
 
 class RecordingReader:
@@ -211,6 +270,12 @@ class RecordingReader:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._reader, name)
+
+    @property
+    def has_buffered(self) -> bool:
+        """True when data the client sent is waiting: reading the next line will not wait."""
+        # StreamReader has no public way to ask; aiosmtpd itself clears `_buffer` on STARTTLS.
+        return bool(self._reader._buffer)  # type: ignore[attr-defined]
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name in RecordingReader.__slots__:

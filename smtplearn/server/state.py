@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from smtplearn.server.directory import VrfyMode
 from smtplearn.server.faults import Faults
+from smtplearn.server.limits import ConnectionLimits, ConnectionTable
 from smtplearn.server.mailbox import Mailbox
 from smtplearn.server.sessions import SessionLogs
 
@@ -31,16 +32,14 @@ class ServerState:
     vrfy: VrfyMode
     size_limit: int
     maildir: str | None
-    max_sessions: int
+    limits: ConnectionLimits
     faults: Faults
     #: Accept what the lessons teach against (see `smtplearn.server.strict`).
     lenient: bool = False
     mailbox: Mailbox = field(default_factory=Mailbox)
     sessions: SessionLogs = field(default_factory=SessionLogs)
-    #: Sessions open right now; changed only on the server thread.
-    active_sessions: int = 0
     #: Connections open right now (a STARTTLS session counts once); server thread only.
-    connections: set[DebugSMTP] = field(default_factory=set)
+    connections: ConnectionTable[DebugSMTP] = field(default_factory=ConnectionTable)
     _queue_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def next_queue_id(self) -> str:

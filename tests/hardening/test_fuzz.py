@@ -32,7 +32,9 @@ from smtplearn.server import DebugServer
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[DebugServer]:
-    with DebugServer(tls=False) as server:
+    # One witnessed session runs every example, and the test reads all it received: keep
+    # far more of its log than the default (which keeps the first 450 and last 50 lines).
+    with DebugServer(tls=False, log_events_per_session=10_000_000) as server:
         yield server
 
 
