@@ -53,6 +53,7 @@ from smtplearn.server.faults import (
 )
 from smtplearn.server.mailbox import Mailbox, ReceivedMessage
 from smtplearn.server.sessions import SessionEvent, SessionLog, SessionLogs
+from smtplearn.server.striptls import CapturedLogin, StripTlsProxy
 
 # The server thread must never write to the notebook: without a handler anywhere, logging's
 # last-resort handler would print warnings from our logger and aiosmtpd's ("mail.log") to
@@ -64,6 +65,7 @@ __all__ = [
     "DEMO_DIRECTORY",
     "DEMO_PASSWORD",
     "DEMO_USER",
+    "CapturedLogin",
     "DebugServer",
     "Delay",
     "Disconnect",
@@ -77,5 +79,6 @@ __all__ = [
     "SessionLog",
     "SessionLogs",
     "SizeLimit",
+    "StripTlsProxy",
     "TemporaryFailure",
 ]

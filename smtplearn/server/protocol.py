@@ -39,7 +39,6 @@ from smtplearn.server.sessions import (
     shown,
 )
 from smtplearn.server.state import ServerState
-from smtplearn.server.vulnerable import SmugglingReader
 from smtplearn.server.strict import (
     control_character_refusal,
     greeting_refusal,
@@ -47,6 +46,7 @@ from smtplearn.server.strict import (
     mail_refusal,
     rcpt_refusal,
 )
+from smtplearn.server.vulnerable import SmugglingReader
 
 log = logging.getLogger("smtplearn.server")
 

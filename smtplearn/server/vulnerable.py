@@ -37,7 +37,9 @@ _LINE_BREAK = b"\r\n"
 def check_vulnerable(vulnerable: Collection[str]) -> frozenset[str]:
     """The vulnerabilities asked for, each one checked by name."""
     if isinstance(vulnerable, (str, bytes)) or not isinstance(vulnerable, Collection):
-        raise TypeError(f"vulnerable must be a collection of names such as ('smuggling',), not {vulnerable!r}")
+        raise TypeError(
+            f"vulnerable must be a collection of names such as ('smuggling',), not {vulnerable!r}"
+        )
     unknown = [name for name in vulnerable if name not in VULNERABILITIES]
     if unknown:
         raise ValueError(f"unknown vulnerability {unknown[0]!r}: the DebugServer knows {VULNERABILITIES}")

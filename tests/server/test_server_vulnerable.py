@@ -70,7 +70,10 @@ def test_vulnerable_server_still_reads_ordinary_messages_whole(raw) -> None:  # 
 
 
 def test_vulnerable_is_loud_in_greeting_repr_and_log(raw, caplog) -> None:  # type: ignore[no-untyped-def]
-    with caplog.at_level(logging.WARNING, "smtplearn.server"), DebugServer(vulnerable=("smuggling",)) as server:
+    with (
+        caplog.at_level(logging.WARNING, "smtplearn.server"),
+        DebugServer(vulnerable=("smuggling",)) as server,
+    ):
         peer = raw(server.address, greeting=False)
         code, lines = peer.reply()
         assert code == 220 and "DELIBERATELY VULNERABLE to smuggling" in lines[0]
