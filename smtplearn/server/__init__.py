@@ -29,7 +29,10 @@ Defaults, chosen so that lessons need no setup:
   concurrent sessions (421);
 - strict syntax, as the lessons teach it: bare-LF command lines, ``MAIL FROM: a@b``, paths
   over the RFC 5321 §4.5.3.1 limits, UTF-8 addresses without SMTPUTF8 and 8-bit data without
-  BODY=8BITMIME are refused, unless ``DebugServer(lenient=True)`` (see `DebugServer.lenient`).
+  BODY=8BITMIME are refused, unless ``DebugServer(lenient=True)`` (see `DebugServer.lenient`);
+- not vulnerable: ``DebugServer(vulnerable=("smuggling",))`` is the lesson-only switch that
+  makes one server take ``<LF>.<LF>`` and the like for the end of data (see
+  `smtplearn.server.vulnerable`); `StripTlsProxy` is the man in the middle for STARTTLS.
 
 Fault rules for lessons on errors are in `smtplearn.server.faults`.
 """

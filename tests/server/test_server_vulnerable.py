@@ -110,3 +110,19 @@ def test_vulnerable_takes_known_names_only(bad: object) -> None:
 )
 def test_lax_end_of_data(chunk: bytes, expected: object) -> None:
     assert lax_end_of_data(chunk) == expected
+
+
+def test_vulnerable_server_smuggles_inside_starttls_too(raw) -> None:  # type: ignore[no-untyped-def]
+    # The smuggling reader sits under aiosmtpd's STARTTLS switch: it must follow the new transport.
+    with DebugServer(vulnerable=("smuggling",)) as server:
+        peer = raw(server.address)
+        assert peer.command(b"EHLO attacker.example")[0] == 250
+        assert peer.command(b"STARTTLS")[0] == 220
+        peer._file.close()
+        peer.sock = server.client_tls_context().wrap_socket(peer.sock, server_hostname=server.host)
+        peer._file = peer.sock.makefile("rb")
+        _send_smuggled(peer, b"\n.\n")
+        assert [peer.reply()[0] for _ in range(5)] == [250, 250, 250, 354, 250]
+        server.mailbox.wait_for(2)
+        assert [m.tls_version is not None for m in server.mailbox] == [True, True]
+        assert server.mailbox[1].mail_from == "ceo@example.com"
