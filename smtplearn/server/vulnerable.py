@@ -63,7 +63,9 @@ def lax_end_of_data(chunk: bytes) -> tuple[bytes, bytes, bytes] | None:
         before = chunk[:dot]
         text = before.removesuffix(b"\n").removesuffix(b"\r")
         last_line = text + b"\r\n" if before else b""
-        return last_line, chunk[len(text) : after], chunk[after:]
+        # A chunk starts where the previous line's CRLF ended: that CRLF is part of the end.
+        end = chunk[len(text) : after] if before else b"\r\n" + chunk[:after]
+        return last_line, end, chunk[after:]
     return None
 
 
@@ -76,16 +78,19 @@ class SmugglingReader:
     as commands, which is the vulnerability. `on_lax_end` is told the end it took.
     """
 
-    __slots__ = ("_carry", "_on_lax_end", "_reader")
+    __slots__ = ("_carry", "_lax_end", "_on_lax_end", "_reader")
     _reader: asyncio.StreamReader
     _on_lax_end: Callable[[bytes], None]
     #: Bytes already read from the socket that the next reads return first.
     _carry: bytes
+    #: The look-alike taken for the end, reported when the "." line it stands for is read.
+    _lax_end: bytes
 
     def __init__(self, reader: asyncio.StreamReader, on_lax_end: Callable[[bytes], None]) -> None:
         object.__setattr__(self, "_reader", reader)
         object.__setattr__(self, "_on_lax_end", on_lax_end)
         object.__setattr__(self, "_carry", b"")
+        object.__setattr__(self, "_lax_end", b"")
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._reader, name)
@@ -103,7 +108,12 @@ class SmugglingReader:
             line, self._carry = self._carry[: found + len(separator)], self._carry[found + len(separator) :]
             return line
         carried, self._carry = self._carry, b""
-        return carried + await self._reader.readuntil(separator)
+        try:
+            return carried + await self._reader.readuntil(separator)
+        except BaseException:
+            # An over-long line or a lost connection: the bytes read so far are not lost.
+            self._carry = carried + self._carry
+            raise
 
     async def readuntil(self, separator: bytes = b"\n") -> bytes:
         chunk = await self._until(separator)
@@ -112,11 +122,17 @@ class SmugglingReader:
         # A DATA line (commands are read up to b"\n"): look for a lax end of the data.
         lax = lax_end_of_data(chunk)
         if lax is None or chunk == b".\r\n":
+            if chunk == b".\r\n" and self._lax_end:
+                self._on_lax_end(self._lax_end)
+                self._lax_end = b""
             return chunk
         last_line, end, rest = lax
-        self._on_lax_end(end)
         self._carry = (b".\r\n" if last_line else b"") + rest + self._carry
-        return last_line or b".\r\n"
+        if last_line:
+            self._lax_end = end
+            return last_line
+        self._on_lax_end(end)
+        return b".\r\n"
 
     async def readline(self) -> bytes:
         return await self._until(b"\n") if self._carry else await self._reader.readline()

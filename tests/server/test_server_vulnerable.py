@@ -43,8 +43,11 @@ def test_vulnerable_server_takes_the_smuggled_message(raw, end: bytes) -> None: 
         assert forged.mail_from == "ceo@example.com"
         assert forged.rcpt_tos == ("victim@example.com",)
         assert b"wire the money" in forged.raw
-        notes = [event.text for event in server.sessions[0].events if event.kind == "note"]
-        assert any("VULNERABLE: took" in note for note in notes)
+        # The note explaining the lax end comes right before the "." it stands for.
+        texts = [event.text for event in server.sessions[0].events]
+        took = next(i for i, text in enumerate(texts) if text.startswith("VULNERABLE: took"))
+        assert texts[took + 1] == "."
+        assert repr(end.decode()) in texts[took]
 
 
 @pytest.mark.parametrize("end", SMUGGLING_VARIANTS.values(), ids=SMUGGLING_VARIANTS.keys())
@@ -102,7 +105,7 @@ def test_vulnerable_takes_known_names_only(bad: object) -> None:
     ("chunk", "expected"),
     [
         (b"hello\n.\nMAIL\r\n", (b"hello\r\n", b"\n.\n", b"MAIL\r\n")),
-        (b".\nMAIL\r\n", (b"", b".\n", b"MAIL\r\n")),
+        (b".\nMAIL\r\n", (b"", b"\r\n.\n", b"MAIL\r\n")),
         (b"hi\r.\r\n", (b"hi\r\n", b"\r.\r\n", b"")),
         (b"a.b\r\n", None),
         (b"..\r\n", None),
