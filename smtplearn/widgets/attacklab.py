@@ -134,7 +134,8 @@ class AttackLab(widgets.VBox):  # type: ignore[misc]
             widgets.Button(description="Log in", button_style="primary"), "smtplearn-attack-login"
         )
         self.grid_button = add_classes(
-            widgets.Button(description="Run every combination"), "smtplearn-attack-grid"
+            widgets.Button(description="Run every combination", layout=widgets.Layout(width="14em")),
+            "smtplearn-attack-grid",
         )
         self.tls_result = add_classes(widgets.HTML(), "smtplearn-attack-result")
         self.tls_table = add_classes(widgets.HTML(), "smtplearn-attack-table")
