@@ -139,6 +139,10 @@ class AttackLab(widgets.VBox):  # type: ignore[misc]
         )
         self.tls_result = add_classes(widgets.HTML(), "smtplearn-attack-result")
         self.tls_table = add_classes(widgets.HTML(), "smtplearn-attack-table")
+        # The impostor is the man in the middle's second trick: without him it means nothing.
+        self.proxy_box.observe(
+            lambda change: setattr(self.impostor_box, "disabled", not change["new"]), "value"
+        )
         self.login_button.on_click(lambda _b: self.log_in())
         self.grid_button.on_click(lambda _b: self.run_every_combination())
 
@@ -207,9 +211,10 @@ class AttackLab(widgets.VBox):  # type: ignore[misc]
             ("strips STARTTLS", True, False),
             ("impostor certificate", True, True),
         )
-        for verify, require_tls, (attacker, proxy, impostor) in itertools.product(
-            (True, False), (True, False), attackers
-        ):
+        combinations = list(itertools.product((True, False), (True, False), attackers))
+        for number, (verify, require_tls, (attacker, proxy, impostor)) in enumerate(combinations, 1):
+            # Each value sent now reaches the page at once: the learner sees the run progress.
+            self.tls_table.value = note_html(f"Running combination {number} of {len(combinations)}…")
             outcome = self._attempt(verify=verify, require_tls=require_tls, proxy=proxy, impostor=impostor)
             results.append((verify, require_tls, attacker, outcome))
         rows = [

@@ -65,7 +65,10 @@ def test_log_in_shows_the_outcome_of_the_toggles(lab, settings: dict[str, bool],
 
 def test_every_combination_fills_the_table(lab) -> None:  # type: ignore[no-untyped-def]
     widget = lab[0]
+    shown: list[str] = []
+    widget.tls_table.observe(lambda change: shown.append(change["new"]), "value")
     widget.grid_button.click()
+    assert [text for text in shown if "Running combination" in text][-1].count("12 of 12") == 1
     table = widget.tls_table.value
     assert table.count("<tr>") == 13  # the head and 12 combinations
     # require_tls stops the stripper, verification the impostor: only both stop both.
@@ -79,6 +82,14 @@ def test_every_combination_fills_the_table(lab) -> None:  # type: ignore[no-unty
         (False, False),
         (False, False),
     ]
+
+
+def test_the_impostor_needs_the_man_in_the_middle(lab) -> None:  # type: ignore[no-untyped-def]
+    widget = lab[0]
+    widget.proxy_box.value = False
+    assert widget.impostor_box.disabled
+    widget.proxy_box.value = True
+    assert not widget.impostor_box.disabled
 
 
 def test_a_captured_demo_password_is_never_shown() -> None:
