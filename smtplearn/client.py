@@ -195,6 +195,8 @@ class Client(Session):
         Refuses to send credentials over cleartext unless the client was made with
         ``allow_insecure_auth=True`` (RFC 4954 §4: PLAIN and LOGIN reveal the password).
         """
+        # require_tls outranks allow_insecure_auth: a stripped STARTTLS must not leak a password.
+        self.check_tls_required()
         if not self.tls_active and not self.allow_insecure_auth:
             raise LocalProtocolError(
                 "refusing to send credentials over an unencrypted connection: call starttls() "

@@ -212,6 +212,27 @@ def identity(lines: Sequence[bytes]) -> str | None:
     return None if user is None else user.decode("utf-8", "replace")
 
 
+def password_in_clear(lines: Sequence[bytes]) -> str | None:
+    """The password anyone reading these AUTH lines learns, or None (CRAM-MD5 sends none).
+
+    What a man in the middle decodes from a cleartext PLAIN (RFC 4616 §2, ``passwd``) or
+    LOGIN (its second answer) exchange: base64 is an encoding, not a protection.
+    """
+    if not lines or len(lines[0].split()) < 2:
+        return None
+    words = lines[0].split()
+    name = words[1].decode("ascii", "replace").upper()
+    responses = [*words[2:3], *(line.strip() for line in lines[1:])]
+    if name == "PLAIN" and responses:
+        fields = (b64decode_strict(responses[0]) or b"").split(b"\0")
+        password = fields[2] if len(fields) == 3 else None
+    elif name == "LOGIN" and len(responses) >= 2:
+        password = b64decode_strict(responses[1])
+    else:
+        return None
+    return None if password is None else password.decode("utf-8", "replace")
+
+
 def choose(offered: Iterable[str]) -> str:
     """The strongest mechanism in `offered` that smtplearn speaks (see STRENGTH_ORDER)."""
     offered = [name.upper() for name in offered]

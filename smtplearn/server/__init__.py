@@ -30,7 +30,10 @@ Defaults, chosen so that lessons need no setup:
   client, 10 seconds when the server is nearly full (421 4.4.2) — see `smtplearn.server.limits`;
 - strict syntax, as the lessons teach it: bare-LF command lines, ``MAIL FROM: a@b``, paths
   over the RFC 5321 §4.5.3.1 limits, UTF-8 addresses without SMTPUTF8 and 8-bit data without
-  BODY=8BITMIME are refused, unless ``DebugServer(lenient=True)`` (see `DebugServer.lenient`).
+  BODY=8BITMIME are refused, unless ``DebugServer(lenient=True)`` (see `DebugServer.lenient`);
+- not vulnerable: ``DebugServer(vulnerable=("smuggling",))`` is the lesson-only switch that
+  makes one server take ``<LF>.<LF>`` and the like for the end of data (see
+  `smtplearn.server.vulnerable`); `StripTlsProxy` is the man in the middle for STARTTLS.
 
 Fault rules for lessons on errors are in `smtplearn.server.faults`.
 """
@@ -54,6 +57,7 @@ from smtplearn.server.faults import (
 )
 from smtplearn.server.mailbox import Mailbox, ReceivedMessage
 from smtplearn.server.sessions import SessionEvent, SessionLog, SessionLogs
+from smtplearn.server.striptls import CapturedLogin, StripTlsProxy
 
 # The server thread must never write to the notebook: without a handler anywhere, logging's
 # last-resort handler would print warnings from our logger and aiosmtpd's ("mail.log") to
@@ -65,6 +69,7 @@ __all__ = [
     "DEMO_DIRECTORY",
     "DEMO_PASSWORD",
     "DEMO_USER",
+    "CapturedLogin",
     "DebugServer",
     "Delay",
     "Disconnect",
@@ -78,5 +83,6 @@ __all__ = [
     "SessionLog",
     "SessionLogs",
     "SizeLimit",
+    "StripTlsProxy",
     "TemporaryFailure",
 ]

@@ -127,6 +127,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="accept bare-LF commands, MAIL FROM: a@b, UTF-8 without SMTPUTF8... (strict by default)",
     )
+    parser.add_argument(
+        "--vulnerable-to-smuggling",
+        action="store_true",
+        help="DELIBERATELY end the data at \\n.\\n and similar, so a second message can be "
+        "smuggled in (for the attack lesson; never on a network)",
+    )
 
     kept = parser.add_argument_group(
         "what the server keeps",
@@ -181,6 +187,7 @@ def build_server(args: argparse.Namespace) -> DebugServer:
         log_events_per_session=args.log_events_per_session,
         mailbox_messages=args.mailbox_messages,
         mailbox_bytes=args.mailbox_bytes,
+        vulnerable=("smuggling",) if args.vulnerable_to_smuggling else (),
     )
 
 
@@ -205,6 +212,11 @@ def banner(server: DebugServer, *, show_passwords: bool = False) -> str:
         lines.append(f"  faults:         {list(server.faults)}")
     if server.lenient:
         lines.append("  lenient:        accepts what a strict server refuses (DebugServer.lenient)")
+    if server.vulnerable:
+        lines.append(
+            f"  WARNING:        DELIBERATELY VULNERABLE to {', '.join(server.vulnerable)}: "
+            "forged messages can be smuggled in; for the attack lesson only"
+        )
     starttls = " --tls" if server.tls == "starttls" else " --tlsc" if server.tls else ""
     ca = f" --tls-ca-path {server.ca_pem_path}" if server.tls else ""
     lines.append(f"  try:            swaks --server {server.host}:{server.port}{starttls}{ca}")

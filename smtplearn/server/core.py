@@ -44,6 +44,7 @@ from smtplearn.server.settings import (
 )
 from smtplearn.server.state import ServerState
 from smtplearn.server.tls import LocalCA
+from smtplearn.server.vulnerable import check_vulnerable
 
 log = logging.getLogger("smtplearn.server")
 
@@ -200,6 +201,13 @@ class DebugServer:
     ``lenient=True`` (or ``server.lenient = True`` while it runs) is the one switch that lets
     all of these through, for a lesson that shows what a forgiving server accepts; see
     `lenient`. Every setting is checked here: a bad one raises ValueError or TypeError.
+
+    ``vulnerable=("smuggling",)`` makes this one server DELIBERATELY vulnerable, for the
+    attack lesson: it ends the message data at any "." between line breaks (``\\n.\\n``,
+    ``\\r.\\r``...), not only at CRLF.CRLF, and reads what follows as new commands, so a
+    second, forged message can be smuggled inside the first (see
+    `smtplearn.server.vulnerable`). It is off by default, cannot be changed while the server
+    runs, and says so in the greeting, the session log, the `logging` output and `repr`.
     """
 
     def __init__(
@@ -227,6 +235,7 @@ class DebugServer:
         mailbox_messages: int = KEEP_MESSAGES,
         mailbox_bytes: int = KEEP_BYTES,
         lenient: bool = False,
+        vulnerable: Sequence[str] = (),
     ) -> None:
         _check_loopback(host, check_bool("allow_remote", allow_remote))
         if tls not in TLS_MODES:
@@ -259,6 +268,7 @@ class DebugServer:
                 check_count("log_sessions", log_sessions),
                 check_count("log_events_per_session", log_events_per_session),
             ),
+            vulnerable=check_vulnerable(vulnerable),
         )
         self._controller: _BoundController | None = None
         #: A stop asked for from the server's own thread, running on a helper thread.
@@ -286,7 +296,7 @@ class DebugServer:
                 implicit_tls=server_tls if self.tls == "implicit" else None,
                 check_context=self._ca.client_context() if self._ca else None,
                 server_hostname=self.hostname,
-                ident="ESMTP smtplearn DebugServer",
+                ident=self._ident(),
                 tls_context=server_tls if self.tls == "starttls" else None,
                 # With implicit TLS every connection is encrypted, so aiosmtpd's own check
                 # (which only knows about STARTTLS) must not hold AUTH back.
@@ -309,7 +319,19 @@ class DebugServer:
                 if session.peer == controller.check_peer:
                     self._state.sessions._forget(session)
         log.info("DebugServer %s listening on %s:%d", self.hostname, *self.address)
+        if self.vulnerable:
+            log.warning(
+                "DebugServer %s is DELIBERATELY VULNERABLE to %s: for the attack lesson only",
+                self.hostname,
+                ", ".join(self.vulnerable),
+            )
         return self
+
+    def _ident(self) -> str:
+        # The greeting is the first thing any client sees: a vulnerable server says so there.
+        if not self.vulnerable:
+            return "ESMTP smtplearn DebugServer"
+        return f"ESMTP smtplearn DebugServer DELIBERATELY VULNERABLE to {', '.join(self.vulnerable)}"
 
     def stop(self) -> None:
         """Close every connection, stop the thread and remove the CA file. Safe to repeat.
@@ -491,6 +513,11 @@ class DebugServer:
         return self._state.limits.idle_timeout
 
     @property
+    def vulnerable(self) -> tuple[str, ...]:
+        """The deliberate vulnerabilities this server was created with (none by default)."""
+        return tuple(sorted(self._state.vulnerable))
+
+    @property
     def size_limit(self) -> int:
         return self._state.size_limit
 
@@ -501,4 +528,5 @@ class DebugServer:
     def __repr__(self) -> str:
         tls = {"starttls": "STARTTLS", "implicit": "implicit TLS", False: "no TLS"}[self.tls]
         state = "running" if self.running else "stopped"
-        return f"<DebugServer {self.hostname} at {self.host}:{self.port}, {tls}, {state}>"
+        vulnerable = f", DELIBERATELY VULNERABLE to {', '.join(self.vulnerable)}" if self.vulnerable else ""
+        return f"<DebugServer {self.hostname} at {self.host}:{self.port}, {tls}{vulnerable}, {state}>"

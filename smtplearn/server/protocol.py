@@ -46,6 +46,7 @@ from smtplearn.server.strict import (
     mail_refusal,
     rcpt_refusal,
 )
+from smtplearn.server.vulnerable import SmugglingReader
 
 log = logging.getLogger("smtplearn.server")
 
@@ -150,7 +151,18 @@ class DebugSMTP(AuthSMTP):
             text = _AUTH_WITH_RESPONSE.sub(rf"\1{REDACTED}", shown(line, size))
             self._record("C", "command", text, ending)
 
+    def _on_lax_end(self, end: bytes) -> None:
+        log.warning("%r VULNERABLE server took %r as the end of the data", self.peer, end)
+        self._record(
+            "*",
+            "note",
+            f"VULNERABLE: took {end.decode('ascii')!r} as the end of the data (RFC 5321 §4.1.1.4 "
+            "allows only CRLF.CRLF); what follows is read as commands",
+        )
+
     def _cb_client_connected(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if "smuggling" in self.state.vulnerable:
+            reader = cast(asyncio.StreamReader, SmugglingReader(reader, self._on_lax_end))
         # The recorder has every StreamReader method aiosmtpd calls, and passes the rest on.
         self._recorder = RecordingReader(reader, self._on_line)
         super()._cb_client_connected(cast(asyncio.StreamReader, self._recorder), writer)
@@ -185,6 +197,9 @@ class DebugSMTP(AuthSMTP):
         self.log.tls_version = self.tls_version
         implicit = f", TLS from the first byte ({self.tls_version})" if self._tls_active else ""
         self._record("*", "note", f"connection from {peer[0]}:{peer[1]}{implicit}")
+        if self.state.vulnerable:
+            names = ", ".join(sorted(self.state.vulnerable))
+            self._record("*", "note", f"DELIBERATELY VULNERABLE server ({names}): for the attack lesson only")
 
     def connection_lost(self, error: Exception | None) -> None:
         self.state.connections.discard(self)

@@ -36,6 +36,8 @@ class ServerState:
     faults: Faults
     #: Accept what the lessons teach against (see `smtplearn.server.strict`).
     lenient: bool = False
+    #: Deliberate vulnerabilities, for the attack lesson (see `smtplearn.server.vulnerable`).
+    vulnerable: frozenset[str] = frozenset()
     mailbox: Mailbox = field(default_factory=Mailbox)
     sessions: SessionLogs = field(default_factory=SessionLogs)
     #: Connections open right now (a STARTTLS session counts once); server thread only.

@@ -2,6 +2,10 @@
 
 Importing this module imports ipywidgets; ``import smtplearn`` never does.
 
+``AttackLab(login_server=..., account=..., server=..., vulnerable_server=...)``
+    lesson 06's attacks: STARTTLS stripping and impostor certificates against toggles for
+    verification and require_tls, SMTP smuggling against the vulnerable switch, VRFY
+    enumeration and 252.
 ``SendingStepper(server)``
     send one message one SMTP step per click, each step explained.
 ``TLSAuthLab(server)``
@@ -27,9 +31,10 @@ client DISCONNECTED``, so a notebook cell that ends with the widget stores stabl
 
 from __future__ import annotations
 
+from smtplearn.widgets.attacklab import AttackLab
 from smtplearn.widgets.stepper import SendingStepper
 from smtplearn.widgets.tlsauth import TLSAuthLab
 from smtplearn.widgets.views import MailboxView, TranscriptView
 from smtplearn.widgets.vrfy import VRFYLab
 
-__all__ = ["MailboxView", "SendingStepper", "TLSAuthLab", "TranscriptView", "VRFYLab"]
+__all__ = ["AttackLab", "MailboxView", "SendingStepper", "TLSAuthLab", "TranscriptView", "VRFYLab"]

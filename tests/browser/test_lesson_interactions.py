@@ -164,3 +164,35 @@ def test_lesson_03_lab_verifies_a_known_and_an_unknown_address(
             re.compile(r"dhellmann[\s\S]*250[\s\S]*Doug Hellmann[\s\S]*nobody[\s\S]*550")
         )
         expect(vrfy_lab.locator(".smtplearn-error").first).to_have_text("")
+
+
+def test_lesson_06_attack_lab_strips_starttls_then_smuggles_and_is_stopped(
+    lab: JupyterServer, browser_page: Page
+) -> None:
+    page = browser_page
+    run_notebook_like_a_learner(page, lab, "06-security.ipynb", screenshot="06-security")
+    attack_lab = _widget(page, ".smtplearn-attack-login")
+    result = attack_lab.locator(".smtplearn-attack-result")
+    smuggled = attack_lab.locator(".smtplearn-smuggle-result")
+    with _screenshot_afterwards(page, attack_lab, "06"):
+        # The man in the middle strips STARTTLS: the opportunistic client leaks the made-up password.
+        attack_lab.locator("button.smtplearn-attack-login").click()
+        expect(result).to_contain_text("the man in the middle read the password")
+        expect(result).to_contain_text("captured: user 'alice', password 'correct horse'")
+        # Require TLS: the same attacker gets nothing.
+        attack_lab.locator(".smtplearn-require-tls input").check()
+        attack_lab.locator("button.smtplearn-attack-login").click()
+        expect(result).to_contain_text("The client refused to log in without TLS: nothing leaked.")
+
+        # Smuggling with CR.CR: the vulnerable server stores the forged message, the default refuses.
+        attack_lab.locator(".smtplearn-smuggle-end select").select_option("CR.CR")
+        attack_lab.locator("button.smtplearn-smuggle").click()
+        expect(smuggled).to_contain_text("The forged message from <ceo@bank.example> is in the mailbox.")
+        expect(smuggled).to_contain_text("Please wire the money")
+        attack_lab.locator(".smtplearn-vulnerable input").uncheck()
+        attack_lab.locator("button.smtplearn-smuggle").click()
+        expect(smuggled).to_contain_text("554 5.6.0")
+        expect(smuggled).to_contain_text("No forged message")
+
+        shown = attack_lab.inner_text()
+        assert [form for form in _PASSWORD_FORMS if form in shown] == []

@@ -124,6 +124,12 @@ def test_show_password_prints_the_accounts_passwords(console) -> None:  # type: 
     assert "  accounts:       ada / lovelace, bob / builder" in custom.read_until("Press Ctrl-C")
 
 
+def test_vulnerable_to_smuggling_needs_its_flag_and_warns(console) -> None:  # type: ignore[no-untyped-def]
+    assert "VULNERABLE" not in "\n".join(console().read_until("Press Ctrl-C"))
+    banner = "\n".join(console("--vulnerable-to-smuggling").read_until("Press Ctrl-C"))
+    assert "WARNING:        DELIBERATELY VULNERABLE to smuggling" in banner
+
+
 def test_the_help_does_not_spell_out_the_password_either() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "smtplearn.server.console", "--help"],
@@ -191,6 +197,8 @@ def test_build_server_defaults() -> None:
     add_arguments(parser)
     server = build_server(parser.parse_args([]))
     assert (server.port, server.tls, server.vrfy) == (8025, "starttls", "directory")
+    assert server.vulnerable == ()
+    assert build_server(parser.parse_args(["--vulnerable-to-smuggling"])).vulnerable == ("smuggling",)
     assert dict(server.users) == {DEMO_USER: DEMO_PASSWORD}
     assert build_server(parser.parse_args(["--tls", "implicit"])).tls == "implicit"
     with pytest.raises(SystemExit):
