@@ -66,6 +66,9 @@ class DebugHandler:
         if address in ("", "<>"):
             # RFC 5321 §4.1.1.3: the null path <> is a reverse-path (for bounces), never a recipient.
             return "501 5.1.3 Bad recipient address syntax: <> is only allowed in MAIL FROM"
+        limit = self.state.faults.recipient_limit()
+        if limit is not None and len(envelope.rcpt_tos) >= limit:
+            return f"452 4.5.3 Too many recipients, at most {limit} per message"
         reply = self.state.faults.recipient_reply(server.client_ip, envelope.mail_from, address)
         if reply is not None:
             return reply

@@ -9,6 +9,9 @@ Importing this module imports ipywidgets; ``import smtplearn`` never does.
     the refusal to authenticate without TLS.
 ``VRFYLab(server)``
     ask the server whether an address exists; switch the server to refusing mode (252).
+``FaultLab(server)`` and ``RetryLab(server)``
+    inject a fault and see the reply, smtplib's exception and the mailbox; run a retry
+    policy against greylisting on a timeline.
 ``TranscriptView(transcript)`` and ``MailboxView(server.mailbox)``
     the reusable views the others are made of.
 
@@ -27,9 +30,13 @@ client DISCONNECTED``, so a notebook cell that ends with the widget stores stabl
 
 from __future__ import annotations
 
+from smtplearn.widgets.faultlab import FaultLab, RetryLab
 from smtplearn.widgets.stepper import SendingStepper
 from smtplearn.widgets.tlsauth import TLSAuthLab
 from smtplearn.widgets.views import MailboxView, TranscriptView
 from smtplearn.widgets.vrfy import VRFYLab
 
-__all__ = ["MailboxView", "SendingStepper", "TLSAuthLab", "TranscriptView", "VRFYLab"]
+__all__ = [
+    "FaultLab",
+    "MailboxView",
+    "RetryLab", "SendingStepper", "TLSAuthLab", "TranscriptView", "VRFYLab"]
