@@ -44,7 +44,8 @@ class DebugHandler:
         first = f"250-{server.hostname} Hello {hostname} [{server.client_ip}], pleased to meet you"
         # aiosmtpd reads pipelined commands from one buffered stream and answers them in
         # order (RFC 2920 §3.1), and our `push` gives every reply an enhanced code (RFC 2034).
-        return [first, "250-ENHANCEDSTATUSCODES", "250-PIPELINING", *responses[1:]]
+        offered = [line for line in responses[1:] if line[4:].upper() not in self.state.withheld]
+        return [first, "250-ENHANCEDSTATUSCODES", "250-PIPELINING", *offered]
 
     async def handle_HELO(self, server: DebugSMTP, session: Any, envelope: Any, hostname: str) -> str:
         session.host_name = hostname

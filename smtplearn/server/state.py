@@ -20,6 +20,10 @@ if TYPE_CHECKING:
     from smtplearn.server.protocol import DebugSMTP
 
 
+#: The extensions a lesson may ask the DebugServer to stop advertising.
+WITHHOLDABLE = frozenset({"8BITMIME", "SMTPUTF8"})
+
+
 @dataclass
 class ServerState:
     """Everything a session needs to know about its server."""
@@ -35,6 +39,8 @@ class ServerState:
     faults: Faults
     #: Accept what the lessons teach against (see `smtplearn.server.strict`).
     lenient: bool = False
+    #: Extensions the EHLO reply leaves out (and whose MAIL parameters are then refused).
+    withheld: frozenset[str] = frozenset()
     mailbox: Mailbox = field(default_factory=Mailbox)
     sessions: SessionLogs = field(default_factory=SessionLogs)
     #: Sessions open right now; changed only on the server thread.
