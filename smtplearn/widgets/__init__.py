@@ -12,6 +12,9 @@ Importing this module imports ipywidgets; ``import smtplearn`` never does.
 ``FaultLab(server)`` and ``RetryLab(server)``
     inject a fault and see the reply, smtplib's exception and the mailbox; run a retry
     policy against greylisting on a timeline.
+``PipeliningLab(server)`` and ``ExtensionsLab(server)``
+    latency and recipients sliders, PIPELINING on/off: round trips, ms, a diagram to time
+    scale; 8BITMIME/SMTPUTF8 offered or not: the MAIL parameters, the Subject, the answer.
 ``TranscriptView(transcript)`` and ``MailboxView(server.mailbox)``
     the reusable views the others are made of.
 
@@ -31,12 +34,15 @@ client DISCONNECTED``, so a notebook cell that ends with the widget stores stabl
 from __future__ import annotations
 
 from smtplearn.widgets.faultlab import FaultLab, RetryLab
+from smtplearn.widgets.pipelining import ExtensionsLab, PipeliningLab
 from smtplearn.widgets.stepper import SendingStepper
 from smtplearn.widgets.tlsauth import TLSAuthLab
 from smtplearn.widgets.views import MailboxView, TranscriptView
 from smtplearn.widgets.vrfy import VRFYLab
 
 __all__ = [
+    "ExtensionsLab",
     "FaultLab",
     "MailboxView",
+    "PipeliningLab",
     "RetryLab", "SendingStepper", "TLSAuthLab", "TranscriptView", "VRFYLab"]
