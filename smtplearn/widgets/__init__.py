@@ -15,6 +15,8 @@ Importing this module imports ipywidgets; ``import smtplearn`` never does.
 ``PipeliningLab(server)`` and ``ExtensionsLab(server)``
     latency and recipients sliders, PIPELINING on/off: round trips, ms, a diagram to time
     scale; 8BITMIME/SMTPUTF8 offered or not: the MAIL parameters, the Subject, the answer.
+``ServerLogView(server)``
+    the server's session log of a raw socket, live, a bare LF or a missed reply marked.
 ``TranscriptView(transcript)`` and ``MailboxView(server.mailbox)``
     the reusable views the others are made of.
 
@@ -35,6 +37,7 @@ from __future__ import annotations
 
 from smtplearn.widgets.faultlab import FaultLab, RetryLab
 from smtplearn.widgets.pipelining import ExtensionsLab, PipeliningLab
+from smtplearn.widgets.serverlog import ServerLogView
 from smtplearn.widgets.stepper import SendingStepper
 from smtplearn.widgets.tlsauth import TLSAuthLab
 from smtplearn.widgets.views import MailboxView, TranscriptView

@@ -15,7 +15,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
-from itertools import count
 from typing import Any
 
 import ipywidgets as widgets
@@ -171,7 +170,8 @@ class FaultLab(widgets.VBox):  # type: ignore[misc]
     text "To" (``smtplearn-fault-to``), button "Send" (``smtplearn-fault-send``). Output:
     ``smtplearn-fault-result`` (reply class, enhanced code, smtplib's exception, the stored
     messages), ``smtplearn-fault-diagram`` (the client's state highlighted), ``smtplearn-error``.
-    The lab owns the server's faults: each Send replaces them with the chosen one.
+    Each Send adds the chosen fault for that one message and takes it away again; faults a
+    lesson injected itself still apply (``server.faults.clear()`` removes them).
     """
 
     def __init__(self, server: Target, *, timeout: float = 10.0, **kwargs: Any) -> None:
@@ -241,13 +241,12 @@ class FaultLab(widgets.VBox):  # type: ignore[misc]
             )
             return None
         server = self.endpoint.server
-        server.faults.clear()
-        server.inject(self._fault())
+        fault = server.inject(self._fault())
         before = len(server.mailbox)
         try:
             transcript, outcome = send_once(self.endpoint.host, self.endpoint.port, recipients, timeout=self._timeout)
         finally:
-            server.faults.clear()
+            server.faults.remove(fault)
         stored = tuple(message.rcpt_tos for message in list(server.mailbox)[before:])
         error = outcome if isinstance(outcome, BaseException) else None
         attempt = Attempt(self.scenario_menu.value, tuple(transcript), error, {} if error else outcome, stored)
@@ -323,7 +322,6 @@ class RetryLab(widgets.VBox):  # type: ignore[misc]
         if held_here(self.endpoint.server, "faults") is None:
             raise ValueError("RetryLab needs a DebugServer running in this kernel (it greylists on it)")
         self._sleep = sleep
-        self._runs = count(1)
         self.attempts_slider = add_classes(
             widgets.IntSlider(value=3, min=1, max=5, description="Attempts"), "smtplearn-retry-attempts"
         )
@@ -347,8 +345,8 @@ class RetryLab(widgets.VBox):  # type: ignore[misc]
     def run(self) -> list[TimelineEntry]:
         """Send one message to a fresh recipient, retrying on 4xx; the timeline grows as it runs."""
         server = self.endpoint.server
-        recipient = f"retry{next(self._runs)}@example.com"  # a new triple: greylisted again
-        greylist = server.inject(Greylist())
+        recipient = "dana@example.com"
+        greylist = server.inject(Greylist())  # a fresh greylist: the first attempt is deferred
         self.timeline = []
         clock = 0.0
         wait = float(self.backoff_slider.value)
