@@ -438,12 +438,17 @@ class DebugServer:
         return self._state.withheld
 
     @withheld_extensions.setter
-    def withheld_extensions(self, names: Set[str]) -> None:
+    def withheld_extensions(self, names: object) -> None:
+        # Typed as object: a notebook may assign anything, and a str must not pass as a set.
         if isinstance(names, str) or not isinstance(names, Set):
-            raise TypeError(f"withheld_extensions must be a set of extension names such as {{'SMTPUTF8'}}, not {names!r}")
+            raise TypeError(
+                f"withheld_extensions must be a set of extension names such as {{'SMTPUTF8'}}, not {names!r}"
+            )
         upper = frozenset(str(name).upper() for name in names)
         if not upper <= WITHHOLDABLE:
-            raise ValueError(f"only 8BITMIME and SMTPUTF8 can be withheld, not {sorted(upper - WITHHOLDABLE)}")
+            raise ValueError(
+                f"only 8BITMIME and SMTPUTF8 can be withheld, not {sorted(upper - WITHHOLDABLE)}"
+            )
         self._state.withheld = upper
 
     @property

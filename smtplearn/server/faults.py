@@ -342,11 +342,6 @@ class Faults(Sequence[Fault]):
 
     @overload
     def __getitem__(self, index: int) -> Fault: ...
-    def recipient_limit(self) -> int | None:
-        """The smallest recipient limit any fault imposes, or None when there is none."""
-        limits = [f.recipient_limit for f in self._faults if f.recipient_limit is not None]
-        return min(limits) if limits else None
-
     @overload
     def __getitem__(self, index: slice) -> Sequence[Fault]: ...
     def __getitem__(self, index: int | slice) -> Fault | Sequence[Fault]:

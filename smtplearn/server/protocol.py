@@ -272,7 +272,9 @@ class DebugSMTP(AuthSMTP):
                 return
         if "8BITMIME" in self.state.withheld and "BODY=8BITMIME" in (arg or "").upper().split():
             # RFC 5321 §4.1.1.11: 555 for a MAIL parameter the server does not implement.
-            await self.push("555 5.5.4 BODY=8BITMIME is not supported here: 8BITMIME was not offered (RFC 6152)")
+            await self.push(
+                "555 5.5.4 BODY=8BITMIME is not supported here: 8BITMIME was not offered (RFC 6152)"
+            )
             return
         await super().smtp_MAIL(arg)
 

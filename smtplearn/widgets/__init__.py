@@ -2,6 +2,8 @@
 
 Importing this module imports ipywidgets; ``import smtplearn`` never does.
 
+``ReplyQuiz(server)``
+    a real reply from the server: pick its class, judged at once with its RFC section.
 ``SendingStepper(server)``
     send one message one SMTP step per click, each step explained.
 ``TLSAuthLab(server)``
@@ -37,6 +39,7 @@ from __future__ import annotations
 
 from smtplearn.widgets.faultlab import FaultLab, RetryLab
 from smtplearn.widgets.pipelining import ExtensionsLab, PipeliningLab
+from smtplearn.widgets.quiz import ReplyQuiz
 from smtplearn.widgets.serverlog import ServerLogView
 from smtplearn.widgets.stepper import SendingStepper
 from smtplearn.widgets.tlsauth import TLSAuthLab
@@ -48,4 +51,11 @@ __all__ = [
     "FaultLab",
     "MailboxView",
     "PipeliningLab",
-    "RetryLab", "SendingStepper", "TLSAuthLab", "TranscriptView", "VRFYLab"]
+    "ReplyQuiz",
+    "RetryLab",
+    "SendingStepper",
+    "ServerLogView",
+    "TLSAuthLab",
+    "TranscriptView",
+    "VRFYLab",
+]

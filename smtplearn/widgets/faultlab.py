@@ -177,7 +177,9 @@ class FaultLab(widgets.VBox):  # type: ignore[misc]
     def __init__(self, server: Target, *, timeout: float = 10.0, **kwargs: Any) -> None:
         self.endpoint = endpoint(server)
         if held_here(self.endpoint.server, "faults") is None:
-            raise ValueError("FaultLab needs a DebugServer running in this kernel (it injects faults into it)")
+            raise ValueError(
+                "FaultLab needs a DebugServer running in this kernel (it injects faults into it)"
+            )
         self._timeout = timeout
         self.scenario_menu = add_classes(
             widgets.Dropdown(options=SCENARIOS, value=SCENARIOS[0], description="Fault"), "smtplearn-fault"
@@ -195,7 +197,8 @@ class FaultLab(widgets.VBox):  # type: ignore[misc]
             "smtplearn-fault-to",
         )
         self.send_button = add_classes(
-            widgets.Button(description="Send", button_style="primary", icon="paper-plane"), "smtplearn-fault-send"
+            widgets.Button(description="Send", button_style="primary", icon="paper-plane"),
+            "smtplearn-fault-send",
         )
         self.result_html = add_classes(widgets.HTML(), "smtplearn-fault-result")
         self.diagram_html = add_classes(widgets.HTML(), "smtplearn-fault-diagram")
@@ -244,12 +247,16 @@ class FaultLab(widgets.VBox):  # type: ignore[misc]
         fault = server.inject(self._fault())
         before = len(server.mailbox)
         try:
-            transcript, outcome = send_once(self.endpoint.host, self.endpoint.port, recipients, timeout=self._timeout)
+            transcript, outcome = send_once(
+                self.endpoint.host, self.endpoint.port, recipients, timeout=self._timeout
+            )
         finally:
             server.faults.remove(fault)
         stored = tuple(message.rcpt_tos for message in list(server.mailbox)[before:])
         error = outcome if isinstance(outcome, BaseException) else None
-        attempt = Attempt(self.scenario_menu.value, tuple(transcript), error, {} if error else outcome, stored)
+        attempt = Attempt(
+            self.scenario_menu.value, tuple(transcript), error, {} if error else outcome, stored
+        )
         self.attempts.append(attempt)
         self._show(attempt)
         return attempt
@@ -340,7 +347,9 @@ class RetryLab(widgets.VBox):  # type: ignore[misc]
             ],
             **kwargs,
         )
-        self.timeline_html.value = note_html('Set the policy, then press "Run" to send to a greylisting server.')
+        self.timeline_html.value = note_html(
+            'Set the policy, then press "Run" to send to a greylisting server.'
+        )
 
     def run(self) -> list[TimelineEntry]:
         """Send one message to a fresh recipient, retrying on 4xx; the timeline grows as it runs."""
@@ -357,7 +366,11 @@ class RetryLab(widgets.VBox):  # type: ignore[misc]
                 transcript, outcome = send_once(self.endpoint.host, self.endpoint.port, [recipient])
                 delivered = not isinstance(outcome, BaseException)
                 last = _first_failure(tuple(transcript))
-                reply = "250 accepted" if delivered else (str(last.reply) if last and last.reply else str(outcome))
+                reply = (
+                    "250 accepted"
+                    if delivered
+                    else (str(last.reply) if last and last.reply else str(outcome))
+                )
                 retry = not delivered and number < attempts and last is not None and _transient(last)
                 entry = TimelineEntry(clock, reply, delivered, wait if retry else 0.0)
                 self.timeline.append(entry)
@@ -383,7 +396,8 @@ class RetryLab(widgets.VBox):  # type: ignore[misc]
                 else ""
             )
             rows.append(
-                f'<tr><td style="{_CELL}">t = {entry.started:.1f} s</td><td style="{_CELL}">attempt {number}</td>'
+                f'<tr><td style="{_CELL}">t = {entry.started:.1f} s</td>'
+                f'<td style="{_CELL}">attempt {number}</td>'
                 f'<td style="{_CELL};{_MONO}">{escape(entry.reply)}</td><td style="{_CELL}">{verdict}</td>'
                 f'<td style="{_CELL}">{bar}</td></tr>'
             )
@@ -394,8 +408,9 @@ class RetryLab(widgets.VBox):  # type: ignore[misc]
             else f"not delivered after {len(self.timeline)} of {attempts} attempts: the message stays queued"
         )
         self.timeline_html.value = (
-            f'<div style="{_TEXT}"><table style="border-collapse:collapse;margin:4px 0">{"".join(rows)}</table>'
-            f"<p><strong>{escape(summary)}</strong> (a 4xx reply means try again later, RFC 5321 §4.5.4.1)</p></div>"
+            f'<div style="{_TEXT}"><table style="border-collapse:collapse;margin:4px 0">'
+            f"{''.join(rows)}</table><p><strong>{escape(summary)}</strong> "
+            "(a 4xx reply means try again later, RFC 5321 §4.5.4.1)</p></div>"
         )
 
     def __repr__(self) -> str:

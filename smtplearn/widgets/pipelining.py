@@ -83,7 +83,8 @@ class PipeliningLab(widgets.VBox):  # type: ignore[misc]
         self.endpoint = endpoint(server)
         self._timeout = timeout
         self.latency_slider = add_classes(
-            widgets.IntSlider(value=50, min=0, max=300, step=10, description="Latency (ms)"), "smtplearn-latency"
+            widgets.IntSlider(value=50, min=0, max=300, step=10, description="Latency (ms)"),
+            "smtplearn-latency",
         )
         self.recipients_slider = add_classes(
             widgets.IntSlider(value=5, min=1, max=50, description="Recipients"), "smtplearn-recipients"
@@ -129,7 +130,9 @@ class PipeliningLab(widgets.VBox):  # type: ignore[misc]
         self.progress.value = 0
         self.send_button.disabled = True
         proxy = LatencyProxy((self.endpoint.host, self.endpoint.port), latency_ms / 1000).start()
-        client = Client(proxy.host, proxy.port, timeout=self._timeout, tls_context=self.endpoint.tls_context())
+        client = Client(
+            proxy.host, proxy.port, timeout=self._timeout, tls_context=self.endpoint.tls_context()
+        )
         try:
             client.connect().raise_for_reply()
             client.ehlo().raise_for_reply()
@@ -141,7 +144,12 @@ class PipeliningLab(widgets.VBox):  # type: ignore[misc]
                 self._lock_step(client, message)
             seconds = time.perf_counter() - started
             run = Run(
-                latency_ms, recipients, pipelining, client.round_trips - trips_before, seconds, client.transcript
+                latency_ms,
+                recipients,
+                pipelining,
+                client.round_trips - trips_before,
+                seconds,
+                client.transcript,
             )
             client.quit()
         except (SMTPLearnError, OSError) as error:
@@ -171,7 +179,8 @@ class PipeliningLab(widgets.VBox):  # type: ignore[misc]
         rows = "".join(
             f'<tr><td style="{_CELL}">{item.latency_ms} ms</td><td style="{_CELL}">{item.recipients}</td>'
             f'<td style="{_CELL}">{"on" if item.pipelining else "off"}</td>'
-            f'<td style="{_CELL}">{item.round_trips}</td><td style="{_CELL}">{item.seconds * 1000:.0f} ms</td></tr>'
+            f'<td style="{_CELL}">{item.round_trips}</td>'
+            f'<td style="{_CELL}">{item.seconds * 1000:.0f} ms</td></tr>'
             for item in self.runs
         )
         self.result_html.value = (
@@ -214,22 +223,29 @@ class ExtensionsLab(widgets.VBox):  # type: ignore[misc]
     def __init__(self, server: Target, *, timeout: float = 10.0, **kwargs: Any) -> None:
         self.endpoint = endpoint(server)
         if held_here(self.endpoint.server, "mailbox") is None:
-            raise ValueError("ExtensionsLab needs a DebugServer running in this kernel (it switches extensions)")
+            raise ValueError(
+                "ExtensionsLab needs a DebugServer running in this kernel (it switches extensions)"
+            )
         self._timeout = timeout
-        self.to_field = add_classes(widgets.Text(value="用户@例子.test", description="To"), "smtplearn-ext-to")
+        self.to_field = add_classes(
+            widgets.Text(value="用户@例子.test", description="To"), "smtplearn-ext-to"
+        )
         self.subject_field = add_classes(
             widgets.Text(value="Crème brûlée", description="Subject"), "smtplearn-ext-subject"
         )
         withheld = self.endpoint.server.withheld_extensions
         self.offer_boxes = {
             name: add_classes(
-                widgets.Checkbox(value=name not in withheld, description=f"Server offers {name}", indent=False),
+                widgets.Checkbox(
+                    value=name not in withheld, description=f"Server offers {name}", indent=False
+                ),
                 f"smtplearn-ext-{name.lower()}",
             )
             for name in sorted(WITHHOLDABLE)
         }
         self.send_button = add_classes(
-            widgets.Button(description="Send", button_style="primary", icon="paper-plane"), "smtplearn-ext-send"
+            widgets.Button(description="Send", button_style="primary", icon="paper-plane"),
+            "smtplearn-ext-send",
         )
         self.result_html = add_classes(widgets.HTML(), "smtplearn-ext-result")
         self.error_html = add_classes(widgets.HTML(), "smtplearn-error")
@@ -246,7 +262,9 @@ class ExtensionsLab(widgets.VBox):  # type: ignore[misc]
             ],
             **kwargs,
         )
-        self.result_html.value = note_html('Type an address and a Subject, choose what the server offers, "Send".')
+        self.result_html.value = note_html(
+            'Type an address and a Subject, choose what the server offers, "Send".'
+        )
 
     def _apply_offers(self) -> None:
         self.endpoint.server.withheld_extensions = {n for n, box in self.offer_boxes.items() if not box.value}
@@ -257,7 +275,8 @@ class ExtensionsLab(widgets.VBox):  # type: ignore[misc]
         addresses = split_addresses(self.to_field.value)
         if len(addresses) != 1:
             self.error_html.value = error_html(
-                "One address, please", 'Type exactly one address in "To", e.g. reader@example.com or 用户@例子.test.'
+                "One address, please",
+                'Type exactly one address in "To", e.g. reader@example.com or 用户@例子.test.',
             )
             return None
         message = EmailMessage()
@@ -315,7 +334,8 @@ class ExtensionsLab(widgets.VBox):  # type: ignore[misc]
         )
 
     def __repr__(self) -> str:
-        return f"ExtensionsLab: {len(self.outcomes)} sent, server withholds {sorted(self.endpoint.server.withheld_extensions)}"
+        withheld = sorted(self.endpoint.server.withheld_extensions)
+        return f"ExtensionsLab: {len(self.outcomes)} sent, server withholds {withheld}"
 
 
 def _first_shown(transcript: Transcript, verb: str) -> str:

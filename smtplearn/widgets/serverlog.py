@@ -75,6 +75,11 @@ def _row(talk: Conversation) -> Row:
     return Row(talk.text, talk.ending, talk.replies, warning)
 
 
+def _ending(row: Row) -> str:
+    # The greeting row has no client line, so no line ending to show.
+    return "" if not row.sent or row.sent.startswith("(") else _ENDINGS.get(row.ending, repr(row.ending))
+
+
 def rows_html(rows: list[Row]) -> str:
     """The rows as an HTML table; marked rows carry the ``smtplearn-marked`` class."""
     body = []
@@ -86,10 +91,12 @@ def rows_html(rows: list[Row]) -> str:
             f'<tr class="{"smtplearn-marked" if marked else ""}">'
             f'<td style="{style}">{number}</td>'
             f'<td style="{style};{_MONO}">{escape(row.sent)}{warning}</td>'
-            f'<td style="{style}">{_ENDINGS.get(row.ending, repr(row.ending)) if row.sent[:1] != "(" else ""}</td>'
+            f'<td style="{style}">{_ending(row)}</td>'
             f'<td style="{style};{_MONO}">{"<br>".join(escape(line) for line in row.replies)}</td></tr>'
         )
-    head = "".join(f'<th style="{_CELL}">{name}</th>' for name in ("#", "the server received", "line end", "it answered"))
+    head = "".join(
+        f'<th style="{_CELL}">{name}</th>' for name in ("#", "the server received", "line end", "it answered")
+    )
     return (
         f'<table style="border-collapse:collapse;{_TEXT};margin:4px 0"><tr>{head}</tr>{"".join(body)}</table>'
     )
@@ -107,7 +114,9 @@ class ServerLogView(widgets.VBox):  # type: ignore[misc]
     def __init__(self, server: Any, **kwargs: Any) -> None:
         self.server = server
         if held_here(server, "sessions") is None:
-            raise ValueError("ServerLogView needs a DebugServer running in this kernel (it reads its session log)")
+            raise ValueError(
+                "ServerLogView needs a DebugServer running in this kernel (it reads its session log)"
+            )
         self.reads: dict[int, object] = {}
         self.refresh_button = add_classes(
             widgets.Button(description="Refresh", icon="refresh"), "smtplearn-serverlog-refresh"
@@ -121,7 +130,9 @@ class ServerLogView(widgets.VBox):  # type: ignore[misc]
         #: The session `reads` belong to (a new connection starts them afresh).
         self._reads_session: int | None = None
         server.sessions.add_listener(self._on_event)
-        self.log_html.value = note_html("No connection yet: open your socket (step 1) and this pane follows it.")
+        self.log_html.value = note_html(
+            "No connection yet: open your socket (step 1) and this pane follows it."
+        )
 
     @property
     def session(self) -> SessionLog | None:
@@ -143,7 +154,7 @@ class ServerLogView(widgets.VBox):  # type: ignore[misc]
         try:
             if session is self.session:
                 self.refresh()
-        except Exception:  # noqa: BLE001 - a pane failing must not break the server's session
+        except Exception:  # a pane failing must not break the server's session
             log.exception("the server log pane could not refresh")
 
     def refresh(self) -> None:

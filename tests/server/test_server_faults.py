@@ -186,7 +186,9 @@ def test_recipient_limit_answers_452_past_the_limit_in_each_transaction(server: 
 
     server.inject(RecipientLimit(2))
     with smtplib.SMTP(*server.address, timeout=10) as client:
-        refused = client.sendmail("a@example.com", ["r1@example.com", "r2@example.com", "r3@example.com"], MESSAGE)
+        refused = client.sendmail(
+            "a@example.com", ["r1@example.com", "r2@example.com", "r3@example.com"], MESSAGE
+        )
         assert refused == {"r3@example.com": (452, b"4.5.3 Too many recipients, at most 2 per message")}
         # The count is per transaction: the next one starts again from zero.
         assert client.sendmail("a@example.com", ["r4@example.com", "r5@example.com"], MESSAGE) == {}
