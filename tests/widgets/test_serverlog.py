@@ -11,10 +11,15 @@ from smtplearn.widgets import ServerLogView
 
 
 def _read(sock: socket.socket) -> tuple[int, str]:
-    data = b""
-    while not data.endswith(b"\r\n") or data.splitlines()[-1][3:4] == b"-":
-        data += sock.recv(4096)
-    lines = data.decode().splitlines()
+    """Exactly one reply, read byte by byte so a reply that arrived behind it stays unread."""
+    lines: list[str] = []
+    while not lines or lines[-1][3:4] == "-":
+        line = b""
+        while not line.endswith(b"\r\n"):
+            byte = sock.recv(1)
+            assert byte, "the server closed the connection"
+            line += byte
+        lines.append(line[:-2].decode())
     return int(lines[-1][:3]), "\n".join(line[4:] for line in lines)
 
 
