@@ -89,7 +89,7 @@ def build_fault(scenario: str, *, step: str = "MAIL", size_limit: int = 500) -> 
     if scenario == "too many recipients (452 4.5.3)":
         return RecipientLimit(2)
     if scenario == "relay denied (550 5.7.1)":
-        # RFC 5321 §3.6.2 relaying; RFC 3463 §3.8 names 5.7.1 for it.
+        # Relaying: RFC 5321 §3.6; RFC 3463 §3.8 names 5.7.1 (delivery not authorized) for it.
         return RejectRecipient("*@elsewhere.example", reply="550 5.7.1 <{address}>... Relaying denied")
     raise ValueError(f"unknown scenario {scenario!r}; choose one of: {', '.join(SCENARIOS)}")
 
@@ -189,7 +189,14 @@ class FaultLab(widgets.VBox):  # type: ignore[misc]
             "smtplearn-fault-step",
         )
         self.size_slider = add_classes(
-            widgets.IntSlider(value=500, min=200, max=2000, step=50, description="Size limit"),
+            widgets.IntSlider(
+                value=500,
+                min=200,
+                max=2000,
+                step=50,
+                description="Size limit",
+                style={"description_width": "initial"},
+            ),
             "smtplearn-fault-size",
         )
         self.to_field = add_classes(
@@ -201,7 +208,11 @@ class FaultLab(widgets.VBox):  # type: ignore[misc]
             "smtplearn-fault-send",
         )
         self.result_html = add_classes(widgets.HTML(), "smtplearn-fault-result")
-        self.diagram_html = add_classes(widgets.HTML(), "smtplearn-fault-diagram")
+        # Side by side: the explanation on the left, the (wide) state diagram scrolling on the right.
+        self.result_html.layout = widgets.Layout(width="45%")
+        self.diagram_html = add_classes(
+            widgets.HTML(layout=widgets.Layout(width="55%")), "smtplearn-fault-diagram"
+        )
         self.error_html = add_classes(widgets.HTML(), "smtplearn-error")
         self.attempts: list[Attempt] = []
         # The fault objects built so far, so a second Send meets the same greylist (and passes).
@@ -243,6 +254,15 @@ class FaultLab(widgets.VBox):  # type: ignore[misc]
                 "No recipient", 'Type at least one address in "To", e.g. alice@example.com.'
             )
             return None
+        unusable = [address for address in recipients if not _plain_address(address)]
+        if unusable:
+            # The field also becomes the To: header: a line break there would inject headers.
+            self.error_html.value = error_html(
+                "Not an address",
+                f"{unusable[0]!r}: type addresses like alice@example.com, separated by commas, "
+                "with no spaces or line breaks in them",
+            )
+            return None
         server = self.endpoint.server
         fault = server.inject(self._fault())
         before = len(server.mailbox)
@@ -276,11 +296,17 @@ class FaultLab(widgets.VBox):  # type: ignore[misc]
         parts.append(_stored_html(attempt.stored))
         parts.append("</div>")
         self.result_html.value = "".join(parts)
-        self.diagram_html.value = state_diagram_svg(edges(), attempt.state, title="the client's state")
+        svg = state_diagram_svg(edges(), attempt.state, title="the client's state")
+        self.diagram_html.value = f'<div style="overflow:auto;max-height:560px">{svg}</div>'
 
     def __repr__(self) -> str:
         count_ = len(self.attempts)
         return f"FaultLab: {count_} send{'' if count_ == 1 else 's'}, fault {self.scenario_menu.value!r}"
+
+
+def _plain_address(address: str) -> bool:
+    local, at, domain = address.rpartition("@")
+    return bool(at and local and domain) and address.isprintable() and " " not in address
 
 
 def _sent_line(step: Step) -> str:
@@ -333,7 +359,14 @@ class RetryLab(widgets.VBox):  # type: ignore[misc]
             widgets.IntSlider(value=3, min=1, max=5, description="Attempts"), "smtplearn-retry-attempts"
         )
         self.backoff_slider = add_classes(
-            widgets.FloatSlider(value=1.0, min=0.0, max=5.0, step=0.5, description="First wait (s)"),
+            widgets.FloatSlider(
+                value=1.0,
+                min=0.0,
+                max=5.0,
+                step=0.5,
+                description="First wait (s)",
+                style={"description_width": "initial"},
+            ),
             "smtplearn-retry-backoff",
         )
         self.run_button = add_classes(widgets.Button(description="Run", icon="play"), "smtplearn-retry-run")

@@ -83,7 +83,14 @@ class PipeliningLab(widgets.VBox):  # type: ignore[misc]
         self.endpoint = endpoint(server)
         self._timeout = timeout
         self.latency_slider = add_classes(
-            widgets.IntSlider(value=50, min=0, max=300, step=10, description="Latency (ms)"),
+            widgets.IntSlider(
+                value=50,
+                min=0,
+                max=300,
+                step=10,
+                description="Latency (ms)",
+                style={"description_width": "initial"},
+            ),
             "smtplearn-latency",
         )
         self.recipients_slider = add_classes(

@@ -131,6 +131,13 @@ def test_wrong_inputs_are_explained(server: DebugServer) -> None:
     lab.to_field.value = "  "
     assert lab.send() is None
     assert "No recipient" in lab.error_html.value
+    # The field is also the To: header: a line break must not inject a header line.
+    lab.to_field.value = "a@example.com\r\nBcc: victim@example.com, b@example.com"
+    assert lab.send() is None
+    assert "Not an address" in lab.error_html.value and "line breaks" in lab.error_html.value
+    lab.to_field.value = "not an address"
+    assert lab.send() is None and "Not an address" in lab.error_html.value
+    assert len(server.mailbox) == 0 and len(server.sessions) == 0
     with pytest.raises(ValueError, match="needs a DebugServer running in this kernel"):
         FaultLab(server.address)
     with pytest.raises(ValueError, match="choose one of"):

@@ -85,6 +85,9 @@ def test_extensions_lab_wrong_inputs(server: DebugServer) -> None:
     lab.to_field.value = "a@example.com"
     lab.subject_field.value = "two\r\nBcc: victim@example.com"
     assert lab.send() is None and "That header cannot be sent" in lab.error_html.value
-    assert len(server.mailbox) == 0
+    lab.subject_field.value = "fine"
+    lab.to_field.value = "a@example.com\r\nBcc: victim@example.com"
+    assert lab.send() is None and "That header cannot be sent" in lab.error_html.value
+    assert len(server.mailbox) == 0 and len(server.sessions) == 0
     with pytest.raises(ValueError, match="needs a DebugServer running in this kernel"):
         ExtensionsLab(server.address)
