@@ -361,7 +361,8 @@ def parse_fault(spec: str) -> Fault:
     """A fault from the command line's ``--fault`` syntax.
 
     ``reject-rcpt:PATTERN``, ``reject-sender:PATTERN``, ``greylist[:PATTERN]``,
-    ``size:OCTETS``, ``tempfail:STEP[:CODE]``, ``delay:STEP:SECONDS``, ``drop:STEP``.
+    ``size:OCTETS``, ``rcpt-limit:N``, ``tempfail:STEP[:CODE]``, ``delay:STEP:SECONDS``,
+    ``drop:STEP``.
     """
     kind, _, rest = spec.partition(":")
     parts = rest.split(":") if rest else []
@@ -374,6 +375,8 @@ def parse_fault(spec: str) -> Fault:
             return Greylist(*parts)
         if kind == "size" and len(parts) == 1:
             return SizeLimit(int(parts[0]))
+        if kind == "rcpt-limit" and len(parts) == 1:
+            return RecipientLimit(int(parts[0]))
         if kind == "tempfail" and len(parts) in (1, 2):
             return TemporaryFailure(parts[0].upper(), int(parts[1]) if len(parts) == 2 else None)
         if kind == "delay" and len(parts) == 2:
@@ -384,6 +387,6 @@ def parse_fault(spec: str) -> Fault:
         raise ValueError(f"bad fault {spec!r}: {error}") from None
     raise ValueError(
         f"unknown fault {spec!r}; use reject-rcpt:PATTERN, reject-sender:PATTERN, "
-        "greylist[:PATTERN], size:OCTETS, tempfail:STEP[:CODE], delay:STEP:SECONDS "
+        "greylist[:PATTERN], size:OCTETS, rcpt-limit:N, tempfail:STEP[:CODE], delay:STEP:SECONDS "
         "or drop:STEP"
     )
