@@ -26,7 +26,7 @@ class _Sentinel(enum.Enum):
     NEED_DATA = "NEED_DATA"
 
     def __repr__(self) -> str:
-        return self.value
+        return str(self.value)
 
     __str__ = __repr__
 
