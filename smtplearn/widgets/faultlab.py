@@ -208,11 +208,7 @@ class FaultLab(widgets.VBox):  # type: ignore[misc]
             "smtplearn-fault-send",
         )
         self.result_html = add_classes(widgets.HTML(), "smtplearn-fault-result")
-        # Side by side: the explanation on the left, the (wide) state diagram scrolling on the right.
-        self.result_html.layout = widgets.Layout(width="45%")
-        self.diagram_html = add_classes(
-            widgets.HTML(layout=widgets.Layout(width="55%")), "smtplearn-fault-diagram"
-        )
+        self.diagram_html = add_classes(widgets.HTML(), "smtplearn-fault-diagram")
         self.error_html = add_classes(widgets.HTML(), "smtplearn-error")
         self.attempts: list[Attempt] = []
         # The fault objects built so far, so a second Send meets the same greylist (and passes).
@@ -224,7 +220,8 @@ class FaultLab(widgets.VBox):  # type: ignore[misc]
                 widgets.HBox([self.scenario_menu, self.step_menu, self.size_slider]),
                 widgets.HBox([self.to_field, self.send_button]),
                 self.error_html,
-                widgets.HBox([self.result_html, self.diagram_html]),
+                self.result_html,
+                self.diagram_html,
             ],
             **kwargs,
         )
@@ -297,7 +294,8 @@ class FaultLab(widgets.VBox):  # type: ignore[misc]
         parts.append("</div>")
         self.result_html.value = "".join(parts)
         svg = state_diagram_svg(edges(), attempt.state, title="the client's state")
-        self.diagram_html.value = f'<div style="overflow:auto;max-height:560px">{svg}</div>'
+        # The diagram is wider than most notebooks: scale it to the output's width.
+        self.diagram_html.value = svg.replace("<svg ", '<svg style="max-width:100%;height:auto" ', 1)
 
     def __repr__(self) -> str:
         count_ = len(self.attempts)
