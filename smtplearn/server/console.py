@@ -83,7 +83,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="SPEC",
-        help="reject-rcpt:PATTERN, reject-sender:PATTERN, greylist[:PATTERN], size:OCTETS, "
+        help="reject-rcpt:PATTERN, reject-sender:PATTERN, greylist[:PATTERN], size:OCTETS, rcpt-limit:N, "
         "tempfail:STEP[:CODE], delay:STEP:SECONDS or drop:STEP (repeatable)",
     )
     parser.add_argument("--size-limit", type=int, default=10 * 1024 * 1024, metavar="OCTETS")

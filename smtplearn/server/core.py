@@ -12,7 +12,7 @@ import logging
 import socket
 import ssl
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from contextlib import ExitStack
 from types import TracebackType
 from typing import Any, Literal
@@ -42,7 +42,7 @@ from smtplearn.server.settings import (
     check_seconds,
     check_text_mapping,
 )
-from smtplearn.server.state import ServerState
+from smtplearn.server.state import WITHHOLDABLE, ServerState
 from smtplearn.server.tls import LocalCA
 from smtplearn.server.vulnerable import check_vulnerable
 
@@ -516,6 +516,28 @@ class DebugServer:
     def vulnerable(self) -> tuple[str, ...]:
         """The deliberate vulnerabilities this server was created with (none by default)."""
         return tuple(sorted(self._state.vulnerable))
+
+    @property
+    def withheld_extensions(self) -> frozenset[str]:
+        """Extensions the server stops advertising, from the next EHLO on: any of
+        ``{"8BITMIME", "SMTPUTF8"}`` (a lesson shows what a client does without them).
+        A withheld extension's MAIL parameter is then refused, as by a server without it.
+        """
+        return self._state.withheld
+
+    @withheld_extensions.setter
+    def withheld_extensions(self, names: object) -> None:
+        # Typed as object: a notebook may assign anything, and a str must not pass as a set.
+        if isinstance(names, str) or not isinstance(names, Set):
+            raise TypeError(
+                f"withheld_extensions must be a set of extension names such as {{'SMTPUTF8'}}, not {names!r}"
+            )
+        upper = frozenset(str(name).upper() for name in names)
+        if not upper <= WITHHOLDABLE:
+            raise ValueError(
+                f"only 8BITMIME and SMTPUTF8 can be withheld, not {sorted(upper - WITHHOLDABLE)}"
+            )
+        self._state.withheld = upper
 
     @property
     def size_limit(self) -> int:

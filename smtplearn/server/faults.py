@@ -15,6 +15,8 @@ message text and its final dot arrived, before the server answers them).
                             (applies to connections opened after it is added)
 ``TemporaryFailure("MAIL")`` that step gets ``451 4.3.0`` (``421 4.3.2`` and a closed
                             connection at ``"CONNECT"``); ``times=n`` fails only n times
+``RecipientLimit(2)``       the RCPT after the 2nd of a transaction gets ``452 4.5.3``
+                            (too many recipients, RFC 5321 §4.5.3.1.10)
 ``Delay("RCPT", 2.0)``      the server waits 2 s before handling that step
 ``Disconnect("MESSAGE")``   the server closes the connection at that step without a reply;
                             at ``"MESSAGE"`` the message is not stored
@@ -130,6 +132,11 @@ class Fault:
         """A message size limit this fault imposes, if any."""
         return None
 
+    @property
+    def recipient_limit(self) -> int | None:
+        """How many recipients one transaction may have under this fault, if limited."""
+        return None
+
 
 def _matches(pattern: str, address: str) -> bool:
     return fnmatchcase(address.casefold(), pattern.casefold())
@@ -209,6 +216,25 @@ class SizeLimit(Fault):
     @property
     def size_limit(self) -> int | None:
         return self.octets
+
+
+@dataclass
+class RecipientLimit(Fault):
+    """Accept at most `recipients` RCPTs per transaction; each one more gets ``452 4.5.3``.
+
+    RFC 5321 §4.5.3.1.10: a server that limits recipients answers 452 (a temporary
+    failure, so a client sends the rest in another transaction) to the RCPTs over its limit.
+    """
+
+    recipients: int = 100
+
+    def __post_init__(self) -> None:
+        if isinstance(self.recipients, bool) or not isinstance(self.recipients, int) or self.recipients < 1:
+            raise ValueError(f"recipients must be a whole number, 1 or more, not {self.recipients!r}")
+
+    @property
+    def recipient_limit(self) -> int | None:
+        return self.recipients
 
 
 @dataclass
@@ -329,6 +355,11 @@ class Faults(Sequence[Fault]):
         """The smallest size limit any fault imposes, or `default`."""
         return min([default, *(f.size_limit for f in self._faults if f.size_limit is not None)])
 
+    def recipient_limit(self) -> int | None:
+        """The smallest recipient limit any fault imposes, or None when there is none."""
+        limits = [f.recipient_limit for f in self._faults if f.recipient_limit is not None]
+        return min(limits) if limits else None
+
     @overload
     def __getitem__(self, index: int) -> Fault: ...
     @overload
@@ -350,7 +381,8 @@ def parse_fault(spec: str) -> Fault:
     """A fault from the command line's ``--fault`` syntax.
 
     ``reject-rcpt:PATTERN``, ``reject-sender:PATTERN``, ``greylist[:PATTERN]``,
-    ``size:OCTETS``, ``tempfail:STEP[:CODE]``, ``delay:STEP:SECONDS``, ``drop:STEP``.
+    ``size:OCTETS``, ``rcpt-limit:N``, ``tempfail:STEP[:CODE]``, ``delay:STEP:SECONDS``,
+    ``drop:STEP``.
     """
     kind, _, rest = spec.partition(":")
     parts = rest.split(":") if rest else []
@@ -363,6 +395,8 @@ def parse_fault(spec: str) -> Fault:
             return Greylist(*parts)
         if kind == "size" and len(parts) == 1:
             return SizeLimit(int(parts[0]))
+        if kind == "rcpt-limit" and len(parts) == 1:
+            return RecipientLimit(int(parts[0]))
         if kind == "tempfail" and len(parts) in (1, 2):
             return TemporaryFailure(parts[0].upper(), int(parts[1]) if len(parts) == 2 else None)
         if kind == "delay" and len(parts) == 2:
@@ -373,6 +407,6 @@ def parse_fault(spec: str) -> Fault:
         raise ValueError(f"bad fault {spec!r}: {error}") from None
     raise ValueError(
         f"unknown fault {spec!r}; use reject-rcpt:PATTERN, reject-sender:PATTERN, "
-        "greylist[:PATTERN], size:OCTETS, tempfail:STEP[:CODE], delay:STEP:SECONDS "
+        "greylist[:PATTERN], size:OCTETS, rcpt-limit:N, tempfail:STEP[:CODE], delay:STEP:SECONDS "
         "or drop:STEP"
     )

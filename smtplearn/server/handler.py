@@ -45,7 +45,8 @@ class DebugHandler:
         first = f"250-{server.hostname} Hello {hostname} [{server.client_ip}], pleased to meet you"
         # aiosmtpd reads pipelined commands from one buffered stream and answers them in
         # order (RFC 2920 §3.1), and our `push` gives every reply an enhanced code (RFC 2034).
-        return [first, "250-ENHANCEDSTATUSCODES", "250-PIPELINING", *responses[1:]]
+        offered = [line for line in responses[1:] if line[4:].upper() not in self.state.withheld]
+        return [first, "250-ENHANCEDSTATUSCODES", "250-PIPELINING", *offered]
 
     async def handle_HELO(self, server: DebugSMTP, session: Any, envelope: Any, hostname: str) -> str:
         session.host_name = hostname
@@ -69,6 +70,9 @@ class DebugHandler:
             return "501 5.1.3 Bad recipient address syntax: <> is only allowed in MAIL FROM"
         if len(envelope.rcpt_tos) >= MAX_RECIPIENTS:
             return TOO_MANY_RECIPIENTS
+        limit = self.state.faults.recipient_limit()
+        if limit is not None and len(envelope.rcpt_tos) >= limit:
+            return f"452 4.5.3 Too many recipients, at most {limit} per message"
         reply = self.state.faults.recipient_reply(server.client_ip, envelope.mail_from, address)
         if reply is not None:
             return reply

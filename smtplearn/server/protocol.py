@@ -340,6 +340,12 @@ class DebugSMTP(AuthSMTP):
             if refusal is not None:
                 await self.push(refusal)
                 return
+        if "8BITMIME" in self.state.withheld and "BODY=8BITMIME" in (arg or "").upper().split():
+            # RFC 5321 §4.1.1.11: 555 for a MAIL parameter the server does not implement.
+            await self.push(
+                "555 5.5.4 BODY=8BITMIME is not supported here: 8BITMIME was not offered (RFC 6152)"
+            )
+            return
         await super().smtp_MAIL(arg)
 
     @syntax("RCPT TO: <address>", extended=" [SP <mail-parameters>]")
@@ -372,6 +378,9 @@ class DebugSMTP(AuthSMTP):
         if refusal is not None:
             await self.push(refusal)
             return
+        # A withheld SMTPUTF8 is one this session does not support (aiosmtpd then reads
+        # commands as strict ASCII and refuses the SMTPUTF8 parameter).
+        self.enable_SMTPUTF8 = "SMTPUTF8" not in self.state.withheld
         # Each EHLO starts over (RFC 5321 §4.1.4); aiosmtpd would add the SIZE and
         # SMTPUTF8 allowances to the MAIL line limit again on top of the previous ones.
         self.command_size_limits.clear()

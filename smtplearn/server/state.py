@@ -21,6 +21,10 @@ if TYPE_CHECKING:
     from smtplearn.server.protocol import DebugSMTP
 
 
+#: The extensions a lesson may ask the DebugServer to stop advertising.
+WITHHOLDABLE = frozenset({"8BITMIME", "SMTPUTF8"})
+
+
 @dataclass
 class ServerState:
     """Everything a session needs to know about its server."""
@@ -38,6 +42,8 @@ class ServerState:
     lenient: bool = False
     #: Deliberate vulnerabilities, for the attack lesson (see `smtplearn.server.vulnerable`).
     vulnerable: frozenset[str] = frozenset()
+    #: Extensions the EHLO reply leaves out (and whose MAIL parameters are then refused).
+    withheld: frozenset[str] = frozenset()
     mailbox: Mailbox = field(default_factory=Mailbox)
     sessions: SessionLogs = field(default_factory=SessionLogs)
     #: Connections open right now (a STARTTLS session counts once); server thread only.

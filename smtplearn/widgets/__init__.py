@@ -6,6 +6,8 @@ Importing this module imports ipywidgets; ``import smtplearn`` never does.
     lesson 06's attacks: STARTTLS stripping and impostor certificates against toggles for
     verification and require_tls, SMTP smuggling against the vulnerable switch, VRFY
     enumeration and 252.
+``ReplyQuiz(server)``
+    a real reply from the server: pick its class, judged at once with its RFC section.
 ``SendingStepper(server)``
     send one message one SMTP step per click, each step explained.
 ``TLSAuthLab(server)``
@@ -13,6 +15,14 @@ Importing this module imports ipywidgets; ``import smtplearn`` never does.
     the refusal to authenticate without TLS.
 ``VRFYLab(server)``
     ask the server whether an address exists; switch the server to refusing mode (252).
+``FaultLab(server)`` and ``RetryLab(server)``
+    inject a fault and see the reply, smtplib's exception and the mailbox; run a retry
+    policy against greylisting on a timeline.
+``PipeliningLab(server)`` and ``ExtensionsLab(server)``
+    latency and recipients sliders, PIPELINING on/off: round trips, ms, a diagram to time
+    scale; 8BITMIME/SMTPUTF8 offered or not: the MAIL parameters, the Subject, the answer.
+``ServerLogView(server)``
+    the server's session log of a raw socket, live, a bare LF or a missed reply marked.
 ``TranscriptView(transcript)`` and ``MailboxView(server.mailbox)``
     the reusable views the others are made of.
 
@@ -32,9 +42,26 @@ client DISCONNECTED``, so a notebook cell that ends with the widget stores stabl
 from __future__ import annotations
 
 from smtplearn.widgets.attacklab import AttackLab
+from smtplearn.widgets.faultlab import FaultLab, RetryLab
+from smtplearn.widgets.pipelining import ExtensionsLab, PipeliningLab
+from smtplearn.widgets.quiz import ReplyQuiz
+from smtplearn.widgets.serverlog import ServerLogView
 from smtplearn.widgets.stepper import SendingStepper
 from smtplearn.widgets.tlsauth import TLSAuthLab
 from smtplearn.widgets.views import MailboxView, TranscriptView
 from smtplearn.widgets.vrfy import VRFYLab
 
-__all__ = ["AttackLab", "MailboxView", "SendingStepper", "TLSAuthLab", "TranscriptView", "VRFYLab"]
+__all__ = [
+    "AttackLab",
+    "ExtensionsLab",
+    "FaultLab",
+    "MailboxView",
+    "PipeliningLab",
+    "ReplyQuiz",
+    "RetryLab",
+    "SendingStepper",
+    "ServerLogView",
+    "TLSAuthLab",
+    "TranscriptView",
+    "VRFYLab",
+]

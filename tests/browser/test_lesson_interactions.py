@@ -196,3 +196,119 @@ def test_lesson_06_attack_lab_strips_starttls_then_smuggles_and_is_stopped(
 
         shown = attack_lab.inner_text()
         assert [form for form in _PASSWORD_FORMS if form in shown] == []
+
+
+def test_lesson_00_reply_quiz_judges_a_real_reply_at_once(lab: JupyterServer, browser_page: Page) -> None:
+    page = browser_page
+    run_notebook_like_a_learner(page, lab, "00-start-here.ipynb", screenshot="00-start-here")
+    quiz = _widget(page, ".smtplearn-quiz-next")
+    question = quiz.locator(".smtplearn-quiz-question")
+    verdict = quiz.locator(".smtplearn-quiz-verdict")
+    with _screenshot_afterwards(page, quiz, "00-start-here"):
+        expect(question).to_contain_text("HELLO (a typo for EHLO)")
+        expect(question).to_contain_text("500")
+        quiz.get_by_role("button", name="done", exact=True).click()
+        expect(verdict).to_contain_text("'done' is not the class of this reply")
+        quiz.get_by_role("button", name="failed for good", exact=True).click()
+        expect(verdict).to_contain_text("500 starts with 5: failed for good")
+        expect(verdict).to_contain_text("RFC 5321 §4.2.1")
+
+        quiz.locator("button.smtplearn-quiz-next").click()
+        expect(question).to_contain_text("NOOP")
+        expect(verdict).to_have_text("")
+        quiz.get_by_role("button", name="done", exact=True).click()
+        expect(verdict).to_contain_text("250 starts with 2: done")
+        expect(quiz.locator(".smtplearn-error").first).to_have_text("")
+
+
+def test_lesson_04_fault_playground_and_retry_timeline(lab: JupyterServer, browser_page: Page) -> None:
+    page = browser_page
+    run_notebook_like_a_learner(
+        page, lab, "04-when-things-go-wrong.ipynb", screenshot="04-when-things-go-wrong"
+    )
+    playground = _widget(page, ".smtplearn-fault-send")
+    result = playground.locator(".smtplearn-fault-result")
+    with _screenshot_afterwards(page, playground, "04-when-things-go-wrong"):
+        playground.locator(".smtplearn-fault select").select_option("temporary failure")
+        playground.locator(".smtplearn-fault-step select").select_option("RCPT")
+        playground.locator("button.smtplearn-fault-send").click()
+        expect(result).to_contain_text("smtplib raised SMTPRecipientsRefused")
+        expect(result).to_contain_text("4yz Transient Negative Completion")
+        expect(result).to_contain_text("nothing was stored by this send")
+
+        playground.locator(".smtplearn-fault select").select_option("connection dropped")
+        playground.locator(".smtplearn-fault-step select").select_option("MESSAGE")
+        playground.locator("button.smtplearn-fault-send").click()
+        expect(result).to_contain_text("smtplib raised SMTPServerDisconnected")
+        expect(result).to_contain_text("The client's state now: CLOSED")
+        expect(playground.locator(".smtplearn-fault-diagram svg")).to_have_count(1)
+
+        playground.locator(".smtplearn-fault select").select_option("recipient refused (550 5.1.1)")
+        playground.locator("button.smtplearn-fault-send").click()
+        expect(result).to_contain_text("5.1.1")
+        expect(result).to_contain_text("one message for alice@example.com, carol@elsewhere.example")
+
+    retry = _widget(page, ".smtplearn-retry-run")
+    timeline = retry.locator(".smtplearn-retry-timeline")
+    with _screenshot_afterwards(page, retry, "04-when-things-go-wrong-retry"):
+        retry.locator("button.smtplearn-retry-run").click()
+        expect(timeline).to_contain_text("451 4.7.1")
+        expect(timeline).to_contain_text("delivered on attempt 2")
+
+
+def test_lesson_05_pipelining_lab_and_extensions_lab(lab: JupyterServer, browser_page: Page) -> None:
+    page = browser_page
+    run_notebook_like_a_learner(
+        page, lab, "05-pipelining-and-extensions.ipynb", screenshot="05-pipelining-and-extensions"
+    )
+    pipelining = _widget(page, ".smtplearn-pipelining-send")
+    result = pipelining.locator(".smtplearn-pipelining-result")
+    with _screenshot_afterwards(page, pipelining, "05-pipelining-and-extensions"):
+        pipelining.locator("button.smtplearn-pipelining").click()  # PIPELINING off
+        pipelining.locator("button.smtplearn-pipelining-send").click()
+        # Five recipients in lock-step: MAIL, 5 × RCPT, DATA, the message.
+        expect(result).to_contain_text("Last send: 8 round trips")
+        pipelining.locator("button.smtplearn-pipelining").click()  # and on again
+        pipelining.locator("button.smtplearn-pipelining-send").click()
+        expect(result).to_contain_text("Last send: 2 round trips")
+        expect(pipelining.locator(".smtplearn-pipelining-diagram svg")).to_have_count(1)
+        expect(pipelining.locator(".smtplearn-pipelining-diagram")).to_contain_text("pipelined")
+
+    extensions = _widget(page, ".smtplearn-ext-send")
+    answer = extensions.locator(".smtplearn-ext-result")
+    with _screenshot_afterwards(page, extensions, "05-pipelining-and-extensions-extensions"):
+        extensions.locator(".smtplearn-ext-smtputf8 input").uncheck()
+        extensions.locator("button.smtplearn-ext-send").click()
+        expect(answer).to_contain_text("the client refused before sending")
+        extensions.locator(".smtplearn-ext-smtputf8 input").check()
+        extensions.locator("button.smtplearn-ext-send").click()
+        expect(answer).to_contain_text("BODY=8BITMIME SMTPUTF8")
+        expect(answer).to_contain_text("Subject: Crème brûlée")
+        expect(answer).to_contain_text("250")
+
+
+def test_lesson_07_server_log_pane_follows_the_socket_and_marks_a_bare_lf(
+    lab: JupyterServer, browser_page: Page
+) -> None:
+    page = browser_page
+    run_notebook_like_a_learner(page, lab, "07-raw-socket-lab.ipynb", screenshot="07-raw-socket-lab")
+    pane = _widget(page, ".smtplearn-serverlog")
+    shown = pane.locator(".smtplearn-serverlog")
+    with _screenshot_afterwards(page, pane, "07-raw-socket-lab"):
+        # A learner's own cell: a new socket, one command ended by a bare \n.
+        notebook = current_notebook(page)
+        notebook.locator(".jp-Cell").last.click()
+        page.keyboard.press("Escape")
+        page.keyboard.press("b")
+        page.keyboard.press("Enter")
+        page.keyboard.type(
+            'raw = socket.create_connection((HOST, PORT))\nraw.sendall(b"EHLO learner.example\\n")\n'
+        )
+        page.keyboard.press("Shift+Enter")
+        # The pane updates by itself (a session-log listener): no Refresh pressed.
+        expect(shown).to_contain_text("EHLO learner.example")
+        expect(shown).to_contain_text("ended in a bare \\n")
+        expect(shown).to_contain_text("RFC 5321 §2.3.8")
+        expect(shown.locator("tr.smtplearn-marked")).to_have_count(1)
+        pane.locator("button.smtplearn-serverlog-refresh").click()
+        expect(shown.locator("tr.smtplearn-marked")).to_contain_text("EHLO learner.example")

@@ -11,6 +11,7 @@ from smtplearn.server import (
     Delay,
     Disconnect,
     Greylist,
+    RecipientLimit,
     RejectRecipient,
     RejectSender,
     SizeLimit,
@@ -169,13 +170,31 @@ def test_faults_given_at_construction_and_cleared() -> None:
         ("tempfail:CONNECT:421", TemporaryFailure("CONNECT", 421)),
         ("delay:rcpt:2.5", Delay("RCPT", 2.5)),
         ("drop:MESSAGE", Disconnect("MESSAGE")),
+        ("rcpt-limit:2", RecipientLimit(2)),
     ],
 )
 def test_parse_fault(spec: str, fault: object) -> None:
     assert parse_fault(spec) == fault
 
 
-@pytest.mark.parametrize("spec", ["nonsense", "size:big", "delay:RCPT", "reject-rcpt"])
+@pytest.mark.parametrize("spec", ["nonsense", "size:big", "delay:RCPT", "reject-rcpt", "rcpt-limit:0"])
 def test_parse_fault_refuses_bad_specs(spec: str) -> None:
     with pytest.raises(ValueError, match=spec.split(":")[0]):
         parse_fault(spec)
+
+
+def test_recipient_limit_answers_452_past_the_limit_in_each_transaction(server: DebugServer) -> None:
+    server.inject(RecipientLimit(2))
+    with smtplib.SMTP(*server.address, timeout=10) as client:
+        refused = client.sendmail(
+            "a@example.com", ["r1@example.com", "r2@example.com", "r3@example.com"], MESSAGE
+        )
+        assert refused == {"r3@example.com": (452, b"4.5.3 Too many recipients, at most 2 per message")}
+        # The count is per transaction: the next one starts again from zero.
+        assert client.sendmail("a@example.com", ["r4@example.com", "r5@example.com"], MESSAGE) == {}
+    assert [m.rcpt_tos for m in server.mailbox.wait_for(2)] == [
+        ("r1@example.com", "r2@example.com"),
+        ("r4@example.com", "r5@example.com"),
+    ]
+    with pytest.raises(ValueError, match="whole number, 1 or more"):
+        RecipientLimit(0)
