@@ -329,6 +329,23 @@ def test_a_classroom_server_in_the_graders_environment_changes_no_grade(
     assert reached == 0  # no lesson cell sent its mail to the classroom server
 
 
+def test_an_answer_that_claims_classroom_mode_scores_nothing(course: Course) -> None:
+    # A check skipped in classroom mode is not graded; an answer cell that sets SMTPLEARN_SERVER
+    # itself, against the lesson's own DebugServer, must not turn its check into a free point.
+    name = "01-sending-a-message.ipynb"
+    claim = 'import os\nos.environ["SMTPLEARN_SERVER"] = "192.0.2.1:25"'
+    # Wrong answers (as in WRONG_ANSWERS), each followed by the claim.
+    cheats = {
+        "sending-bcc": (
+            '    blind_copy.rcpt("auditor@example.com")\n    blind_copy.data(msg)',
+            f"    blind_copy.data(msg)\n{claim}",
+        ),
+        "sending-lone-dot": ("predicted_kept = True", f"predicted_kept = False\n{claim}"),
+    }
+    graded = _graded(course, "claims-classroom", {name: _answered(_release(course, name), name, cheats)})
+    assert graded[name]["sending-bcc-check"] == 0 and graded[name]["sending-lone-dot-check"] == 0
+
+
 # -- smtplearn's student edition and nbgrader's release, cell by cell ------------------------------
 
 
