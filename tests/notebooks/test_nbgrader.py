@@ -11,7 +11,8 @@ as the README says, and ``autograde`` on copies students hand in:
 - the unanswered release scores zero on every graded cell;
 - smtplearn's own student edition, handed in blank or with the same wrong answers, is graded
   exactly as nbgrader's release (so an instructor may hand it out instead);
-- a classroom server named in the grader's environment changes no grade.
+- a classroom server named in the grader's environment changes no grade, and an answer that
+  names one itself (SMTPLEARN_SERVER set in the kernel) gains no point.
 
 Autograde executes each notebook in a fresh kernel: the lessons' setup cells start the
 DebugServer the checks read, inside that kernel. The second half states how smtplearn's
@@ -21,6 +22,7 @@ student edition relates to nbgrader's release, cell by cell.
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -166,7 +168,7 @@ def course(tmp_path_factory: pytest.TempPathFactory) -> Course:
     env = kernel_environment()  # this checkout's smtplearn in every kernel; no classroom server
     env.update(
         # nbgrader runs `alembic` from PATH: the one installed beside this Python.
-        PATH=f"{Path(sys.executable).parent}:{env.get('PATH', '')}",
+        PATH=os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]),
         HOME=str(private),
         JUPYTER_CONFIG_DIR=str(private / "jupyter-config"),
         JUPYTER_DATA_DIR=str(private / "jupyter-data"),
