@@ -258,14 +258,14 @@ class Backlog:
         # raised at a random point of a Queue.get() could leave its lock held and freeze the
         # server thread's next put().
         self._items: queue.SimpleQueue[Item | None] = queue.SimpleQueue()
-        self._limit = limit
+        self._capacity = limit
         self._skipped = 0
         # Taken by the server thread and the console thread only, never in a signal handler.
         self._lock = threading.Lock()
 
     def offer(self, item: Item) -> None:
         """Queue `item` to be printed, unless `limit` items are waiting already."""
-        if self._items.qsize() >= self._limit:
+        if self._items.qsize() >= self._capacity:
             with self._lock:
                 self._skipped += 1
             return

@@ -6,18 +6,14 @@ This module starts and stops the server and holds its settings; what a session d
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import logging
 import socket
 import ssl
 import threading
 from collections.abc import Mapping, Sequence
-from contextlib import ExitStack
 from types import TracebackType
-from typing import Any, Literal
-
-from aiosmtpd.controller import Controller
+from typing import Literal
 
 from smtplearn.server.auth import (
     DEMO_PASSWORD,
@@ -26,13 +22,11 @@ from smtplearn.server.auth import (
     Authenticator,
     PasswordRedactingFilter,
 )
+from smtplearn.server.controller import DebugController
 from smtplearn.server.directory import DEMO_DIRECTORY, VRFY_MODES, VrfyMode
 from smtplearn.server.faults import Fault, Faults
-from smtplearn.server.handler import DebugHandler
 from smtplearn.server.limits import ConnectionLimits
 from smtplearn.server.mailbox import KEEP_BYTES, KEEP_MESSAGES, Mailbox
-from smtplearn.server.protocol import DebugSMTP
-from smtplearn.server.quiet import forget_thread, quiet_loop
 from smtplearn.server.sessions import KEEP_EVENTS, KEEP_SESSIONS, SessionLogs
 from smtplearn.server.settings import (
     check_bool,
@@ -52,101 +46,6 @@ TlsMode = Literal["starttls", "implicit", False]
 TLS_MODES = ("starttls", "implicit", False)
 DEFAULT_HOSTNAME = "mail.example.test"
 DEFAULT_SIZE_LIMIT = 10 * 1024 * 1024
-#: How long start() waits for the server thread; generous for a busy shared JupyterHub.
-READY_TIMEOUT = 10.0
-
-
-class _BoundController(Controller):
-    """aiosmtpd's threaded Controller serving a listening socket that we bound ourselves.
-
-    The stock Controller binds ``hostname:port`` inside its thread and then connects to
-    that same address to check the server answers, so port 0 cannot work: nobody learns
-    which port the kernel chose. Binding here first (port 0 allowed) gives the real port
-    before the thread starts, and no two servers can ever pick the same one.
-    """
-
-    def __init__(
-        self,
-        state: ServerState,
-        sock: socket.socket,
-        *,
-        implicit_tls: ssl.SSLContext | None,
-        check_context: ssl.SSLContext | None,
-        **smtp_kwargs: Any,
-    ) -> None:
-        host, port = sock.getsockname()[:2]
-        super().__init__(
-            DebugHandler(state),
-            hostname=host,
-            port=port,
-            ssl_context=implicit_tls,
-            ready_timeout=READY_TIMEOUT,
-            **smtp_kwargs,
-        )
-        self._state = state
-        self._sock = sock
-        self._check_context = check_context
-        #: The address of the start-up check connection, left out of the session log.
-        self.check_peer: tuple[str, int] | None = None
-        self._loop_thread: int | None = None
-
-    def factory(self) -> DebugSMTP:
-        kwargs = dict(self.SMTP_kwargs)
-        # Read per connection, so a SizeLimit fault added at run time applies to the next one.
-        kwargs["data_size_limit"] = self._state.faults.size_limit(self._state.size_limit)
-        return DebugSMTP(self.handler, self._state, loop=self.loop, **kwargs)
-
-    def _create_server(self) -> Any:
-        # Called on the server thread, before the loop serves anyone.
-        self._loop_thread = threading.get_ident()
-        quiet_loop(self.loop)
-        if self.ssl_context is None:
-            return self.loop.create_server(self._factory_invoker, sock=self._sock)
-        # Until its TLS handshake is done a connection is no session: it counts against no
-        # cap and has no idle timer. A handshake takes milliseconds; one that takes longer
-        # than a stressed server's idle allowance is a client holding a socket (asyncio's
-        # default would let it for 60 s).
-        return self.loop.create_server(
-            self._factory_invoker,
-            sock=self._sock,
-            ssl=self.ssl_context,
-            ssl_handshake_timeout=self._state.limits.stress_timeout,
-        )
-
-    def stop(self, no_assert: bool = False) -> None:
-        # aiosmtpd's stop cancels the sessions and stops the loop at once, which leaves a
-        # TLS connection's socket open (its close needs the loop) and warns at exit. Drop
-        # every connection first, while the loop still runs.
-        if self._thread is not None and self.loop.is_running():
-            closing = asyncio.run_coroutine_threadsafe(self._drop_connections(), self.loop)
-            closing.result(READY_TIMEOUT)
-        super().stop(no_assert)
-        forget_thread(self._loop_thread)
-
-    async def _drop_connections(self) -> None:
-        if self.server is not None:
-            self.server.close()
-        connections = list(self._state.connections)
-        for connection in connections:
-            connection.abort()
-        if connections:
-            await asyncio.wait([c.lost for c in connections], timeout=READY_TIMEOUT)
-
-    def runs_this_thread(self) -> bool:
-        """True when called on the server's own thread (a listener's code runs there)."""
-        return self._thread is threading.current_thread()
-
-    def _trigger_server(self) -> None:
-        # Same check as aiosmtpd's (read the greeting), but the TLS handshake is verified
-        # against our own CA, and we note the client address to hide this session.
-        with ExitStack() as stack:
-            conn = stack.enter_context(socket.create_connection((self.hostname, self.port), 5.0))
-            self.check_peer = conn.getsockname()[:2]
-            if self.ssl_context is not None and self._check_context is not None:
-                conn = stack.enter_context(
-                    self._check_context.wrap_socket(conn, server_hostname=self.hostname)
-                )
-            conn.recv(1024)
 
 
 def _check_loopback(host: str, allow_remote: bool) -> None:
@@ -270,7 +169,7 @@ class DebugServer:
             ),
             vulnerable=check_vulnerable(vulnerable),
         )
-        self._controller: _BoundController | None = None
+        self._controller: DebugController | None = None
         #: A stop asked for from the server's own thread, running on a helper thread.
         self._stopping: threading.Thread | None = None
         self._log_filter = PasswordRedactingFilter(lambda: self._state.users)
@@ -290,7 +189,7 @@ class DebugServer:
         try:
             self._ca = LocalCA(self.hostname) if self.tls else None
             server_tls = self._ca.server_context() if self._ca else None
-            controller = _BoundController(
+            controller = DebugController(
                 self._state,
                 sock,
                 implicit_tls=server_tls if self.tls == "implicit" else None,
@@ -350,7 +249,7 @@ class DebugServer:
         self._finish_stopping()
         self._stop_now(controller)
 
-    def _stop_now(self, controller: _BoundController | None) -> None:
+    def _stop_now(self, controller: DebugController | None) -> None:
         if controller is not None:
             controller.stop()
             for name in SERVER_LOGGERS:
@@ -358,7 +257,7 @@ class DebugServer:
             log.info("DebugServer %s on %s:%d stopped", self.hostname, *self.address)
         self._cleanup_ca()
 
-    def _stop_quietly(self, controller: _BoundController) -> None:
+    def _stop_quietly(self, controller: DebugController) -> None:
         # On a helper thread an exception would be printed by threading's excepthook, into
         # whichever cell runs; the library never prints, so it is logged instead.
         try:
