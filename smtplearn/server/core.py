@@ -6,7 +6,6 @@ This module starts and stops the server and holds its settings; what a session d
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import socket
 import ssl
@@ -32,6 +31,7 @@ from smtplearn.server.settings import (
     check_bool,
     check_count,
     check_hostname,
+    check_loopback,
     check_path,
     check_seconds,
     check_text_mapping,
@@ -46,21 +46,6 @@ TlsMode = Literal["starttls", "implicit", False]
 TLS_MODES = ("starttls", "implicit", False)
 DEFAULT_HOSTNAME = "mail.example.test"
 DEFAULT_SIZE_LIMIT = 10 * 1024 * 1024
-
-
-def _check_loopback(host: str, allow_remote: bool) -> None:
-    if allow_remote or host == "localhost":
-        return
-    try:
-        loopback = ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = False
-    if not loopback:
-        raise ValueError(
-            f"DebugServer refuses to listen on {host!r}: it accepts mail from anyone who can "
-            "connect and has a published demo password, so by default it listens on loopback "
-            "(127.0.0.1) only. Pass allow_remote=True if other machines really must reach it."
-        )
 
 
 class DebugServer:
@@ -136,7 +121,7 @@ class DebugServer:
         lenient: bool = False,
         vulnerable: Sequence[str] = (),
     ) -> None:
-        _check_loopback(host, check_bool("allow_remote", allow_remote))
+        check_loopback(host, check_bool("allow_remote", allow_remote))
         if tls not in TLS_MODES:
             raise ValueError(f"tls must be 'starttls', 'implicit' or False, not {tls!r}")
         self._check_vrfy(vrfy)

@@ -3,30 +3,29 @@
 aiosmtpd does the SMTP work; this subclass only wraps it at three seams: every reply goes
 through `push` (enhanced codes, logging), every line read goes through a `RecordingReader`
 (logging with credentials redacted), and every command method is wrapped once (bad UTF-8,
-the line rules of `smtplearn.server.strict`, fault injection). MAIL, RCPT, EHLO and HELO
-have their syntax judged by the same module before aiosmtpd parses them, unless the server
-is lenient; DATA measures a message without its transparency dots. What the server
-*answers* to MAIL, RCPT, DATA, VRFY... is decided by the handler's hooks in
-`smtplearn.server.handler`; AUTH is in `smtplearn.server.auth_exchange`.
+the line rules of `smtplearn.server.strict`, fault injection). The syntax of MAIL, RCPT,
+EHLO and HELO is judged in `smtplearn.server.strict_commands`, AUTH in
+`smtplearn.server.auth_exchange`, and what the server *answers* to MAIL, RCPT, DATA,
+VRFY... by the handler's hooks in `smtplearn.server.handler`. aiosmtpd's private seams are
+reached only through `smtplearn.server.aiosmtpd_adapter`; where the session stands is its
+`phase` (`smtplearn.server.phase`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import collections
 import functools
 import logging
 import re
 import socket
 from typing import Any, NoReturn, cast
 
-from aiosmtpd.smtp import Session, syntax
+from aiosmtpd.smtp import Session
 
-from smtplearn.protocol.grammar import MAX_COMMAND_LINE, REDACTED
+from smtplearn.protocol.grammar import REDACTED
 from smtplearn.protocol.visible import visible
 from smtplearn.server.aiosmtpd_adapter import CommandMethod
 from smtplearn.server.auth import redact_passwords
-from smtplearn.server.auth_exchange import AuthSMTP
 from smtplearn.server.enhanced import with_enhanced_code
 from smtplearn.server.faults import CONNECT, Action
 from smtplearn.server.phase import SessionPhase, phase_of_command
@@ -42,11 +41,9 @@ from smtplearn.server.sessions import (
 from smtplearn.server.state import ServerState
 from smtplearn.server.strict import (
     control_character_refusal,
-    greeting_refusal,
     line_ending_refusal,
-    mail_refusal,
-    rcpt_refusal,
 )
+from smtplearn.server.strict_commands import StrictCommandsSMTP
 from smtplearn.server.vulnerable import SmugglingReader
 
 log = logging.getLogger("smtplearn.server")
@@ -65,26 +62,16 @@ class _Session(Session):
     login_data: Any = None
 
 
-class DebugSMTP(AuthSMTP):
+class DebugSMTP(StrictCommandsSMTP):
     """One SMTP session of the DebugServer."""
 
-    # RFC 5321 §4.5.3.1.4: a command line is at most 512 octets *including* CRLF (the
-    # client core's MAX_COMMAND_LINE), and aiosmtpd measures the line without it.
-    command_size_limit = MAX_COMMAND_LINE - len(b"\r\n")
-
     def __init__(self, handler: Any, state: ServerState, **kwargs: Any) -> None:
-        super().__init__(handler, **kwargs)
-        # aiosmtpd keeps these limits in a class attribute that every EHLO enlarges; a
-        # per-session copy keeps one client's EHLOs from changing another's limits.
-        self.command_size_limits = collections.defaultdict(lambda: self.command_size_limit)
-        self.state = state
+        super().__init__(handler, state, **kwargs)
         self.log: SessionLog | None = None
         #: Where the session stands: what the client's next line is, how replies look.
         self.phase = SessionPhase.CONNECTED
         #: The command line being handled, as received (line ending included).
         self._command_line = b""
-        #: The message size limit; aiosmtpd's own counter is widened during DATA.
-        self.size_limit: int | None = self.data_size_limit
         self._data_lines = 0
         #: The 421 reply for a connection over a cap (smtplearn.server.limits), else None.
         self._refusal: str | None = None
@@ -314,65 +301,6 @@ class DebugSMTP(AuthSMTP):
             if ending is not None:
                 return ending
         return control_character_refusal(line.removesuffix(b"\n").removesuffix(b"\r"))
-
-    def _in_transaction_step(self, verb: str) -> bool:
-        """True when `verb` (MAIL or RCPT) comes in order, so its syntax is what to judge."""
-        if self.session is None or self.envelope is None or not self.session.host_name:
-            return False
-        return (self.envelope.mail_from is None) == (verb == "MAIL")
-
-    @syntax("MAIL FROM: <address>", extended=" [SP <mail-parameters>]")
-    async def smtp_MAIL(self, arg: str | None) -> None:
-        # Sequence errors keep aiosmtpd's 503; only an in-order MAIL has its syntax judged.
-        if not self.state.lenient and self._in_transaction_step("MAIL"):
-            refusal = mail_refusal(arg)
-            if refusal is not None:
-                await self.push(refusal)
-                return
-        await super().smtp_MAIL(arg)
-
-    @syntax("RCPT TO: <address>", extended=" [SP <mail-parameters>]")
-    async def smtp_RCPT(self, arg: str | None) -> None:
-        if not self.state.lenient and self._in_transaction_step("RCPT"):
-            assert self.envelope is not None
-            refusal = rcpt_refusal(arg, smtputf8=bool(self.envelope.smtp_utf8))
-            if refusal is not None:
-                await self.push(refusal)
-                return
-        await super().smtp_RCPT(arg)
-
-    @syntax("DATA")
-    async def smtp_DATA(self, arg: str) -> None:
-        # aiosmtpd counts octets as they arrive, transparency dots included, but a message's
-        # size leaves them out (RFC 1870 §5). Each dot comes with at least 3 octets of text
-        # (".\r\n" is sent as "..\r\n"), so the wire may carry 4/3 of the limit; the
-        # handler judges the message itself against `size_limit`.
-        limit = self.size_limit
-        if limit:
-            self.data_size_limit = limit + limit // 3 + 1
-        try:
-            await super().smtp_DATA(arg)
-        finally:
-            self.data_size_limit = limit
-
-    @syntax("EHLO hostname")
-    async def smtp_EHLO(self, hostname: str) -> None:
-        refusal = None if self.state.lenient else greeting_refusal("EHLO", hostname)
-        if refusal is not None:
-            await self.push(refusal)
-            return
-        # Each EHLO starts over (RFC 5321 §4.1.4); aiosmtpd would add the SIZE and
-        # SMTPUTF8 allowances to the MAIL line limit again on top of the previous ones.
-        self.command_size_limits.clear()
-        await super().smtp_EHLO(hostname)
-
-    @syntax("HELO hostname")
-    async def smtp_HELO(self, hostname: str) -> None:
-        refusal = None if self.state.lenient else greeting_refusal("HELO", hostname)
-        if refusal is not None:
-            await self.push(refusal)
-            return
-        await super().smtp_HELO(hostname)
 
     async def fault_at(self, step: str) -> Action | None:
         """Wait out the delays faults ask for at `step`; return the action that decides it."""

@@ -6,6 +6,7 @@ in the cell that made it.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
 from collections.abc import Mapping
@@ -65,3 +66,19 @@ def check_path(name: str, value: object) -> str:
     if not isinstance(value, (str, os.PathLike)) or not os.fspath(value):
         raise TypeError(f"{name} must be a path such as 'mail/', not {value!r}")
     return str(os.fspath(value))
+
+
+def check_loopback(host: str, allow_remote: bool) -> None:
+    """Refuse a non-loopback `host` unless `allow_remote`: the server trusts whoever connects."""
+    if allow_remote or host == "localhost":
+        return
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise ValueError(
+            f"DebugServer refuses to listen on {host!r}: it accepts mail from anyone who can "
+            "connect and has a published demo password, so by default it listens on loopback "
+            "(127.0.0.1) only. Pass allow_remote=True if other machines really must reach it."
+        )
