@@ -22,7 +22,7 @@ from smtplearn.server.auth import (
     PasswordRedactingFilter,
 )
 from smtplearn.server.controller import DebugController
-from smtplearn.server.directory import DEMO_DIRECTORY, VRFY_MODES, VrfyMode
+from smtplearn.server.directory import DEMO_DIRECTORY, VrfyMode, check_vrfy_mode
 from smtplearn.server.faults import Fault, Faults
 from smtplearn.server.limits import ConnectionLimits
 from smtplearn.server.mailbox import KEEP_BYTES, KEEP_MESSAGES, Mailbox
@@ -38,7 +38,7 @@ from smtplearn.server.settings import (
 )
 from smtplearn.server.state import ServerState
 from smtplearn.server.tls import LocalCA
-from smtplearn.server.vulnerable import check_vulnerable
+from smtplearn.server.vulnerable import check_vulnerable, greeting_ident
 
 log = logging.getLogger("smtplearn.server")
 
@@ -124,7 +124,7 @@ class DebugServer:
         check_loopback(host, check_bool("allow_remote", allow_remote))
         if tls not in TLS_MODES:
             raise ValueError(f"tls must be 'starttls', 'implicit' or False, not {tls!r}")
-        self._check_vrfy(vrfy)
+        check_vrfy_mode(vrfy)
         self._requested = (host, check_count("port", port, minimum=0, maximum=65535))
         self.tls = tls
         self.auth_require_tls = check_bool("auth_require_tls", auth_require_tls)
@@ -180,7 +180,7 @@ class DebugServer:
                 implicit_tls=server_tls if self.tls == "implicit" else None,
                 check_context=self._ca.client_context() if self._ca else None,
                 server_hostname=self.hostname,
-                ident=self._ident(),
+                ident=greeting_ident(self.vulnerable),
                 tls_context=server_tls if self.tls == "starttls" else None,
                 # With implicit TLS every connection is encrypted, so aiosmtpd's own check
                 # (which only knows about STARTTLS) must not hold AUTH back.
@@ -210,12 +210,6 @@ class DebugServer:
                 ", ".join(self.vulnerable),
             )
         return self
-
-    def _ident(self) -> str:
-        # The greeting is the first thing any client sees: a vulnerable server says so there.
-        if not self.vulnerable:
-            return "ESMTP smtplearn DebugServer"
-        return f"ESMTP smtplearn DebugServer DELIBERATELY VULNERABLE to {', '.join(self.vulnerable)}"
 
     def stop(self) -> None:
         """Close every connection, stop the thread and remove the CA file. Safe to repeat.
@@ -347,13 +341,8 @@ class DebugServer:
 
     @vrfy.setter
     def vrfy(self, mode: VrfyMode) -> None:
-        self._check_vrfy(mode)
+        check_vrfy_mode(mode)
         self._state.vrfy = mode
-
-    @staticmethod
-    def _check_vrfy(mode: str) -> None:
-        if mode not in VRFY_MODES:
-            raise ValueError(f"vrfy must be 'directory' or 'refuse', not {mode!r}")
 
     @property
     def users(self) -> Mapping[str, str]:

@@ -46,6 +46,14 @@ def check_vulnerable(vulnerable: Collection[str]) -> frozenset[str]:
     return frozenset(vulnerable)
 
 
+def greeting_ident(vulnerable: Collection[str]) -> str:
+    """The text after the host name in the 220 greeting."""
+    # The greeting is the first thing any client sees: a vulnerable server says so there.
+    if not vulnerable:
+        return "ESMTP smtplearn DebugServer"
+    return f"ESMTP smtplearn DebugServer DELIBERATELY VULNERABLE to {', '.join(vulnerable)}"
+
+
 def lax_end_of_data(chunk: bytes) -> tuple[bytes, bytes, bytes] | None:
     """Where a lax server would end the data in `chunk`, which starts at a line's start.
 
