@@ -19,12 +19,13 @@ from typing import TextIO
 
 from smtplearn.protocol.visible import visible
 from smtplearn.server.auth import DEMO_PASSWORD, DEMO_USER
-from smtplearn.server.core import DebugServer, TlsMode
+from smtplearn.server.core import DebugServer
 from smtplearn.server.directory import VRFY_MODES
 from smtplearn.server.faults import parse_fault
 from smtplearn.server.limits import ConnectionLimits
 from smtplearn.server.mailbox import KEEP_BYTES, KEEP_MESSAGES, ReceivedMessage
 from smtplearn.server.sessions import KEEP_EVENTS, KEEP_SESSIONS, SessionEvent, SessionLog
+from smtplearn.server.tls import TlsMode
 
 DEFAULT_PORT = 8025
 #: Lines waiting to be printed before the console skips new ones (see `Backlog`).

@@ -12,7 +12,6 @@ import ssl
 import threading
 from collections.abc import Mapping, Sequence
 from types import TracebackType
-from typing import Literal
 
 from smtplearn.server.auth import (
     DEMO_PASSWORD,
@@ -37,13 +36,11 @@ from smtplearn.server.settings import (
     check_text_mapping,
 )
 from smtplearn.server.state import ServerState
-from smtplearn.server.tls import LocalCA
+from smtplearn.server.tls import LocalCA, TlsMode, check_tls_mode
 from smtplearn.server.vulnerable import check_vulnerable, greeting_ident
 
 log = logging.getLogger("smtplearn.server")
 
-TlsMode = Literal["starttls", "implicit", False]
-TLS_MODES = ("starttls", "implicit", False)
 DEFAULT_HOSTNAME = "mail.example.test"
 DEFAULT_SIZE_LIMIT = 10 * 1024 * 1024
 
@@ -122,8 +119,7 @@ class DebugServer:
         vulnerable: Sequence[str] = (),
     ) -> None:
         check_loopback(host, check_bool("allow_remote", allow_remote))
-        if tls not in TLS_MODES:
-            raise ValueError(f"tls must be 'starttls', 'implicit' or False, not {tls!r}")
+        check_tls_mode(tls)
         check_vrfy_mode(vrfy)
         self._requested = (host, check_count("port", port, minimum=0, maximum=65535))
         self.tls = tls
@@ -169,8 +165,7 @@ class DebugServer:
         if self._controller is not None:
             raise RuntimeError("this DebugServer is already running")
         host, port = self._requested
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        sock = socket.create_server((host, port), family=family)
+        sock = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
         try:
             self._ca = LocalCA(self.hostname) if self.tls else None
             server_tls = self._ca.server_context() if self._ca else None
