@@ -28,6 +28,8 @@ ADAPTER = Path(aiosmtpd_adapter.__file__)
 TEST_PEER = Path(__file__).parents[1] / "client" / "aiosmtpd_peer.py"
 # `obj._name` (read, written or called) and `def _name` (an override).
 PRIVATE_USE = re.compile(r"\.(_[a-z]\w*)|\bdef (_[a-z]\w*)")
+# The same, or a name in quotes (`getattr(obj, "_name")`).
+PRIVATE_USE_OR_MENTION = re.compile(PRIVATE_USE.pattern + r"""|["'](_[a-z]\w*)["']""")
 
 
 def owner_class(owner: str) -> type:
@@ -79,12 +81,13 @@ def test_private_name_exists(private: PrivateName, live_instances: dict[type, An
     )
 
 
-def private_uses(path: Path) -> dict[str, list[int]]:
+def private_uses(path: Path, pattern: re.Pattern[str] = PRIVATE_USE) -> dict[str, list[int]]:
     """Each private name `path` uses through a dot or overrides, with its line numbers."""
     uses: dict[str, list[int]] = {}
     for number, line in enumerate(path.read_text().splitlines(), start=1):
-        for match in PRIVATE_USE.finditer(line):
-            uses.setdefault(match.group(1) or match.group(2), []).append(number)
+        for match in pattern.finditer(line):
+            name = next(group for group in match.groups() if group)
+            uses.setdefault(name, []).append(number)
     return uses
 
 
@@ -128,7 +131,8 @@ def test_only_the_adapter_touches_aiosmtpd_private_names(path: Path) -> None:
     # A module of ours that merely *names* an attribute like aiosmtpd's would also shadow it
     # in a subclass, so the same name is refused even on our own objects.
     forbidden = aiosmtpd_private_names()
-    found = {name: lines for name, lines in private_uses(path).items() if name in forbidden}
+    uses = private_uses(path, PRIVATE_USE_OR_MENTION)
+    found = {name: lines for name, lines in uses.items() if name in forbidden}
     assert not found, (
         f"{path.name} uses aiosmtpd/asyncio private names {found} (name: line numbers); "
         "go through smtplearn.server.aiosmtpd_adapter instead"
