@@ -15,7 +15,6 @@ import ssl
 import time
 from collections import deque
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from email.message import EmailMessage, Message
 from types import TracebackType
 
@@ -27,7 +26,7 @@ from smtplearn.protocol.extensions import Extensions
 from smtplearn.protocol.states import GREETING, ClientState
 from smtplearn.record import Exchange, Step, Transcript, TranscriptRecorder
 from smtplearn.sending import SendError, SendResult, send_message
-from smtplearn.session import MessageLike, Session, as_sendable
+from smtplearn.session import MessageLike, Session, as_sendable, with_notes
 from smtplearn.transport import TLSError, Transport, TransportError
 
 # SendError and SendResult live in `smtplearn.sending`; importable from here as before.
@@ -223,7 +222,7 @@ class Client(Session):
                     self.close()  # the server waits for an answer we cannot give
                     raise
                 finally:
-                    exchanges.append(_with_notes(exchange, tuple(exchange_rules.working[noted:])))
+                    exchanges.append(with_notes(exchange, tuple(exchange_rules.working[noted:])))
                     noted = len(exchange_rules.working)
                 if reply is None or reply.code != 334:
                     break
@@ -394,9 +393,3 @@ class Client(Session):
                 "not offer STARTTLS, or someone stripped it from the EHLO reply (RFC 3207 §6); "
                 "not sending mail in the clear"
             )
-
-
-def _with_notes(exchange: Exchange, notes: tuple[str, ...]) -> Exchange:
-    if not notes:
-        return exchange
-    return replace(exchange, notes=notes + exchange.notes)

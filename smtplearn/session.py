@@ -13,6 +13,7 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from email.message import EmailMessage, Message
 
 from smtplearn.protocol.commands import Command
@@ -224,3 +225,10 @@ def as_sendable(message: MessageLike) -> EmailMessage | str | bytes:
         return message
     # A legacy email.message.Message (e.g. from MIMEText): its bytes are what smtplib sends.
     return message.as_bytes()
+
+
+def with_notes(exchange: Exchange, notes: tuple[str, ...]) -> Exchange:
+    """`exchange` with `notes` (a SASL mechanism's working) shown before its own."""
+    if not notes:
+        return exchange
+    return replace(exchange, notes=notes + exchange.notes)

@@ -246,15 +246,14 @@ OVER_THE_LIMIT = {
     "smtplearn.exercises.seed": "not split yet: one module per lesson's checks is issue 11's next step",
     "smtplearn.exercises.editions": "not split yet: builds and runs both notebook editions",
     "smtplearn.world.world": "not split yet: the map, the routing table, the queue runner and sending",
+    "smtplearn.server.faults": "~400 (412): the fault rules and parse_fault, the command line's fault syntax",
+    "smtplearn.server.core": "~400 (406): DebugServer's settings and lifecycle, its docstring the manual",
 }
 
 
 def test_modules_over_400_lines_are_named_with_a_reason() -> None:
     over = {
-        name
-        for name, path in _modules()
-        if len(path.read_text(encoding="utf-8").splitlines()) > MAX_LINES
-        and name.split(".")[1:2] != ["server"]
+        name for name, path in _modules() if len(path.read_text(encoding="utf-8").splitlines()) > MAX_LINES
     }
     assert over == set(OVER_THE_LIMIT)
 
@@ -274,8 +273,9 @@ LAYERS = {
     "compat": _CORE | {"record", "transport", "client", "render"},
     "server": _CORE,
     "world": _CORE | {"record", "explain", "render", "transport", "client", "server"},
-    "lessons": _CORE | {"record", "explain", "render", "transport", "client", "server", "world"},
-    "cli": _CORE | {"record", "explain", "render", "transport", "client", "server", "world", "lessons"},
+    "lessons": _CORE | {"record", "explain", "render", "transport", "client", "compat", "server", "world"},
+    "cli": _CORE
+    | {"record", "explain", "render", "transport", "client", "compat", "server", "world", "lessons"},
 }
 
 # top-level module or package -> its layer

@@ -11,12 +11,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from aiosmtpd.smtp import MISSING, SMTP, syntax
+from aiosmtpd.smtp import MISSING, syntax
 
 from smtplearn.protocol.grammar import MAX_AUTH_RESPONSE_LINE, b64decode_strict, b64encode_bytes
+from smtplearn.server.aiosmtpd_adapter import SMTPAdapter
 
 
-class AuthSMTP(SMTP):
+class AuthSMTP(SMTPAdapter):
     """The AUTH command (RFC 4954 §4) on top of aiosmtpd's."""
 
     # The prompts most servers send for AUTH LOGIN (aiosmtpd's own end in a NUL byte).
@@ -83,10 +84,10 @@ class AuthSMTP(SMTP):
         size = 0
         while True:
             try:
-                end = await self._reader.readuntil(b"\n")
+                end = await self.stream_reader.readuntil(b"\n")
             except asyncio.LimitOverrunError as error:
                 # Longer than the reader's buffer: take what it holds and look again.
-                piece = await self._reader.read(error.consumed)
+                piece = await self.stream_reader.read(error.consumed)
                 size += len(piece)
                 if size <= MAX_AUTH_RESPONSE_LINE:
                     kept.append(piece)

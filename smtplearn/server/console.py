@@ -19,12 +19,13 @@ from typing import TextIO
 
 from smtplearn.protocol.visible import visible
 from smtplearn.server.auth import DEMO_PASSWORD, DEMO_USER
-from smtplearn.server.core import DebugServer, TlsMode
+from smtplearn.server.core import DebugServer
 from smtplearn.server.directory import VRFY_MODES
 from smtplearn.server.faults import parse_fault
 from smtplearn.server.limits import ConnectionLimits
 from smtplearn.server.mailbox import KEEP_BYTES, KEEP_MESSAGES, ReceivedMessage
 from smtplearn.server.sessions import KEEP_EVENTS, KEEP_SESSIONS, SessionEvent, SessionLog
+from smtplearn.server.tls import TlsMode
 
 DEFAULT_PORT = 8025
 #: Lines waiting to be printed before the console skips new ones (see `Backlog`).
@@ -258,14 +259,14 @@ class Backlog:
         # raised at a random point of a Queue.get() could leave its lock held and freeze the
         # server thread's next put().
         self._items: queue.SimpleQueue[Item | None] = queue.SimpleQueue()
-        self._limit = limit
+        self._capacity = limit
         self._skipped = 0
         # Taken by the server thread and the console thread only, never in a signal handler.
         self._lock = threading.Lock()
 
     def offer(self, item: Item) -> None:
         """Queue `item` to be printed, unless `limit` items are waiting already."""
-        if self._items.qsize() >= self._limit:
+        if self._items.qsize() >= self._capacity:
             with self._lock:
                 self._skipped += 1
             return

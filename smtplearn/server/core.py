@@ -6,18 +6,12 @@ This module starts and stops the server and holds its settings; what a session d
 
 from __future__ import annotations
 
-import asyncio
-import ipaddress
 import logging
 import socket
 import ssl
 import threading
-from collections.abc import Mapping, Sequence, Set
-from contextlib import ExitStack
+from collections.abc import Mapping, Sequence
 from types import TracebackType
-from typing import Any, Literal
-
-from aiosmtpd.controller import Controller
 
 from smtplearn.server.auth import (
     DEMO_PASSWORD,
@@ -26,142 +20,30 @@ from smtplearn.server.auth import (
     Authenticator,
     PasswordRedactingFilter,
 )
-from smtplearn.server.directory import DEMO_DIRECTORY, VRFY_MODES, VrfyMode
+from smtplearn.server.controller import DebugController
+from smtplearn.server.directory import DEMO_DIRECTORY, VrfyMode, check_vrfy_mode
 from smtplearn.server.faults import Fault, Faults
-from smtplearn.server.handler import DebugHandler
 from smtplearn.server.limits import ConnectionLimits
 from smtplearn.server.mailbox import KEEP_BYTES, KEEP_MESSAGES, Mailbox
-from smtplearn.server.protocol import DebugSMTP
-from smtplearn.server.quiet import forget_thread, quiet_loop
 from smtplearn.server.sessions import KEEP_EVENTS, KEEP_SESSIONS, SessionLogs
 from smtplearn.server.settings import (
     check_bool,
     check_count,
     check_hostname,
+    check_loopback,
     check_path,
     check_seconds,
     check_text_mapping,
+    check_withheld,
 )
-from smtplearn.server.state import WITHHOLDABLE, ServerState
-from smtplearn.server.tls import LocalCA
-from smtplearn.server.vulnerable import check_vulnerable
+from smtplearn.server.state import ServerState
+from smtplearn.server.tls import LocalCA, TlsMode, check_tls_mode
+from smtplearn.server.vulnerable import check_vulnerable, greeting_ident
 
 log = logging.getLogger("smtplearn.server")
 
-TlsMode = Literal["starttls", "implicit", False]
-TLS_MODES = ("starttls", "implicit", False)
 DEFAULT_HOSTNAME = "mail.example.test"
 DEFAULT_SIZE_LIMIT = 10 * 1024 * 1024
-#: How long start() waits for the server thread; generous for a busy shared JupyterHub.
-READY_TIMEOUT = 10.0
-
-
-class _BoundController(Controller):
-    """aiosmtpd's threaded Controller serving a listening socket that we bound ourselves.
-
-    The stock Controller binds ``hostname:port`` inside its thread and then connects to
-    that same address to check the server answers, so port 0 cannot work: nobody learns
-    which port the kernel chose. Binding here first (port 0 allowed) gives the real port
-    before the thread starts, and no two servers can ever pick the same one.
-    """
-
-    def __init__(
-        self,
-        state: ServerState,
-        sock: socket.socket,
-        *,
-        implicit_tls: ssl.SSLContext | None,
-        check_context: ssl.SSLContext | None,
-        **smtp_kwargs: Any,
-    ) -> None:
-        host, port = sock.getsockname()[:2]
-        super().__init__(
-            DebugHandler(state),
-            hostname=host,
-            port=port,
-            ssl_context=implicit_tls,
-            ready_timeout=READY_TIMEOUT,
-            **smtp_kwargs,
-        )
-        self._state = state
-        self._sock = sock
-        self._check_context = check_context
-        #: The address of the start-up check connection, left out of the session log.
-        self.check_peer: tuple[str, int] | None = None
-        self._loop_thread: int | None = None
-
-    def factory(self) -> DebugSMTP:
-        kwargs = dict(self.SMTP_kwargs)
-        # Read per connection, so a SizeLimit fault added at run time applies to the next one.
-        kwargs["data_size_limit"] = self._state.faults.size_limit(self._state.size_limit)
-        return DebugSMTP(self.handler, self._state, loop=self.loop, **kwargs)
-
-    def _create_server(self) -> Any:
-        # Called on the server thread, before the loop serves anyone.
-        self._loop_thread = threading.get_ident()
-        quiet_loop(self.loop)
-        if self.ssl_context is None:
-            return self.loop.create_server(self._factory_invoker, sock=self._sock)
-        # Until its TLS handshake is done a connection is no session: it counts against no
-        # cap and has no idle timer. A handshake takes milliseconds; one that takes longer
-        # than a stressed server's idle allowance is a client holding a socket (asyncio's
-        # default would let it for 60 s).
-        return self.loop.create_server(
-            self._factory_invoker,
-            sock=self._sock,
-            ssl=self.ssl_context,
-            ssl_handshake_timeout=self._state.limits.stress_timeout,
-        )
-
-    def stop(self, no_assert: bool = False) -> None:
-        # aiosmtpd's stop cancels the sessions and stops the loop at once, which leaves a
-        # TLS connection's socket open (its close needs the loop) and warns at exit. Drop
-        # every connection first, while the loop still runs.
-        if self._thread is not None and self.loop.is_running():
-            closing = asyncio.run_coroutine_threadsafe(self._drop_connections(), self.loop)
-            closing.result(READY_TIMEOUT)
-        super().stop(no_assert)
-        forget_thread(self._loop_thread)
-
-    async def _drop_connections(self) -> None:
-        if self.server is not None:
-            self.server.close()
-        connections = list(self._state.connections)
-        for connection in connections:
-            connection.abort()
-        if connections:
-            await asyncio.wait([c.lost for c in connections], timeout=READY_TIMEOUT)
-
-    def runs_this_thread(self) -> bool:
-        """True when called on the server's own thread (a listener's code runs there)."""
-        return self._thread is threading.current_thread()
-
-    def _trigger_server(self) -> None:
-        # Same check as aiosmtpd's (read the greeting), but the TLS handshake is verified
-        # against our own CA, and we note the client address to hide this session.
-        with ExitStack() as stack:
-            conn = stack.enter_context(socket.create_connection((self.hostname, self.port), 5.0))
-            self.check_peer = conn.getsockname()[:2]
-            if self.ssl_context is not None and self._check_context is not None:
-                conn = stack.enter_context(
-                    self._check_context.wrap_socket(conn, server_hostname=self.hostname)
-                )
-            conn.recv(1024)
-
-
-def _check_loopback(host: str, allow_remote: bool) -> None:
-    if allow_remote or host == "localhost":
-        return
-    try:
-        loopback = ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = False
-    if not loopback:
-        raise ValueError(
-            f"DebugServer refuses to listen on {host!r}: it accepts mail from anyone who can "
-            "connect and has a published demo password, so by default it listens on loopback "
-            "(127.0.0.1) only. Pass allow_remote=True if other machines really must reach it."
-        )
 
 
 class DebugServer:
@@ -184,16 +66,11 @@ class DebugServer:
     written to that Maildir before the 250 reply. `faults` are rules from
     `smtplearn.server.faults` for lessons on errors.
 
-    Connection limits (`smtplearn.server.limits`): at most `max_sessions` sessions at once,
-    `max_sessions_per_address` of them from one client address (a class behind NAT shares
-    one); a connection over either cap gets ``421 4.7.0`` saying why. A session may idle
-    `idle_timeout` seconds (RFC 5321's 5 minutes), or only `stress_timeout` seconds while
-    the sessions fill 80 % of a cap; then it gets ``421 4.4.2`` and is closed.
-
-    Memory stays bounded however long it runs and whatever clients send: `sessions` keeps
-    the last `log_sessions` sessions, each with at most `log_events_per_session` events;
-    `mailbox` the last `mailbox_messages` messages of at most `mailbox_bytes` octets in
-    all. What is dropped is said: a note in the session log, a count in each repr.
+    Nobody can lock a class out (`smtplearn.server.limits`): `max_sessions` in all and
+    `max_sessions_per_address` from one address (over either: ``421 4.7.0``); an idle session
+    gets ``421 4.4.2`` after `idle_timeout`, or `stress_timeout` while 80 % of a cap is used.
+    Memory stays bounded: `log_sessions`, `log_events_per_session`, `mailbox_messages` and
+    `mailbox_bytes` cap what `sessions` and `mailbox` keep, and each repr says what was dropped.
 
     The server is strict by default: it refuses what the lessons teach a client must not
     send (a command ending in a bare LF, ``MAIL FROM: a@b``, a UTF-8 address without
@@ -203,11 +80,9 @@ class DebugServer:
     `lenient`. Every setting is checked here: a bad one raises ValueError or TypeError.
 
     ``vulnerable=("smuggling",)`` makes this one server DELIBERATELY vulnerable, for the
-    attack lesson: it ends the message data at any "." between line breaks (``\\n.\\n``,
-    ``\\r.\\r``...), not only at CRLF.CRLF, and reads what follows as new commands, so a
-    second, forged message can be smuggled inside the first (see
-    `smtplearn.server.vulnerable`). It is off by default, cannot be changed while the server
-    runs, and says so in the greeting, the session log, the `logging` output and `repr`.
+    attack lesson: the data ends at any "." between line breaks, so a forged second message
+    can be smuggled in (`smtplearn.server.vulnerable`). Off by default, fixed while running,
+    and announced in the greeting, the session log, `logging` and `repr`.
     """
 
     def __init__(
@@ -237,10 +112,9 @@ class DebugServer:
         lenient: bool = False,
         vulnerable: Sequence[str] = (),
     ) -> None:
-        _check_loopback(host, check_bool("allow_remote", allow_remote))
-        if tls not in TLS_MODES:
-            raise ValueError(f"tls must be 'starttls', 'implicit' or False, not {tls!r}")
-        self._check_vrfy(vrfy)
+        check_loopback(host, check_bool("allow_remote", allow_remote))
+        check_tls_mode(tls)
+        check_vrfy_mode(vrfy)
         self._requested = (host, check_count("port", port, minimum=0, maximum=65535))
         self.tls = tls
         self.auth_require_tls = check_bool("auth_require_tls", auth_require_tls)
@@ -270,7 +144,7 @@ class DebugServer:
             ),
             vulnerable=check_vulnerable(vulnerable),
         )
-        self._controller: _BoundController | None = None
+        self._controller: DebugController | None = None
         #: A stop asked for from the server's own thread, running on a helper thread.
         self._stopping: threading.Thread | None = None
         self._log_filter = PasswordRedactingFilter(lambda: self._state.users)
@@ -285,18 +159,17 @@ class DebugServer:
         if self._controller is not None:
             raise RuntimeError("this DebugServer is already running")
         host, port = self._requested
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        sock = socket.create_server((host, port), family=family)
+        sock = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
         try:
             self._ca = LocalCA(self.hostname) if self.tls else None
             server_tls = self._ca.server_context() if self._ca else None
-            controller = _BoundController(
+            controller = DebugController(
                 self._state,
                 sock,
                 implicit_tls=server_tls if self.tls == "implicit" else None,
                 check_context=self._ca.client_context() if self._ca else None,
                 server_hostname=self.hostname,
-                ident=self._ident(),
+                ident=greeting_ident(self.vulnerable),
                 tls_context=server_tls if self.tls == "starttls" else None,
                 # With implicit TLS every connection is encrypted, so aiosmtpd's own check
                 # (which only knows about STARTTLS) must not hold AUTH back.
@@ -327,12 +200,6 @@ class DebugServer:
             )
         return self
 
-    def _ident(self) -> str:
-        # The greeting is the first thing any client sees: a vulnerable server says so there.
-        if not self.vulnerable:
-            return "ESMTP smtplearn DebugServer"
-        return f"ESMTP smtplearn DebugServer DELIBERATELY VULNERABLE to {', '.join(self.vulnerable)}"
-
     def stop(self) -> None:
         """Close every connection, stop the thread and remove the CA file. Safe to repeat.
 
@@ -350,7 +217,7 @@ class DebugServer:
         self._finish_stopping()
         self._stop_now(controller)
 
-    def _stop_now(self, controller: _BoundController | None) -> None:
+    def _stop_now(self, controller: DebugController | None) -> None:
         if controller is not None:
             controller.stop()
             for name in SERVER_LOGGERS:
@@ -358,7 +225,7 @@ class DebugServer:
             log.info("DebugServer %s on %s:%d stopped", self.hostname, *self.address)
         self._cleanup_ca()
 
-    def _stop_quietly(self, controller: _BoundController) -> None:
+    def _stop_quietly(self, controller: DebugController) -> None:
         # On a helper thread an exception would be printed by threading's excepthook, into
         # whichever cell runs; the library never prints, so it is logged instead.
         try:
@@ -463,13 +330,8 @@ class DebugServer:
 
     @vrfy.setter
     def vrfy(self, mode: VrfyMode) -> None:
-        self._check_vrfy(mode)
+        check_vrfy_mode(mode)
         self._state.vrfy = mode
-
-    @staticmethod
-    def _check_vrfy(mode: str) -> None:
-        if mode not in VRFY_MODES:
-            raise ValueError(f"vrfy must be 'directory' or 'refuse', not {mode!r}")
 
     @property
     def users(self) -> Mapping[str, str]:
@@ -527,17 +389,7 @@ class DebugServer:
 
     @withheld_extensions.setter
     def withheld_extensions(self, names: object) -> None:
-        # Typed as object: a notebook may assign anything, and a str must not pass as a set.
-        if isinstance(names, str) or not isinstance(names, Set):
-            raise TypeError(
-                f"withheld_extensions must be a set of extension names such as {{'SMTPUTF8'}}, not {names!r}"
-            )
-        upper = frozenset(str(name).upper() for name in names)
-        if not upper <= WITHHOLDABLE:
-            raise ValueError(
-                f"only 8BITMIME and SMTPUTF8 can be withheld, not {sorted(upper - WITHHOLDABLE)}"
-            )
-        self._state.withheld = upper
+        self._state.withheld = check_withheld(names)
 
     @property
     def size_limit(self) -> int:

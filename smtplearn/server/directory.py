@@ -13,6 +13,13 @@ from typing import Literal
 VrfyMode = Literal["directory", "refuse"]
 VRFY_MODES: tuple[VrfyMode, ...] = ("directory", "refuse")
 
+
+def check_vrfy_mode(mode: str) -> None:
+    """Refuse a VRFY mode that is not one of `VRFY_MODES`."""
+    if mode not in VRFY_MODES:
+        raise ValueError(f"vrfy must be 'directory' or 'refuse', not {mode!r}")
+
+
 #: The seed's ``dhellmann`` entry on the server's domain, two Smiths so that ``VRFY smith``
 #: is ambiguous (the example of RFC 5321 §3.5.1), and the demo account.
 DEMO_DIRECTORY: Mapping[str, str] = {

@@ -3,32 +3,32 @@
 aiosmtpd does the SMTP work; this subclass only wraps it at three seams: every reply goes
 through `push` (enhanced codes, logging), every line read goes through a `RecordingReader`
 (logging with credentials redacted), and every command method is wrapped once (bad UTF-8,
-the line rules of `smtplearn.server.strict`, fault injection). MAIL, RCPT, EHLO and HELO
-have their syntax judged by the same module before aiosmtpd parses them, unless the server
-is lenient; DATA measures a message without its transparency dots. What the server
-*answers* to MAIL, RCPT, DATA, VRFY... is decided by the handler's hooks in
-`smtplearn.server.handler`; AUTH is in `smtplearn.server.auth_exchange`.
+the line rules of `smtplearn.server.strict`, fault injection). The syntax of MAIL, RCPT,
+EHLO and HELO is judged in `smtplearn.server.strict_commands`, AUTH in
+`smtplearn.server.auth_exchange`, and what the server *answers* to MAIL, RCPT, DATA,
+VRFY... by the handler's hooks in `smtplearn.server.handler`. aiosmtpd's private seams are
+reached only through `smtplearn.server.aiosmtpd_adapter`; where the session stands is its
+`phase` (`smtplearn.server.phase`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import collections
 import functools
 import logging
 import re
 import socket
-from collections.abc import Awaitable, Callable
 from typing import Any, NoReturn, cast
 
-from aiosmtpd.smtp import Session, syntax
+from aiosmtpd.smtp import Session
 
-from smtplearn.protocol.grammar import MAX_COMMAND_LINE, REDACTED
+from smtplearn.protocol.grammar import REDACTED
 from smtplearn.protocol.visible import visible
+from smtplearn.server.aiosmtpd_adapter import CommandMethod
 from smtplearn.server.auth import redact_passwords
-from smtplearn.server.auth_exchange import AuthSMTP
 from smtplearn.server.enhanced import with_enhanced_code
 from smtplearn.server.faults import CONNECT, Action
+from smtplearn.server.phase import SessionPhase, phase_of_command
 from smtplearn.server.sessions import (
     Direction,
     EventKind,
@@ -41,11 +41,9 @@ from smtplearn.server.sessions import (
 from smtplearn.server.state import ServerState
 from smtplearn.server.strict import (
     control_character_refusal,
-    greeting_refusal,
     line_ending_refusal,
-    mail_refusal,
-    rcpt_refusal,
 )
+from smtplearn.server.strict_commands import StrictCommandsSMTP
 from smtplearn.server.vulnerable import SmugglingReader
 
 log = logging.getLogger("smtplearn.server")
@@ -57,8 +55,6 @@ _NOT_UTF8 = re.compile("[\udc80-\udcff]")
 #: Message lines kept in the session log per message; the mailbox has the whole message.
 DATA_LINES_LOGGED = 100
 
-CommandMethod = Callable[[Any], Awaitable[None]]
-
 
 class _Session(Session):
     # aiosmtpd assigns this deprecated property on every successful AUTH and its setter logs
@@ -66,41 +62,28 @@ class _Session(Session):
     login_data: Any = None
 
 
-class DebugSMTP(AuthSMTP):
+class DebugSMTP(StrictCommandsSMTP):
     """One SMTP session of the DebugServer."""
 
-    # RFC 5321 §4.5.3.1.4: a command line is at most 512 octets *including* CRLF (the
-    # client core's MAX_COMMAND_LINE), and aiosmtpd measures the line without it.
-    command_size_limit = MAX_COMMAND_LINE - len(b"\r\n")
-
     def __init__(self, handler: Any, state: ServerState, **kwargs: Any) -> None:
-        super().__init__(handler, **kwargs)
-        # aiosmtpd keeps these limits in a class attribute that every EHLO enlarges; a
-        # per-session copy keeps one client's EHLOs from changing another's limits.
-        self.command_size_limits = collections.defaultdict(lambda: self.command_size_limit)
-        self.state = state
+        super().__init__(handler, state, **kwargs)
         self.log: SessionLog | None = None
-        self._reading: EventKind = "command"
+        #: Where the session stands: what the client's next line is, how replies look.
+        self.phase = SessionPhase.CONNECTED
         #: The command line being handled, as received (line ending included).
         self._command_line = b""
-        #: The message size limit; aiosmtpd's own counter is widened during DATA.
-        self.size_limit: int | None = self.data_size_limit
         self._data_lines = 0
-        self._greeted = False
         #: The 421 reply for a connection over a cap (smtplearn.server.limits), else None.
         self._refusal: str | None = None
-        self._answering_hello = False
         self._tls_active = False
         self._recorder: RecordingReader | None = None
         #: When the client last sent a complete line (loop time): idle time counts from here.
         self._last_line_at = self.loop.time()
         #: Done once the connection is gone, whichever way it went.
         self.lost: asyncio.Future[None] = self.loop.create_future()
-        self._smtp_methods = {
-            verb: self._guarded(verb, method) for verb, method in self._smtp_methods.items()
-        }
+        self.wrap_command_methods(self._guarded)
 
-    def _create_session(self) -> Session:
+    def new_session(self) -> Session:
         return _Session(self.loop)
 
     # -- facts about the session ------------------------------------------------------
@@ -137,9 +120,9 @@ class DebugSMTP(AuthSMTP):
     def _on_line(self, line: bytes, size: int) -> None:
         self._last_line_at = self.loop.time()
         ending = line_ending(line) if size == len(line) else ""
-        if self._reading == "auth":
+        if self.phase is SessionPhase.AUTH:
             self._record("C", "auth", REDACTED, ending)
-        elif self._reading == "data":
+        elif self.phase is SessionPhase.DATA:
             self._data_lines += 1
             # The lone "." that ends the data is always shown: it is what the lesson is about.
             if self._data_lines <= DATA_LINES_LOGGED or line == b".\r\n":
@@ -160,12 +143,12 @@ class DebugSMTP(AuthSMTP):
             "allows only CRLF.CRLF); what follows is read as commands",
         )
 
-    def _cb_client_connected(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def wrap_reader(self, reader: asyncio.StreamReader) -> asyncio.StreamReader:
         if "smuggling" in self.state.vulnerable:
             reader = cast(asyncio.StreamReader, SmugglingReader(reader, self._on_lax_end))
         # The recorder has every StreamReader method aiosmtpd calls, and passes the rest on.
         self._recorder = RecordingReader(reader, self._on_line)
-        super()._cb_client_connected(cast(asyncio.StreamReader, self._recorder), writer)
+        return cast(asyncio.StreamReader, self._recorder)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         starttls_done = self.transport is not None
@@ -219,16 +202,16 @@ class DebugSMTP(AuthSMTP):
             # onto a console). It also keeps one pipelining client from holding up the
             # others. A client in lockstep costs nothing: its next line is not here yet.
             await asyncio.sleep(0)
-        transport = self._original_transport or self.transport
+        transport = self.socket_transport
         if transport is None or transport.is_closing():
             # The client has gone but aiosmtpd still has buffered lines: end the session.
             await self._end_session()
         text = status.decode("utf-8", errors="replace") if isinstance(status, bytes) else status
         # RFC 2034 §3: every reply carries an enhanced code, except the greeting and the
         # replies to EHLO and HELO (we give their error replies one all the same).
-        if self._greeted and not (self._answering_hello and text.startswith("250")):
+        if self.phase.carries_enhanced_code(text):
             text = with_enhanced_code(text)
-        self._greeted = True
+        self.phase = self.phase.after_reply()
         for line in text.split("\r\n"):
             # Replies echo the client's words (its HELO name, an address, an unknown verb).
             self._record("S", "reply", visible(line))
@@ -236,7 +219,7 @@ class DebugSMTP(AuthSMTP):
 
     # -- session start: connection caps and CONNECT faults ----------------------------
 
-    async def _handle_client(self) -> None:
+    async def before_session(self) -> bool:
         if self._refusal is not None:
             log.warning("%r refused: %s", self.peer, self._refusal)
             await self.push(self._refusal)
@@ -246,9 +229,7 @@ class DebugSMTP(AuthSMTP):
             # idle allowance is judged again now, not when its timer would have fired.
             for connection in self.state.connections:
                 connection._arm_idle_timer()
-        if await self._apply_faults(CONNECT):
-            return
-        await super()._handle_client()
+        return await self._apply_faults(CONNECT)
 
     # -- idle sessions (smtplearn.server.limits) --------------------------------------
 
@@ -256,18 +237,15 @@ class DebugSMTP(AuthSMTP):
         connections = self.state.connections
         return self.state.limits.allowed_idle(len(connections), connections.from_address(self.client_ip))
 
-    def _reset_timeout(self, duration: float | None = None) -> None:
+    def reset_idle_timer(self, duration: float | None) -> None:
         # aiosmtpd calls this when a connection starts and after each valid command.
         self._last_line_at = self.loop.time()
         self._arm_idle_timer()
 
     def _arm_idle_timer(self) -> None:
-        if self._timeout_handle is not None:
-            self._timeout_handle.cancel()
-        deadline = self._last_line_at + self._allowed_idle()
-        self._timeout_handle = self.loop.call_at(deadline, self._timeout_cb)
+        self.set_idle_timer(self._last_line_at + self._allowed_idle(), self._idle_timer_fired)
 
-    def _timeout_cb(self) -> None:
+    def _idle_timer_fired(self) -> None:
         allowed = self._allowed_idle()
         if self.loop.time() < self._last_line_at + allowed:
             # A line arrived since, or the stress is over: wait for the new deadline.
@@ -303,14 +281,12 @@ class DebugSMTP(AuthSMTP):
                 return
             if await self._apply_faults(verb):
                 return
-            self._reading = "auth" if verb == "AUTH" else "data" if verb == "DATA" else "command"
+            self.phase = phase_of_command(verb)
             self._data_lines = 0
-            self._answering_hello = verb in ("EHLO", "HELO")
             try:
                 await method(arg)
             finally:
-                self._reading = "command"
-                self._answering_hello = False
+                self.phase = SessionPhase.COMMANDS
                 if self.log is not None and self.session is not None:
                     self.log.helo = self.session.host_name
                     if self.session.authenticated:
@@ -325,74 +301,6 @@ class DebugSMTP(AuthSMTP):
             if ending is not None:
                 return ending
         return control_character_refusal(line.removesuffix(b"\n").removesuffix(b"\r"))
-
-    def _in_transaction_step(self, verb: str) -> bool:
-        """True when `verb` (MAIL or RCPT) comes in order, so its syntax is what to judge."""
-        if self.session is None or self.envelope is None or not self.session.host_name:
-            return False
-        return (self.envelope.mail_from is None) == (verb == "MAIL")
-
-    @syntax("MAIL FROM: <address>", extended=" [SP <mail-parameters>]")
-    async def smtp_MAIL(self, arg: str | None) -> None:
-        # Sequence errors keep aiosmtpd's 503; only an in-order MAIL has its syntax judged.
-        if not self.state.lenient and self._in_transaction_step("MAIL"):
-            refusal = mail_refusal(arg)
-            if refusal is not None:
-                await self.push(refusal)
-                return
-        if "8BITMIME" in self.state.withheld and "BODY=8BITMIME" in (arg or "").upper().split():
-            # RFC 5321 §4.1.1.11: 555 for a MAIL parameter the server does not implement.
-            await self.push(
-                "555 5.5.4 BODY=8BITMIME is not supported here: 8BITMIME was not offered (RFC 6152)"
-            )
-            return
-        await super().smtp_MAIL(arg)
-
-    @syntax("RCPT TO: <address>", extended=" [SP <mail-parameters>]")
-    async def smtp_RCPT(self, arg: str | None) -> None:
-        if not self.state.lenient and self._in_transaction_step("RCPT"):
-            assert self.envelope is not None
-            refusal = rcpt_refusal(arg, smtputf8=bool(self.envelope.smtp_utf8))
-            if refusal is not None:
-                await self.push(refusal)
-                return
-        await super().smtp_RCPT(arg)
-
-    @syntax("DATA")
-    async def smtp_DATA(self, arg: str) -> None:
-        # aiosmtpd counts octets as they arrive, transparency dots included, but a message's
-        # size leaves them out (RFC 1870 §5). Each dot comes with at least 3 octets of text
-        # (".\r\n" is sent as "..\r\n"), so the wire may carry 4/3 of the limit; the
-        # handler judges the message itself against `size_limit`.
-        limit = self.size_limit
-        if limit:
-            self.data_size_limit = limit + limit // 3 + 1
-        try:
-            await super().smtp_DATA(arg)
-        finally:
-            self.data_size_limit = limit
-
-    @syntax("EHLO hostname")
-    async def smtp_EHLO(self, hostname: str) -> None:
-        refusal = None if self.state.lenient else greeting_refusal("EHLO", hostname)
-        if refusal is not None:
-            await self.push(refusal)
-            return
-        # A withheld SMTPUTF8 is one this session does not support (aiosmtpd then reads
-        # commands as strict ASCII and refuses the SMTPUTF8 parameter).
-        self.enable_SMTPUTF8 = "SMTPUTF8" not in self.state.withheld
-        # Each EHLO starts over (RFC 5321 §4.1.4); aiosmtpd would add the SIZE and
-        # SMTPUTF8 allowances to the MAIL line limit again on top of the previous ones.
-        self.command_size_limits.clear()
-        await super().smtp_EHLO(hostname)
-
-    @syntax("HELO hostname")
-    async def smtp_HELO(self, hostname: str) -> None:
-        refusal = None if self.state.lenient else greeting_refusal("HELO", hostname)
-        if refusal is not None:
-            await self.push(refusal)
-            return
-        await super().smtp_HELO(hostname)
 
     async def fault_at(self, step: str) -> Action | None:
         """Wait out the delays faults ask for at `step`; return the action that decides it."""
@@ -425,13 +333,12 @@ class DebugSMTP(AuthSMTP):
         """Drop the connection at once (used when the server stops)."""
         # After STARTTLS the socket's own transport sits under the TLS one; aborting it
         # skips the TLS goodbye, which needs a running loop the stopping server won't have.
-        transport = self._original_transport or self.transport
+        transport = self.socket_transport
         if isinstance(transport, asyncio.Transport):
             transport.abort()
 
     async def _end_session(self) -> NoReturn:
-        assert self._handler_coroutine is not None
-        self._handler_coroutine.cancel()
+        self.cancel_session_task()
         # The cancellation requested above is delivered at this await.
         await asyncio.sleep(0)
         raise AssertionError("unreachable: the session task was cancelled")

@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from typing import Any, Literal, overload
 
 from smtplearn.protocol.visible import visible
+from smtplearn.server.aiosmtpd_adapter import has_buffered_data
 from smtplearn.server.listeners import notify
 
 #: Who produced an event: the client ("C"), the server ("S"), or a note from the log ("*").
@@ -255,33 +256,32 @@ class RecordingReader:
     on STARTTLS) passes through to the real reader.
     """
 
-    __slots__ = ("_on_line", "_pending", "_pending_size", "_reader")
-    _reader: asyncio.StreamReader
+    __slots__ = ("_inner", "_on_line", "_pending", "_pending_size")
+    _inner: asyncio.StreamReader
     _on_line: Callable[[bytes, int], None]
     _pending: bytes
     _pending_size: int
 
     def __init__(self, reader: asyncio.StreamReader, on_line: Callable[[bytes, int], None]) -> None:
-        object.__setattr__(self, "_reader", reader)
+        object.__setattr__(self, "_inner", reader)
         #: Called with (the line, or its start when it was over-long; its real size).
         object.__setattr__(self, "_on_line", on_line)
         object.__setattr__(self, "_pending", b"")
         object.__setattr__(self, "_pending_size", 0)
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._reader, name)
+        return getattr(self._inner, name)
 
     @property
     def has_buffered(self) -> bool:
         """True when data the client sent is waiting: reading the next line will not wait."""
-        # StreamReader has no public way to ask; aiosmtpd itself clears `_buffer` on STARTTLS.
-        return bool(self._reader._buffer)  # type: ignore[attr-defined]
+        return has_buffered_data(self._inner)
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name in RecordingReader.__slots__:
             object.__setattr__(self, name, value)
         else:
-            setattr(self._reader, name, value)
+            setattr(self._inner, name, value)
 
     def _emit(self, data: bytes) -> None:
         line = (self._pending + data)[: SHOWN_CHARS * 4]
@@ -291,17 +291,17 @@ class RecordingReader:
             self._on_line(line, size)
 
     async def readuntil(self, separator: bytes = b"\n") -> bytes:
-        data = await self._reader.readuntil(separator)
+        data = await self._inner.readuntil(separator)
         self._emit(data)
         return data
 
     async def readline(self) -> bytes:
-        data = await self._reader.readline()
+        data = await self._inner.readline()
         self._emit(data)
         return data
 
     async def read(self, n: int = -1) -> bytes:
-        data = await self._reader.read(n)
+        data = await self._inner.read(n)
         # Only the start of an over-long line is worth keeping: the log shows its length.
         self._pending = (self._pending + data)[: SHOWN_CHARS * 4]
         self._pending_size += len(data)

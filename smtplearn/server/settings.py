@@ -6,9 +6,10 @@ in the cell that made it.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from typing import Any
 
 from smtplearn.protocol.grammar import CONTROL_CHARACTER
@@ -65,3 +66,36 @@ def check_path(name: str, value: object) -> str:
     if not isinstance(value, (str, os.PathLike)) or not os.fspath(value):
         raise TypeError(f"{name} must be a path such as 'mail/', not {value!r}")
     return str(os.fspath(value))
+
+
+def check_loopback(host: str, allow_remote: bool) -> None:
+    """Refuse a non-loopback `host` unless `allow_remote`: the server trusts whoever connects."""
+    if allow_remote or host == "localhost":
+        return
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise ValueError(
+            f"DebugServer refuses to listen on {host!r}: it accepts mail from anyone who can "
+            "connect and has a published demo password, so by default it listens on loopback "
+            "(127.0.0.1) only. Pass allow_remote=True if other machines really must reach it."
+        )
+
+
+#: The extensions a lesson may ask the DebugServer to stop advertising.
+WITHHOLDABLE = frozenset({"8BITMIME", "SMTPUTF8"})
+
+
+def check_withheld(names: object) -> frozenset[str]:
+    """Extensions a server may stop advertising (`DebugServer.withheld_extensions`), upper case."""
+    # Typed as object: a notebook may assign anything, and a str must not pass as a set.
+    if isinstance(names, str) or not isinstance(names, Set):
+        raise TypeError(
+            f"withheld_extensions must be a set of extension names such as {{'SMTPUTF8'}}, not {names!r}"
+        )
+    upper = frozenset(str(name).upper() for name in names)
+    if not upper <= WITHHOLDABLE:
+        raise ValueError(f"only 8BITMIME and SMTPUTF8 can be withheld, not {sorted(upper - WITHHOLDABLE)}")
+    return upper

@@ -21,10 +21,6 @@ if TYPE_CHECKING:
     from smtplearn.server.protocol import DebugSMTP
 
 
-#: The extensions a lesson may ask the DebugServer to stop advertising.
-WITHHOLDABLE = frozenset({"8BITMIME", "SMTPUTF8"})
-
-
 @dataclass
 class ServerState:
     """Everything a session needs to know about its server."""

@@ -9,8 +9,19 @@ from __future__ import annotations
 import os
 import ssl
 import tempfile
+from typing import Literal
 
 import trustme
+
+#: "starttls" (upgrade on request), "implicit" (TLS from the first byte, port 465) or False.
+TlsMode = Literal["starttls", "implicit", False]
+TLS_MODES: tuple[TlsMode, ...] = ("starttls", "implicit", False)
+
+
+def check_tls_mode(tls: object) -> None:
+    """Refuse a `tls` setting that is not one of `TLS_MODES`."""
+    if tls not in TLS_MODES:
+        raise ValueError(f"tls must be 'starttls', 'implicit' or False, not {tls!r}")
 
 
 class LocalCA:

@@ -46,6 +46,14 @@ def check_vulnerable(vulnerable: Collection[str]) -> frozenset[str]:
     return frozenset(vulnerable)
 
 
+def greeting_ident(vulnerable: Collection[str]) -> str:
+    """The text after the host name in the 220 greeting."""
+    # The greeting is the first thing any client sees: a vulnerable server says so there.
+    if not vulnerable:
+        return "ESMTP smtplearn DebugServer"
+    return f"ESMTP smtplearn DebugServer DELIBERATELY VULNERABLE to {', '.join(vulnerable)}"
+
+
 def lax_end_of_data(chunk: bytes) -> tuple[bytes, bytes, bytes] | None:
     """Where a lax server would end the data in `chunk`, which starts at a line's start.
 
@@ -78,8 +86,8 @@ class SmugglingReader:
     as commands, which is the vulnerability. `on_lax_end` is told the end it took.
     """
 
-    __slots__ = ("_carry", "_lax_end", "_on_lax_end", "_reader")
-    _reader: asyncio.StreamReader
+    __slots__ = ("_carry", "_inner", "_lax_end", "_on_lax_end")
+    _inner: asyncio.StreamReader
     _on_lax_end: Callable[[bytes], None]
     #: Bytes already read from the socket that the next reads return first.
     _carry: bytes
@@ -87,20 +95,20 @@ class SmugglingReader:
     _lax_end: bytes
 
     def __init__(self, reader: asyncio.StreamReader, on_lax_end: Callable[[bytes], None]) -> None:
-        object.__setattr__(self, "_reader", reader)
+        object.__setattr__(self, "_inner", reader)
         object.__setattr__(self, "_on_lax_end", on_lax_end)
         object.__setattr__(self, "_carry", b"")
         object.__setattr__(self, "_lax_end", b"")
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._reader, name)
+        return getattr(self._inner, name)
 
     def __setattr__(self, name: str, value: Any) -> None:
         # aiosmtpd sets ``_transport`` on the reader at STARTTLS: it belongs to the real one.
         if name in SmugglingReader.__slots__:
             object.__setattr__(self, name, value)
         else:
-            setattr(self._reader, name, value)
+            setattr(self._inner, name, value)
 
     async def _until(self, separator: bytes) -> bytes:
         found = self._carry.find(separator)
@@ -109,7 +117,7 @@ class SmugglingReader:
             return line
         carried, self._carry = self._carry, b""
         try:
-            return carried + await self._reader.readuntil(separator)
+            return carried + await self._inner.readuntil(separator)
         except BaseException:
             # An over-long line or a lost connection: the bytes read so far are not lost.
             self._carry = carried + self._carry
@@ -135,7 +143,7 @@ class SmugglingReader:
         return b".\r\n"
 
     async def readline(self) -> bytes:
-        return await self._until(b"\n") if self._carry else await self._reader.readline()
+        return await self._until(b"\n") if self._carry else await self._inner.readline()
 
     async def read(self, n: int = -1) -> bytes:
         if self._carry:
@@ -144,4 +152,4 @@ class SmugglingReader:
             else:
                 data, self._carry = self._carry[:n], self._carry[n:]
             return data
-        return await self._reader.read(n)
+        return await self._inner.read(n)

@@ -42,9 +42,10 @@ client DISCONNECTED``, so a notebook cell that ends with the widget stores stabl
 from __future__ import annotations
 
 from smtplearn.widgets.attacklab import AttackLab
-from smtplearn.widgets.faultlab import FaultLab, RetryLab
+from smtplearn.widgets.faultlab import FaultLab
 from smtplearn.widgets.pipelining import ExtensionsLab, PipeliningLab
 from smtplearn.widgets.quiz import ReplyQuiz
+from smtplearn.widgets.retrylab import RetryLab
 from smtplearn.widgets.serverlog import ServerLogView
 from smtplearn.widgets.stepper import SendingStepper
 from smtplearn.widgets.tlsauth import TLSAuthLab

@@ -26,7 +26,7 @@ from smtplearn.protocol.data import message_bytes
 from smtplearn.protocol.errors import SMTPLearnError
 from smtplearn.record import Transcript
 from smtplearn.server.latency import LatencyProxy
-from smtplearn.server.state import WITHHOLDABLE
+from smtplearn.server.settings import WITHHOLDABLE
 from smtplearn.widgets._common import (
     Target,
     add_classes,

@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 import trustme
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+
+from smtplearn.server.aiosmtpd_adapter import SocketController
 
 USERS = {"alice": "wonderland-secret-7"}
 
@@ -85,20 +86,20 @@ def authenticator(
     return AuthResult(success=False, handled=False)
 
 
-class BoundController(Controller):
-    """aiosmtpd's Controller on a socket we bound ourselves, so port 0 gives a free port."""
+class BoundController(SocketController):
+    """aiosmtpd's Controller on a socket we bound ourselves, so port 0 gives a free port.
+
+    The binding goes through smtplearn's aiosmtpd adapter, the one place that overrides
+    aiosmtpd's private methods; the sessions are aiosmtpd's own, unchanged SMTP class.
+    """
 
     def __init__(self, handler: Any, tls: ssl.SSLContext | None, **smtp_kwargs: Any) -> None:
-        self._sock = socket.create_server(("127.0.0.1", 0))
-        super().__init__(handler, hostname="127.0.0.1", port=self._sock.getsockname()[1])
+        super().__init__(handler, socket.create_server(("127.0.0.1", 0)))
         self._tls = tls
         self._smtp_kwargs = smtp_kwargs
 
     def factory(self) -> SMTP:
         return SMTP(self.handler, tls_context=self._tls, **self._smtp_kwargs)
-
-    def _create_server(self) -> Any:
-        return self.loop.create_server(self._factory_invoker, sock=self._sock)
 
 
 @dataclass
