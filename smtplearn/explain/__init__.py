@@ -1,8 +1,9 @@
 """`explain()`: what a step, reply, code, command, extension or status code means.
 
-The meanings themselves live in `smtplearn.explain.catalogue` (data only); this module
-looks them up and assembles an `Explanation`. Nothing here ever reads `Exchange.sent`:
-explanations are built from redacted views only, so they can be shown anywhere.
+The meanings themselves live in the `smtplearn.explain.catalogue` package (data only, one
+module per kind); this module looks them up and assembles an `Explanation`. Nothing here ever
+reads `Exchange.sent`: explanations are built from redacted views only, so they can be shown
+anywhere.
 """
 
 from __future__ import annotations
