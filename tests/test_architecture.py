@@ -288,7 +288,6 @@ MAX_LINES = 400
 # left, named so the list can only shrink.
 OVER_THE_LIMIT = {
     "smtplearn.render.diagram": "not split yet: the sequence diagram and the state-diagram layout",
-    "smtplearn.exercises.editions": "not split yet: builds and runs both notebook editions",
     "smtplearn.client": "two lines over since another branch's merge; its split is issue 11's client item",
     "smtplearn.world.world": "not split yet: the map, the routing table, the queue runner and sending",
 }
