@@ -25,6 +25,10 @@ blank (the convention the lessons are written to):
   function body valid. Run All then never raises: the checks see ``...`` (or a function
   returning None) and print their "✎ Your turn" prompt;
 - a hidden-test block disappears; a markdown solution block becomes ``YOUR ANSWER HERE``.
+
+nbgrader's ``generate_assignment`` makes the same cells from the same source; only what
+replaces a solution differs (its ``raise NotImplementedError()`` stops Run All), and nbgrader
+grades a copy of either the same way (``tests/notebooks/test_nbgrader.py``).
 """
 
 from __future__ import annotations
