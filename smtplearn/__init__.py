@@ -74,3 +74,8 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
+
+
+# Records are data; this attaches their str(), HTML and explain(). Imported here, the one
+# module every import of a record runs first, so no record can exist without its display.
+from smtplearn.render import attach as _attach  # noqa: E402, F401  (imported for its effect)

@@ -1,7 +1,10 @@
 """What happened in a session: `Exchange`, `Step` and `Transcript` records.
 
-Records are plain frozen data. Turning them into text, HTML or SVG is the job of
-`smtplearn.render`; saying what they mean is the job of `smtplearn.explain`.
+Records are plain frozen data and import no renderer. Turning them into text, HTML or SVG is
+the job of `smtplearn.render`; saying what they mean is the job of `smtplearn.explain`. Their
+``str()``, ``_repr_html_`` and ``explain()`` call the `RecordDisplay` that
+`smtplearn.render.attach` installs with `attach_display` (``import smtplearn`` loads it, so it
+is in place before any record can be built).
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, overload
+from typing import TYPE_CHECKING, Protocol, overload
 
 from smtplearn.protocol import states
 from smtplearn.protocol.errors import SMTPReplyError
@@ -18,6 +21,34 @@ from smtplearn.protocol.states import ClientState
 
 if TYPE_CHECKING:
     from smtplearn.explain import Explanation
+
+
+class RecordDisplay(Protocol):
+    """How records show and explain themselves; implemented in `smtplearn.render.attach`."""
+
+    def arrows(self, steps: Iterable[Step], *, reveal: bool) -> str: ...
+    def debug_text(self, steps: Iterable[Step], *, reveal: bool) -> str: ...
+    def sequence_diagram(self, steps: Iterable[Step], *, reveal: bool, time_scale: float | None) -> str: ...
+    def step_html(self, step: Step) -> str: ...
+    def transcript_html(self, steps: Iterable[Step]) -> str: ...
+    def explain(self, step: Step) -> Explanation: ...
+
+
+_display: list[RecordDisplay] = []  # at most one: the installed display
+
+
+def attach_display(display: RecordDisplay) -> None:
+    """Install how records render (called once, by `smtplearn.render.attach`)."""
+    _display[:] = [display]
+
+
+def _shown_by() -> RecordDisplay:
+    if not _display:
+        raise RuntimeError(
+            "records have no display attached: import smtplearn (it loads smtplearn.render.attach) "
+            "before rendering a record"
+        )
+    return _display[0]
 
 
 @dataclass(frozen=True)
@@ -119,20 +150,14 @@ class Step:
 
     def __str__(self) -> str:
         """The step as a swaks-style arrow log, secrets redacted (the text form of its HTML)."""
-        from smtplearn.render.text import arrows
-
-        return arrows([self])
+        return _shown_by().arrows([self], reveal=False)
 
     def explain(self) -> Explanation:
         """What this step did and what its reply means, with RFC sections."""
-        from smtplearn.explain import explain
-
-        return explain(self)
+        return _shown_by().explain(self)
 
     def _repr_html_(self) -> str:
-        from smtplearn.render.html import step_html
-
-        return step_html(self)
+        return _shown_by().step_html(self)
 
 
 class Transcript(Sequence[Step]):
@@ -171,15 +196,11 @@ class Transcript(Sequence[Step]):
 
     def arrows(self, *, reveal: bool = False) -> str:
         """A swaks-style log: ``->`` sent, ``<-`` received, ``~>``/``<~`` under TLS."""
-        from smtplearn.render.text import arrows
-
-        return arrows(self, reveal=reveal)
+        return _shown_by().arrows(self, reveal=reveal)
 
     def debug_text(self, *, reveal: bool = False) -> str:
         """The session as smtplib's ``set_debuglevel(1)`` would have printed it."""
-        from smtplearn.render.text import smtplib_debug
-
-        return smtplib_debug(self, reveal=reveal)
+        return _shown_by().debug_text(self, reveal=reveal)
 
     def sequence_diagram(self, *, reveal: bool = False, time_scale: float | None = None) -> str:
         """An SVG client↔server sequence diagram of the session.
@@ -187,14 +208,10 @@ class Transcript(Sequence[Step]):
         With `time_scale` (pixels per second) waits for the server are drawn to scale, so
         time runs down the page (see `smtplearn.render.diagram.sequence_svg`).
         """
-        from smtplearn.render.diagram import sequence_svg
-
-        return sequence_svg(self, reveal=reveal, time_scale=time_scale)
+        return _shown_by().sequence_diagram(self, reveal=reveal, time_scale=time_scale)
 
     def _repr_html_(self) -> str:
-        from smtplearn.render.html import transcript_html
-
-        return transcript_html(self)
+        return _shown_by().transcript_html(self)
 
 
 class TranscriptRecorder:

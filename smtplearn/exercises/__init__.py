@@ -27,6 +27,7 @@ __all__ = [
     "HasTranscript",
     "StepSource",
     "all_of",
+    "as_reply_code",
     "check_prediction",
     "correct",
     "is_unanswered",
@@ -132,6 +133,13 @@ def needs_own_server(why: str) -> Callable[[Callable[_P, CheckResult]], Callable
         return classroom_aware
 
     return decorate
+
+
+def as_reply_code(predicted: object) -> object:
+    """A reply code typed as text ("503") compares as the number it names."""
+    if isinstance(predicted, str) and predicted.strip().isdigit():
+        return int(predicted.strip())
+    return predicted
 
 
 def is_unanswered(answer: object) -> bool:

@@ -1,8 +1,9 @@
 """`explain()`: what a step, reply, code, command, extension or status code means.
 
-The meanings themselves live in `smtplearn.explain.catalogue` (data only); this module
-looks them up and assembles an `Explanation`. Nothing here ever reads `Exchange.sent`:
-explanations are built from redacted views only, so they can be shown anywhere.
+The meanings themselves live in the `smtplearn.explain.catalogue` package (data only, one
+module per kind); this module looks them up and assembles an `Explanation`. Nothing here ever
+reads `Exchange.sent`: explanations are built from redacted views only, so they can be shown
+anywhere.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from __future__ import annotations
 import re
 import sys
 import types
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ClassVar
 
 from smtplearn.explain import catalogue
 from smtplearn.explain.catalogue import Entry
@@ -41,6 +44,9 @@ class Explanation:
     parts: tuple[Explanation, ...] = ()
     #: False when the input was not found in the catalogue.
     known: bool = True
+    #: The HTML renderer, installed by `smtplearn.render.attach` (render imports this module,
+    #: so this module cannot import render).
+    html_renderer: ClassVar[Callable[[Explanation], str] | None] = None
 
     def __str__(self) -> str:
         head = f"{self.title}: {self.summary}"
@@ -52,9 +58,11 @@ class Explanation:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        from smtplearn.render.html import explanation_html
-
-        return explanation_html(self)
+        if Explanation.html_renderer is None:
+            raise RuntimeError(
+                "no HTML renderer attached: import smtplearn, which loads smtplearn.render.attach"
+            )
+        return Explanation.html_renderer(self)
 
 
 def rfc_url(ref: str) -> str:

@@ -125,7 +125,7 @@ class MailHost:
         server.start()
         server.mailbox.add_listener(self._store)
         self.mx = server
-        self.world._route(self.address, SMTP_PORT, server.port)
+        self.world.routes.add(self.address, SMTP_PORT, server.port)
         return server
 
     def start_submission(self, users: dict[str, str]) -> DebugServer:
@@ -133,7 +133,7 @@ class MailHost:
         server.start()
         server.mailbox.add_listener(self._relay)
         self.submission = server
-        self.world._route(self.address, SUBMISSION_PORT, server.port)
+        self.world.routes.add(self.address, SUBMISSION_PORT, server.port)
         return server
 
     def inject(self, fault: Fault) -> Fault:
@@ -222,7 +222,7 @@ class MailHost:
                 verdicts,
                 self.name,
             )
-            self.world._store(stored)
+            self.world.mail.store(stored)
 
     def __repr__(self) -> str:
         roles = [r for r, s in (("mx", self.mx), ("submission", self.submission)) if s is not None]

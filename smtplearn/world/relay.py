@@ -118,8 +118,7 @@ class Relay:
         self, entry: QueueEntry, origin: MailHost, exchanger: str, route: tuple[str, int]
     ) -> tuple[int, str] | None:
         source_port = _free_port()
-        with self.world._lock:
-            self.world._outgoing[source_port] = origin.address
+        self.world.routes.connecting(source_port, origin.address)
         client = Client(
             *route, local_hostname=origin.name, timeout=HOP_TIMEOUT, source_address=("127.0.0.1", source_port)
         )
@@ -153,8 +152,7 @@ class Relay:
             reply = "451 4.4.2 no reply" if last is None else f"{last.code} {last.text}"
         finally:
             client.close()
-            with self.world._lock:
-                self.world._outgoing.pop(source_port, None)
+            self.world.routes.disconnected(source_port)
         entry.journey.add(
             self.world._hop(
                 "attempt",

@@ -33,17 +33,18 @@ from smtplearn.server import ReceivedMessage
 from smtplearn.world.authcheck import DkimKey, Verdicts, check_message
 from smtplearn.world.clock import WorldClock
 from smtplearn.world.hosts import SMTP_PORT, DeliveredMessage, MailHost
+from smtplearn.world.mailstore import MailStore
 from smtplearn.world.nameserver import NameServer
 from smtplearn.world.queue import Queue, QueueEntry, RetrySchedule
 from smtplearn.world.relay import HOP_TIMEOUT, Relay
 from smtplearn.world.resolver import WorldResolver
+from smtplearn.world.routing import OUTSIDE_ADDRESS as OUTSIDE_ADDRESS  # re-exported for lessons
+from smtplearn.world.routing import RoutingTable
 from smtplearn.world.trace import Hop, Journey
 from smtplearn.world.zone import Zone, normalize_name
 
 log = logging.getLogger("smtplearn.world")
 
-#: Where connections the world did not make come from (TEST-NET-3, RFC 5737).
-OUTSIDE_ADDRESS = "203.0.113.7"
 #: How long a lookup may take. Generous: on a busy shared machine the name server's thread may
 #: wait for the CPU, and a timeout defers mail; the lessons never make a name server hang.
 DNS_TIMEOUT = 5.0
@@ -73,9 +74,8 @@ class World:
         self.queue = Queue()
         self.hosts: dict[str, MailHost] = {}
         self.journeys: list[Journey] = []
-        self._routes: dict[tuple[str, int], int] = {}
-        self._outgoing: dict[int, str] = {}
-        self._mailboxes: dict[str, list[DeliveredMessage]] = {}
+        self.routes = RoutingTable()
+        self.mail = MailStore()
         #: A message with this many Received headers is looping (RFC 5321 §6.3: "at least 100").
         self.max_received = MAX_RECEIVED
         self._lock = threading.Lock()
@@ -121,9 +121,7 @@ class World:
         for preference, host in mx:
             self.zone.add(domain, "MX", f"{preference} {host.name}")
             host.domains.add(domain)
-        with self._lock:
-            for local in mailboxes:
-                self._mailboxes.setdefault(f"{local}@{domain}".lower(), [])
+        self.mail.open(f"{local}@{domain}" for local in mailboxes)
         if spf is not None:
             self.zone.add(domain, "TXT", spf)
         if dmarc is not None:
@@ -168,17 +166,11 @@ class World:
     def host(self, name: str) -> MailHost:
         return self.hosts[normalize_name(name)]
 
-    # -- the routing table ----------------------------------------------------------------
-
-    def _route(self, address: str, port: int, loopback_port: int) -> None:
-        with self._lock:
-            self._routes[(address, port)] = loopback_port
+    # -- the routing table (`self.routes`) --------------------------------------------
 
     def route(self, address: str, port: int = SMTP_PORT) -> tuple[str, int] | None:
         """Where on loopback ``address:port`` of the world listens, or None if nothing does."""
-        with self._lock:
-            loopback_port = self._routes.get((address, port))
-        return None if loopback_port is None else ("127.0.0.1", loopback_port)
+        return self.routes.route(address, port)
 
     def reverse_name(self, address: str, *, asker: str = "") -> str | None:
         """The name the PTR record of `address` gives (RFC 1035 §3.5 in-addr.arpa), or None."""
@@ -188,8 +180,7 @@ class World:
 
     def address_of_peer(self, peer: tuple[str, int]) -> str:
         """The world address of a connection's client (`OUTSIDE_ADDRESS` if not a relay's)."""
-        with self._lock:
-            return self._outgoing.get(peer[1], OUTSIDE_ADDRESS)
+        return self.routes.address_of_peer(peer)
 
     # -- sending, as a mail program would ------------------------------------------------
 
@@ -277,31 +268,22 @@ class World:
         self.clock.advance(seconds, minutes=minutes, hours=hours)
         self.settle()
 
+    # -- the mailboxes (`self.mail`) ---------------------------------------------------
+
     def inbox(self, address: str) -> list[DeliveredMessage]:
         """Messages delivered to `address`, oldest first."""
-        with self._lock:
-            if address.lower() in self._mailboxes:
-                return list(self._mailboxes[address.lower()])
-        raise KeyError(f"no mailbox {address!r} in this world (mailboxes: {', '.join(self.mailboxes())})")
+        return self.mail.inbox(address)
 
     def mailboxes(self) -> list[str]:
         """Every mailbox address in the world, sorted."""
-        with self._lock:
-            return sorted(self._mailboxes)
+        return self.mail.addresses()
 
     def has_mailbox(self, address: str) -> bool:
-        with self._lock:
-            return address.lower() in self._mailboxes
+        return self.mail.has(address)
 
     def remove_mailbox(self, address: str) -> None:
         """Close a mailbox: mail to it now bounces with 550 5.1.1."""
-        with self._lock:
-            del self._mailboxes[address.lower()]
-
-    def _store(self, message: DeliveredMessage) -> None:
-        # A domain's MX hosts share one mail store, as a real site's MX hosts do.
-        with self._lock:
-            self._mailboxes.setdefault(message.recipient, []).append(message)
+        self.mail.remove(address)
 
     # -- the queue runner ---------------------------------------------------------------
 
