@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import smtplib
+import socket
 from collections.abc import Iterator
 
 import pytest
@@ -158,3 +159,27 @@ def test_the_facade_abandons_a_transaction_whose_every_recipient_was_refused(ser
         smtp.quit()
     assert "data" not in [line.lower() for line in received]
     assert received[-1].upper() == "RSET"
+
+
+def _server_reply(server: DebugServer, line: bytes) -> bytes:
+    """The server's reply to `line` sent raw after EHLO (a client that checks nothing)."""
+    with socket.create_connection((server.host, server.port), timeout=10) as sock:
+        reader = sock.makefile("rb")
+        reader.readline()  # greeting
+        sock.sendall(b"EHLO grammar.example\r\n")
+        while reader.readline()[3:4] != b" ":
+            pass
+        sock.sendall(line)
+        return reader.readline()
+
+
+def test_the_server_refuses_exactly_what_the_grammar_refuses(server: DebugServer) -> None:
+    # The server judges what it receives with the same table (strict.py imports the grammar).
+    # CR and LF end the line itself, so they are the line-ending rules' business, not this one's.
+    for char, refused in ASCII_TABLE.items():
+        if char in grammar.LINE_BREAKS:
+            continue
+        reply = _server_reply(server, f"VRFY a{char}b\r\n".encode("latin-1"))
+        # A refused argument is a syntax error (500/501); an allowed one is looked up (250,
+        # 252, or 550/553 for an unknown or ambiguous name).
+        assert (reply[:3] in (b"500", b"501")) is refused, (repr(char), reply)
