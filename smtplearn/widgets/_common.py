@@ -18,17 +18,19 @@ from typing import Any, Protocol, TypeAlias, TypeVar
 from smtplearn.client import Client
 from smtplearn.protocol.errors import SMTPLearnError
 from smtplearn.protocol.states import ClientState
+from smtplearn.render.theme import BORDER, RAISED, TEXT, Accent, tinted
 
 log = logging.getLogger("smtplearn.widgets")
 
 _MONO = "font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace"
 _ERROR_BOX = (
-    "font-family:system-ui,sans-serif;font-size:12.5px;border:1px solid #d1242f;border-radius:6px;"
-    "padding:6px 8px;margin:4px 0;background:#fdeeee;color:#8a1c1c"
+    f"font-family:system-ui,sans-serif;font-size:12.5px;border:1px solid {Accent.FAILED};"
+    f"border-left-width:4px;border-radius:6px;padding:6px 8px;margin:4px 0;"
+    f"background:{tinted(Accent.FAILED)};color:{TEXT}"
 )
 _NOTE_BOX = (
-    "font-family:system-ui,sans-serif;font-size:12.5px;border:1px solid #d0d7de;border-radius:6px;"
-    "padding:6px 8px;margin:4px 0;background:#f6f8fa;color:#1f2328"
+    f"font-family:system-ui,sans-serif;font-size:12.5px;border:1px solid {BORDER};border-radius:6px;"
+    f"padding:6px 8px;margin:4px 0;background:{RAISED};color:{TEXT}"
 )
 # C0 controls and DEL: the characters the client refuses in any command argument.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")

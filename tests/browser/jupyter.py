@@ -201,6 +201,16 @@ class JupyterServer:
             body = response.read()
         return json.loads(body) if body else None
 
+    def put_setting(self, plugin: str, values: dict[str, Any]) -> None:
+        """Store *values* as the user's settings of JupyterLab *plugin* (as its settings editor does)."""
+        body = json.dumps({"raw": json.dumps(values)}).encode()
+        request = urllib.request.Request(
+            self.url(f"lab/api/settings/{plugin}"), data=body, method="PUT",
+            headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"},
+        )  # fmt: skip
+        with urllib.request.urlopen(request, timeout=30):
+            pass
+
     def kernel_states(self, notebook: str | None = None) -> list[str]:
         """Execution states of the kernels behind open sessions (of *notebook* if given)."""
         sessions = self.api("GET", "api/sessions")
