@@ -48,7 +48,8 @@ _PLAIN_BORDER, _TLS_BORDER = BORDER, TLS_EDGE
 _DETAILS = "margin:2px 0 6px 0;font-family:system-ui,sans-serif;font-size:12.5px"
 _SUMMARY = f"cursor:pointer;color:{MUTED_TEXT}"
 _LEGEND = f"font-family:system-ui,sans-serif;font-size:11px;color:{MUTED_TEXT};margin-top:4px"
-_LINK = f"color:{LINK}"
+# Underlined: a link must not differ from its sentence by colour alone (WCAG 1.4.1).
+_LINK = f"color:{LINK};text-decoration:underline"
 
 
 def _one_line(explanation: Explanation) -> str:

@@ -117,7 +117,7 @@ class SendingStepper(widgets.VBox):  # type: ignore[misc]
         # while hidden, and stays open across redraws.
         self.state_diagram_toggle = add_classes(
             widgets.ToggleButton(
-                description=_SHOW_DIAGRAM, icon="sitemap", layout=widgets.Layout(width="auto")
+                description=_SHOW_DIAGRAM, icon="sitemap", layout=widgets.Layout(width="max-content")
             ),
             "smtplearn-state-diagram-toggle",
         )

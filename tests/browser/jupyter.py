@@ -467,6 +467,22 @@ _SCROLL_TO_TOP_JS = """
 """
 
 
+@contextlib.contextmanager
+def whole_notebook_in_view(page: Page) -> Iterator[None]:
+    """Within the block the viewport is as tall as the notebook, scrolled to its top.
+
+    axe judges only what is on screen for its visual rules (contrast, links told apart
+    from text): a cell scrolled out of the notebook's panel would pass unchecked.
+    """
+    viewport = page.viewport_size or {"width": 1280, "height": 1000}
+    height: int = page.evaluate(_SCROLL_TO_TOP_JS)
+    page.set_viewport_size({"width": viewport["width"], "height": max(viewport["height"], height + 300)})
+    try:
+        yield
+    finally:
+        page.set_viewport_size(viewport)
+
+
 def save_screenshot(page: Page, name: str) -> Path:
     """Save the whole notebook (not just the viewport) as ``test-artifacts/screenshots/<name>.png``.
 

@@ -8,12 +8,13 @@ belong in their own tests built on the same helpers.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from .accessibility import DARK, LIGHT, backgrounds_against_the_theme, blocking_violations, switched_theme
+from .accessibility import DARK, LIGHT, audit, backgrounds_against_the_theme, switched_theme
 from .fixture_notebooks import BROKEN, WORKING
 from .jupyter import (
     JupyterServer,
@@ -29,6 +30,7 @@ from .jupyter import (
 )
 
 pytestmark = pytest.mark.browser
+log = logging.getLogger("smtplearn.tests.browser")
 
 
 def test_fixture_widgets_render_and_a_click_reaches_the_kernel(
@@ -74,11 +76,17 @@ def test_lesson_runs_all_and_reads_well_in_the_light_and_the_dark_theme(
         page, lab, notebook.name, screenshot=notebook.stem,
         min_buttons=1 if uses_widgets(notebook) else 0,
     )  # fmt: skip
-    found = {LIGHT: blocking_violations(page) + backgrounds_against_the_theme(page, dark=False)}
+    light = audit(page)
+    found = {LIGHT: light.blocking + backgrounds_against_the_theme(page, dark=False)}
     with switched_theme(page, lab, DARK):
         save_screenshot(page, f"{notebook.stem}-dark")
         save_widget_screenshot(page, f"{notebook.stem}-dark")
-        found[DARK] = blocking_violations(page) + backgrounds_against_the_theme(page, dark=True)
+        dark = audit(page)
+        found[DARK] = dark.blocking + backgrounds_against_the_theme(page, dark=True)
+    log.info(
+        "%s: %d and %d markdown links without underline (JupyterLab's style) in light and dark",
+        notebook.name, light.jupyterlab_markdown_links, dark.jupyterlab_markdown_links,
+    )  # fmt: skip
 
     assert found == {LIGHT: [], DARK: []}, "\n".join(
         f"{theme}: {problem}" for theme, problems in found.items() for problem in problems

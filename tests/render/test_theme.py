@@ -127,3 +127,10 @@ def _contrast(a: str, b: str) -> float:
 def test_the_fixed_tls_edge_stands_out_on_light_and_dark_backgrounds(background: str) -> None:
     # WCAG 1.4.11: a graphical mark needs 3:1 against what is next to it.
     assert _contrast(TLS_EDGE, background) >= 3.0
+
+
+def test_links_are_underlined_not_told_apart_by_colour_alone() -> None:
+    # WCAG 1.4.1; JupyterLab's own stylesheet takes the underline off links in rendered HTML.
+    markup = explanation_html(explain("EHLO"))
+    links = re.findall(r"<a [^>]*>", markup)
+    assert links and all("text-decoration:underline" in link for link in links)
