@@ -467,6 +467,20 @@ _SCROLL_TO_TOP_JS = """
 """
 
 
+# True once the notebook's scrolling panel shows every cell, first to last, none scrolled
+# away (its height also holds JupyterLab's empty room to scroll past the end).
+_WHOLE_NOTEBOOK_SHOWN_JS = """
+() => [...document.querySelectorAll('.jp-WindowedPanel-outer')].filter(e => e.checkVisibility())
+  .every(outer => {
+    const cells = outer.querySelectorAll('.jp-Cell');
+    if (cells.length === 0) return true;
+    const shown = outer.getBoundingClientRect();
+    return cells[0].getBoundingClientRect().top >= shown.top - 1
+      && cells[cells.length - 1].getBoundingClientRect().bottom <= shown.bottom + 1;
+  })
+"""
+
+
 @contextlib.contextmanager
 def whole_notebook_in_view(page: Page) -> Iterator[None]:
     """Within the block the viewport is as tall as the notebook, scrolled to its top.
@@ -478,6 +492,8 @@ def whole_notebook_in_view(page: Page) -> Iterator[None]:
     height: int = page.evaluate(_SCROLL_TO_TOP_JS)
     page.set_viewport_size({"width": viewport["width"], "height": max(viewport["height"], height + 300)})
     try:
+        # The lab lays its panels out again on the next frames, not at once: wait for it.
+        page.wait_for_function(_WHOLE_NOTEBOOK_SHOWN_JS)
         yield
     finally:
         page.set_viewport_size(viewport)
