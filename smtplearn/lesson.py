@@ -32,6 +32,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from smtplearn.record import Step
+from smtplearn.render.theme import MUTED_TEXT
 
 if TYPE_CHECKING:
     from smtplearn.client import Client
@@ -124,7 +125,7 @@ class ClassroomStandIn:
         return str(self)
 
     def _repr_html_(self) -> str:
-        return f'<p style="color:#6b5900"><em>{html.escape(str(self))}</em></p>'
+        return f'<p style="color:{MUTED_TEXT}"><em>{html.escape(str(self))}</em></p>'
 
     def __getattr__(self, name: str) -> ClassroomStandIn:
         if name.startswith("_"):  # Python's and IPython's protocols (_repr_png_, __array__...): absent

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import ParamSpec, Protocol, TypeAlias
 
 from smtplearn.record import Step, Transcript
+from smtplearn.render.theme import BORDER, TEXT, Accent
 
 __all__ = [
     "CheckResult",
@@ -81,8 +82,10 @@ class CheckResult:
         return self.passed
 
     def _repr_html_(self) -> str:
-        colour = "#1a7f37" if self.passed else "#57606a" if self.skipped else "#b35900"
-        return f'<p style="color:{colour};font-weight:bold">{html.escape(str(self))}</p>'
+        # The mark (✔, ✘, ✎, ○) and its words say how it went; the edge only repeats it.
+        edge = Accent.GOOD if self.passed else BORDER if self.skipped else Accent.LATER
+        style = f"color:{TEXT};font-weight:bold;border-left:4px solid {edge};padding-left:6px"
+        return f'<p style="{style}">{html.escape(str(self))}</p>'
 
 
 def correct(message: str) -> CheckResult:

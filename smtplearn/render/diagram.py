@@ -3,6 +3,13 @@
 No Graphviz or other external tool: the layout is computed here, deterministically
 (same input, same bytes), with no ids, scripts or timestamps. Hover texts are SVG
 ``<title>`` elements. Secrets stay redacted: labels come from `smtplearn.render.text`.
+
+Each diagram is an accessible image (``role="img"``): its name is its title
+(``aria-label``) and its ``<desc>`` says in words what it draws, arrow by arrow or state by
+state, for a screen reader and for anyone who cannot tell the colours apart. Drawings
+shrink to fit their container rather than scroll sideways. Show them inline (as HTML, as
+`IPython.display.HTML` does): JupyterLab puts an ``image/svg+xml`` output into an ``<img>``
+without alternative text, which hides both.
 """
 
 from __future__ import annotations
@@ -30,6 +37,9 @@ _TOP, _ROW = 78, 30
 _TIMED_ROW, _WAIT_LABEL_MIN = 20, 24
 # State diagram geometry: distance between states in a layer, between layers, side margin.
 _COLUMN, _LAYER, _SIDE = 290, 110, 150
+# Wider than the notebook, a drawing scales down: a region scrolling sideways would need a
+# keyboard stop of its own (WCAG 2.1.1) and breaks reflow (WCAG 1.4.10).
+_FIT = ' style="max-width:100%;height:auto"'
 
 
 def _clip(text: str, limit: int = _MAX_LABEL) -> str:
@@ -93,6 +103,7 @@ def sequence_svg(
 
     ys: list[float] = []
     waits: list[str] = []
+    waited_before: dict[int, float] = {}
     clock = 0.0
     for number, (event, _colour, _label, _tip) in enumerate(rows):
         if time_scale is None:
@@ -104,6 +115,7 @@ def sequence_svg(
         ys.append(round(previous + _TIMED_ROW + waited * time_scale, 1))
         if waited * time_scale >= _WAIT_LABEL_MIN:
             waits.append(_wait_mark(previous, ys[-1], waited))
+            waited_before[number] = waited
 
     arrows = [
         _arrow(_CLIENT_X, _SERVER_X, y, colour, label, tip)
@@ -117,12 +129,15 @@ def sequence_svg(
         row_of_step.setdefault(id(event.step), []).append(n)
 
     height = round((ys[-1] if ys else _TOP - 9) + 39)
-    # Timed drawings are compared side by side: let them shrink to fit instead of overflowing.
-    fit = ' style="max-width:100%;height:auto"' if time_scale is not None else ""
+    pipelined = {
+        n for group in pipeline_groups(steps) if len(group) > 1 for n in _rows_of(group, row_of_step)
+    }
+    words = _sequence_in_words([(event, label) for event, _c, label, _t in rows], pipelined, waited_before)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{_WIDTH}" height="{height}" '
-        f'viewBox="0 0 {_WIDTH} {height}"{fit} role="img" aria-label="{escape(title)}">',
+        f'viewBox="0 0 {_WIDTH} {height}"{_FIT} role="img" aria-label="{escape(title)}">',
         f"<title>{escape(title)}</title>",
+        f"<desc>{escape(words)}</desc>",
         f'<rect x="0" y="0" width="{_WIDTH}" height="{height}" fill="#ffffff"/>',
         f'<text x="{_WIDTH // 2}" y="22" text-anchor="middle" font-size="15" '
         f'font-weight="bold" style="font-family:system-ui,sans-serif">{escape(title)}</text>',
@@ -141,6 +156,30 @@ def sequence_svg(
     parts += arrows
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _rows_of(group: list[Step], row_of_step: dict[int, list[int]]) -> list[int]:
+    return [row for step in group for row in row_of_step.get(id(step), [])]
+
+
+def _sequence_in_words(
+    arrows: list[tuple[WireEvent, str]], pipelined: set[int], waited_before: dict[int, float]
+) -> str:
+    """The sequence diagram said in words: each arrow in order, who sent it, and what it said.
+
+    What the drawing shows by position and shading is said too: the direction, which
+    arrows TLS protects, which were pipelined, and (timed drawings) the waits labelled.
+    """
+    said = [f"{len(arrows)} arrows between client and server, top to bottom"]
+    for number, (event, label) in enumerate(arrows):
+        way = "client to server" if event.outgoing else "server to client"
+        tls = " under TLS" if event.step.tls else ""
+        notes = ["pipelined"] if number in pipelined else []
+        if number in waited_before:
+            notes.append(f"after {waited_before[number] * 1000:.0f} ms")
+        # Notes before the colon: a label may hold any text, parentheses included.
+        said.append(f"{number + 1}. {', '.join([way + tls, *notes])}: {label}")
+    return "; ".join(said) + "."
 
 
 def _wire_times(steps: list[Step]) -> dict[tuple[int, int, bool], float]:
@@ -224,7 +263,7 @@ def _tls_bands(tls_rows: list[int], ys: list[float]) -> list[str]:
 def _pipeline_brackets(steps: list[Step], row_of_step: dict[int, list[int]], ys: list[float]) -> list[str]:
     brackets = []
     for group in pipeline_groups(steps):
-        rows = [r for step in group for r in row_of_step.get(id(step), [])]
+        rows = _rows_of(group, row_of_step)
         if len(group) < 2 or not rows:
             continue
         y1 = ys[min(rows)] - 15
@@ -336,8 +375,9 @@ def state_diagram_svg(
 
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
-        f'viewBox="0 0 {width:.0f} {height:.0f}" role="img" '
+        f'viewBox="0 0 {width:.0f} {height:.0f}"{_FIT} role="img" '
         f'aria-label="{escape(title or "state diagram")}">',
+        f"<desc>{escape(_states_in_words(names, merged, now))}</desc>",
         f'<rect x="0" y="0" width="{width:.0f}" height="{height:.0f}" fill="#ffffff"/>',
     ]
     if title:
@@ -385,6 +425,16 @@ def state_diagram_svg(
     out += labels_svg
     out.append("</svg>")
     return "".join(out)
+
+
+def _states_in_words(names: list[str], moves: dict[tuple[str, str], list[str]], now: str | None) -> str:
+    """The state diagram said in words: its states, every move between them, the current one."""
+    said = [f"States: {', '.join(names)}."]
+    for (a, b), labels in moves.items():
+        said.append(f"{a} {'stays' if a == b else 'to'} {b} by {' or '.join(labels)}.")
+    if now is not None:
+        said.append(f"Current state: {now}.")
+    return " ".join(said)
 
 
 def _control(a: tuple[float, float], b: tuple[float, float], bend: float) -> tuple[float, float]:

@@ -22,27 +22,34 @@ from smtplearn.render.text import (
     sent_lines,
     wire_events,
 )
+from smtplearn.render.theme import BORDER, LINK, MUTED_TEXT, SURFACE, TEXT, TLS_EDGE, Accent, tinted
 
 __all__ = ["explanation_html", "reply_html", "step_html", "transcript_html"]
 
 _BOX = (
     "font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px;"
-    "line-height:1.45;border:1px solid #d0d7de;border-radius:6px;padding:6px 8px;"
-    "margin:4px 0;background:#ffffff;color:#1f2328;max-width:100%;overflow-x:auto"
+    f"line-height:1.45;border:1px solid {BORDER};border-radius:6px;padding:6px 8px;"
+    f"margin:4px 0;background:{SURFACE};color:{TEXT};max-width:100%"
 )
-_LINE = "white-space:pre;padding:0 6px;margin:1px 0;border-left:4px solid {border};"
-_SENT = _LINE + "background:#eef4ff;color:#0b3d91"
-# Reply colours by class (RFC 5321 §4.2.1): 2yz/3yz went well, 4yz try later, 5yz failed.
+# Long lines wrap rather than scroll: no sideways scrolling region to reach by keyboard.
+_LINE = (
+    "white-space:pre-wrap;overflow-wrap:anywhere;padding:0 6px;margin:1px 0;"
+    "border-left:4px solid {border};color:" + TEXT + ";background:"
+)
+_SENT = _LINE + tinted(Accent.SENT)
+# Reply tints by class (RFC 5321 §4.2.1): 2yz/3yz went well, 4yz try later, 5yz failed.
 _RECEIVED = {
-    2: _LINE + "background:#effaf1;color:#1a5e2a",
-    3: _LINE + "background:#effaf1;color:#1a5e2a",
-    4: _LINE + "background:#fff7e6;color:#7a4b00",
-    5: _LINE + "background:#fdeeee;color:#8a1c1c",
+    2: _LINE + tinted(Accent.GOOD),
+    3: _LINE + tinted(Accent.GOOD),
+    4: _LINE + tinted(Accent.LATER),
+    5: _LINE + tinted(Accent.FAILED),
 }
-_PLAIN_BORDER, _TLS_BORDER = "#d0d7de", "#8250df"
+_PLAIN_BORDER, _TLS_BORDER = BORDER, TLS_EDGE
 _DETAILS = "margin:2px 0 6px 0;font-family:system-ui,sans-serif;font-size:12.5px"
-_SUMMARY = "cursor:pointer;color:#57606a"
-_LEGEND = "font-family:system-ui,sans-serif;font-size:11px;color:#57606a;margin-top:4px"
+_SUMMARY = f"cursor:pointer;color:{MUTED_TEXT}"
+_LEGEND = f"font-family:system-ui,sans-serif;font-size:11px;color:{MUTED_TEXT};margin-top:4px"
+# Underlined: a link must not differ from its sentence by colour alone (WCAG 1.4.1).
+_LINK = f"color:{LINK};text-decoration:underline"
 
 
 def _one_line(explanation: Explanation) -> str:
@@ -94,7 +101,7 @@ def explanation_html(explanation: Explanation) -> str:
     ref = ""
     if explanation.rfc and explanation.url:
         ref = (
-            f' (<a href="{escape(explanation.url)}" target="_blank" rel="noopener">'
+            f' (<a href="{escape(explanation.url)}" target="_blank" rel="noopener" style="{_LINK}">'
             f"{escape(explanation.rfc)}</a>)"
         )
     elif explanation.rfc:

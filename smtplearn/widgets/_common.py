@@ -18,17 +18,19 @@ from smtplearn.client import Client
 from smtplearn.protocol.errors import SMTPLearnError
 from smtplearn.protocol.grammar import find_control
 from smtplearn.protocol.states import ClientState
+from smtplearn.render.theme import BORDER, RAISED, TEXT, Accent, tinted
 
 log = logging.getLogger("smtplearn.widgets")
 
 _MONO = "font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace"
 _ERROR_BOX = (
-    "font-family:system-ui,sans-serif;font-size:12.5px;border:1px solid #d1242f;border-radius:6px;"
-    "padding:6px 8px;margin:4px 0;background:#fdeeee;color:#8a1c1c"
+    f"font-family:system-ui,sans-serif;font-size:12.5px;border:1px solid {Accent.FAILED};"
+    f"border-left-width:4px;border-radius:6px;padding:6px 8px;margin:4px 0;"
+    f"background:{tinted(Accent.FAILED)};color:{TEXT}"
 )
 _NOTE_BOX = (
-    "font-family:system-ui,sans-serif;font-size:12.5px;border:1px solid #d0d7de;border-radius:6px;"
-    "padding:6px 8px;margin:4px 0;background:#f6f8fa;color:#1f2328"
+    f"font-family:system-ui,sans-serif;font-size:12.5px;border:1px solid {BORDER};border-radius:6px;"
+    f"padding:6px 8px;margin:4px 0;background:{RAISED};color:{TEXT}"
 )
 
 

@@ -57,7 +57,8 @@ class SendingStepper(widgets.VBox):  # type: ignore[misc]
     ``smtplearn-body``); buttons "Next step" (``smtplearn-next-step``), "Send all"
     (``smtplearn-send-all``) and "Reset" (``smtplearn-reset``). Output: ``smtplearn-progress``
     (steps done, what comes next), ``smtplearn-state`` (the client's state) and
-    ``smtplearn-state-diagram`` (the state table drawn, current state highlighted),
+    ``smtplearn-state-diagram`` (the state table drawn, current state highlighted; shown by
+    the toggle button "Show the client's state machine", ``smtplearn-state-diagram-toggle``),
     ``smtplearn-step`` (the last step and its explanation), ``smtplearn-error`` (a refusal or
     a network failure, shown instead of raised), ``smtplearn-transcript`` and
     ``smtplearn-mailbox``.
@@ -108,7 +109,19 @@ class SendingStepper(widgets.VBox):  # type: ignore[misc]
         self.reset_button = add_classes(widgets.Button(description="Reset", icon="undo"), "smtplearn-reset")
         self.progress_label = add_classes(widgets.Label(), "smtplearn-progress")
         self.state_label = add_classes(widgets.Label(), "smtplearn-state")
-        self.state_diagram = add_classes(widgets.HTML(), "smtplearn-state-diagram")
+        self.state_diagram = add_classes(
+            widgets.HTML(layout=widgets.Layout(display="none")), "smtplearn-state-diagram"
+        )
+        # A real button, so Tab reaches it and Enter or Space presses it (the header of
+        # ipywidgets' Accordion takes no keyboard focus). The diagram keeps being redrawn
+        # while hidden, and stays open across redraws.
+        self.state_diagram_toggle = add_classes(
+            widgets.ToggleButton(
+                description=_SHOW_DIAGRAM, icon="sitemap", layout=widgets.Layout(width="max-content")
+            ),
+            "smtplearn-state-diagram-toggle",
+        )
+        self.state_diagram_toggle.observe(self._toggle_state_diagram, names="value")
         self.step_html = add_classes(widgets.HTML(), "smtplearn-step")
         self.error_html = add_classes(widgets.HTML(), "smtplearn-error")
         self.transcript_view = TranscriptView()
@@ -137,8 +150,8 @@ class SendingStepper(widgets.VBox):  # type: ignore[misc]
             widgets.HBox([self.next_button, self.send_all_button, self.reset_button]),
             self.progress_label,
             self.state_label,
-            # An Accordion keeps its open/closed state while the diagram inside is redrawn.
-            widgets.Accordion(children=[self.state_diagram], titles=("The client's state machine",)),
+            self.state_diagram_toggle,
+            self.state_diagram,
             self.error_html,
             self.step_html,
             widgets.HTML("<strong>Transcript</strong>"),
@@ -282,6 +295,11 @@ class SendingStepper(widgets.VBox):  # type: ignore[misc]
 
     # -- display -------------------------------------------------------------------------------
 
+    def _toggle_state_diagram(self, change: dict[str, Any]) -> None:
+        shown = bool(change["new"])
+        self.state_diagram.layout.display = None if shown else "none"
+        self.state_diagram_toggle.description = _HIDE_DIAGRAM if shown else _SHOW_DIAGRAM
+
     def _show_progress(self) -> None:
         done, total = len(self.steps), len(self.steps) + len(self.plan)
         upcoming = self.plan
@@ -294,8 +312,9 @@ class SendingStepper(widgets.VBox):  # type: ignore[misc]
     def _show(self) -> None:
         self._show_progress()
         self.state_label.value = f"Client state: {self.client.state.name}"
-        svg = state_diagram_svg(edges(), self.client.state, title="current state highlighted")
-        self.state_diagram.value = f'<div style="max-width:100%;overflow-x:auto">{svg}</div>'
+        # The drawing scales itself to the widget's width, and says its states in words.
+        title = f"The client's states; current state {self.client.state.name}, highlighted"
+        self.state_diagram.value = state_diagram_svg(edges(), self.client.state, title=title)
         self.transcript_view.transcript = self.client.transcript
         if self.mailbox_view is not None:
             self.mailbox_view.refresh()
@@ -305,6 +324,9 @@ class SendingStepper(widgets.VBox):  # type: ignore[misc]
     def __repr__(self) -> str:
         done, total = len(self.steps), len(self.steps) + len(self.plan)
         return f"SendingStepper: {done} of {total} steps done, client {self.client.state.name}"
+
+
+_SHOW_DIAGRAM, _HIDE_DIAGRAM = "Show the client's state machine", "Hide the client's state machine"
 
 
 def _ehlo() -> PlannedStep:

@@ -17,6 +17,7 @@ import ipywidgets as widgets
 from smtplearn.client import Client
 from smtplearn.protocol.errors import LocalProtocolError, SMTPLearnError
 from smtplearn.record import Step
+from smtplearn.render.theme import BORDER, TEXT, Accent, tinted
 from smtplearn.server.auth import DEMO_PASSWORD, DEMO_USER
 from smtplearn.widgets._common import (
     Target,
@@ -36,13 +37,21 @@ _MONO = "font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-s
 # Base64 answers are long unbroken words: cells break inside them so the table stays as wide
 # as the notebook (a fixed layout of width 100%) instead of pushing its last column off screen.
 _ROW = (
-    "border:1px solid #d0d7de;padding:3px 6px;vertical-align:top;text-align:left;"
+    f"border:1px solid {BORDER};padding:3px 6px;vertical-align:top;text-align:left;"
     "overflow-wrap:anywhere;word-break:break-word"
 )
 _TABLE = "border-collapse:collapse;font-size:12.5px;margin:4px 0;table-layout:fixed;width:100%"
-_OK = "border:1px solid #1a7f37;border-radius:6px;padding:6px 8px;margin:4px 0;background:#effaf1"
-_WARN = "border:1px solid #9a6700;border-radius:6px;padding:6px 8px;margin:4px 0;background:#fff7e6"
-_BAD = "border:1px solid #d1242f;border-radius:6px;padding:6px 8px;margin:4px 0;background:#fdeeee"
+
+
+def _verdict_box(accent: str) -> str:
+    # The verdict's first words say how it went; the edge and the tint only repeat it.
+    return (
+        f"border:1px solid {accent};border-left-width:4px;border-radius:6px;padding:6px 8px;"
+        f"margin:4px 0;background:{tinted(accent)};color:{TEXT}"
+    )
+
+
+_OK, _WARN, _BAD = (_verdict_box(accent) for accent in (Accent.GOOD, Accent.LATER, Accent.FAILED))
 
 
 class TLSAuthLab(widgets.VBox):  # type: ignore[misc]

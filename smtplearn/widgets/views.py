@@ -16,16 +16,18 @@ import ipywidgets as widgets
 
 from smtplearn.record import Transcript
 from smtplearn.render.html import transcript_html
+from smtplearn.render.theme import BORDER, SURFACE, TEXT, Accent, tinted
 from smtplearn.server.mailbox import ReceivedMessage
 from smtplearn.widgets._common import add_classes, lines_html, note_html
 
 _TABLE = "border-collapse:collapse;font-size:12.5px;margin:4px 0;width:100%;table-layout:fixed"
-_CELL = "border:1px solid #d0d7de;padding:4px 6px;vertical-align:top;text-align:left"
+_CELL = f"border:1px solid {BORDER};padding:4px 6px;vertical-align:top;text-align:left;overflow-wrap:anywhere"
 _MONO = "font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;white-space:pre-wrap"
-_BCC = "background:#fff7e6;color:#7a4b00"
+# A Bcc recipient is flagged in words ("envelope only"); the edge and tint only repeat it.
+_BCC = f"background:{tinted(Accent.LATER)};border-left:4px solid {Accent.LATER};padding-left:4px"
 _BOX = (
-    "font-family:system-ui,sans-serif;border:1px solid #d0d7de;border-radius:6px;"
-    "padding:6px 8px;margin:4px 0;background:#ffffff;color:#1f2328"
+    f"font-family:system-ui,sans-serif;border:1px solid {BORDER};border-radius:6px;"
+    f"padding:6px 8px;margin:4px 0;background:{SURFACE};color:{TEXT}"
 )
 # The header fields that name recipients (RFC 5322 §3.6.3, and §3.6.6 for resent messages).
 _RECIPIENT_HEADERS = ("To", "Cc", "Bcc", "Resent-To", "Resent-Cc", "Resent-Bcc")

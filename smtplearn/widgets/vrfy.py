@@ -18,6 +18,7 @@ from smtplearn.protocol.errors import SMTPLearnError
 from smtplearn.protocol.replies import Reply
 from smtplearn.record import Step
 from smtplearn.render.html import reply_html
+from smtplearn.render.theme import BORDER
 from smtplearn.widgets._common import (
     Target,
     add_classes,
@@ -30,7 +31,7 @@ from smtplearn.widgets._common import (
 )
 from smtplearn.widgets.views import TranscriptView
 
-_CELL = "border:1px solid #d0d7de;padding:3px 6px;text-align:left;vertical-align:top"
+_CELL = f"border:1px solid {BORDER};padding:3px 6px;text-align:left;vertical-align:top;overflow-wrap:anywhere"
 _MONO = "font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace"
 
 # What each VRFY answer tells a client, in the words of RFC 5321 §3.5.3 and §7.3.

@@ -201,6 +201,16 @@ class JupyterServer:
             body = response.read()
         return json.loads(body) if body else None
 
+    def put_setting(self, plugin: str, values: dict[str, Any]) -> None:
+        """Store *values* as the user's settings of JupyterLab *plugin* (as its settings editor does)."""
+        body = json.dumps({"raw": json.dumps(values)}).encode()
+        request = urllib.request.Request(
+            self.url(f"lab/api/settings/{plugin}"), data=body, method="PUT",
+            headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"},
+        )  # fmt: skip
+        with urllib.request.urlopen(request, timeout=30):
+            pass
+
     def kernel_states(self, notebook: str | None = None) -> list[str]:
         """Execution states of the kernels behind open sessions (of *notebook* if given)."""
         sessions = self.api("GET", "api/sessions")
@@ -455,6 +465,38 @@ _SCROLL_TO_TOP_JS = """
   return Math.max(...panels.map(e => e.scrollHeight), 0);
 }
 """
+
+
+# True once the notebook's scrolling panel shows every cell, first to last, none scrolled
+# away (its height also holds JupyterLab's empty room to scroll past the end).
+_WHOLE_NOTEBOOK_SHOWN_JS = """
+() => [...document.querySelectorAll('.jp-WindowedPanel-outer')].filter(e => e.checkVisibility())
+  .every(outer => {
+    const cells = outer.querySelectorAll('.jp-Cell');
+    if (cells.length === 0) return true;
+    const shown = outer.getBoundingClientRect();
+    return cells[0].getBoundingClientRect().top >= shown.top - 1
+      && cells[cells.length - 1].getBoundingClientRect().bottom <= shown.bottom + 1;
+  })
+"""
+
+
+@contextlib.contextmanager
+def whole_notebook_in_view(page: Page) -> Iterator[None]:
+    """Within the block the viewport is as tall as the notebook, scrolled to its top.
+
+    axe judges only what is on screen for its visual rules (contrast, links told apart
+    from text): a cell scrolled out of the notebook's panel would pass unchecked.
+    """
+    viewport = page.viewport_size or {"width": 1280, "height": 1000}
+    height: int = page.evaluate(_SCROLL_TO_TOP_JS)
+    page.set_viewport_size({"width": viewport["width"], "height": max(viewport["height"], height + 300)})
+    try:
+        # The lab lays its panels out again on the next frames, not at once: wait for it.
+        page.wait_for_function(_WHOLE_NOTEBOOK_SHOWN_JS)
+        yield
+    finally:
+        page.set_viewport_size(viewport)
 
 
 def save_screenshot(page: Page, name: str) -> Path:

@@ -8,11 +8,13 @@ belong in their own tests built on the same helpers.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from .accessibility import DARK, LIGHT, audit, backgrounds_against_the_theme, switched_theme
 from .fixture_notebooks import BROKEN, WORKING
 from .jupyter import (
     JupyterServer,
@@ -23,10 +25,12 @@ from .jupyter import (
     run_all,
     run_notebook_like_a_learner,
     save_screenshot,
+    save_widget_screenshot,
     uses_widgets,
 )
 
 pytestmark = pytest.mark.browser
+log = logging.getLogger("smtplearn.tests.browser")
 
 
 def test_fixture_widgets_render_and_a_click_reaches_the_kernel(
@@ -57,10 +61,33 @@ def test_a_broken_widget_and_an_exception_are_reported(lab: JupyterServer, brows
 
 
 @pytest.mark.parametrize("notebook", lesson_notebooks(), ids=lambda path: path.name)
-def test_lesson_runs_all_with_its_widgets_rendered(
+def test_lesson_runs_all_and_reads_well_in_the_light_and_the_dark_theme(
     lab: JupyterServer, browser_page: Page, notebook: Path
 ) -> None:
+    """Run All renders the widgets; axe then finds nothing serious in either theme.
+
+    axe-core checks the WCAG 2.1 A and AA rules over the lesson's own content (markdown and
+    outputs), then the theme is switched in the page, as a learner would, and everything is
+    checked again: axe for contrast and the rest, and every box we paint for following the
+    theme (dark in the dark theme). One Run All serves both themes.
+    """
+    page = browser_page
     run_notebook_like_a_learner(
-        browser_page, lab, notebook.name, screenshot=notebook.stem,
+        page, lab, notebook.name, screenshot=notebook.stem,
         min_buttons=1 if uses_widgets(notebook) else 0,
     )  # fmt: skip
+    light = audit(page)
+    found = {LIGHT: light.blocking + backgrounds_against_the_theme(page, dark=False)}
+    with switched_theme(page, lab, DARK):
+        save_screenshot(page, f"{notebook.stem}-dark")
+        save_widget_screenshot(page, f"{notebook.stem}-dark")
+        dark = audit(page)
+        found[DARK] = dark.blocking + backgrounds_against_the_theme(page, dark=True)
+    log.info(
+        "%s: %d and %d markdown links without underline (JupyterLab's style) in light and dark",
+        notebook.name, light.jupyterlab_markdown_links, dark.jupyterlab_markdown_links,
+    )  # fmt: skip
+
+    assert found == {LIGHT: [], DARK: []}, "\n".join(
+        f"{theme}: {problem}" for theme, problems in found.items() for problem in problems
+    )

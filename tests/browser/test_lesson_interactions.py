@@ -61,25 +61,81 @@ def _screenshot_afterwards(page: Page, widget: Locator, name: str) -> Iterator[N
             page.set_viewport_size(viewport)
 
 
-def test_lesson_01_stepper_sends_a_message_step_by_step(lab: JupyterServer, browser_page: Page) -> None:
+# The smtplearn class of the widget holding the keyboard focus ("" when focus is elsewhere).
+_FOCUSED_JS = """
+() => {
+  const widget = document.activeElement?.closest('.jupyter-widgets');
+  return widget ? [...widget.classList].find(c => c.startsWith('smtplearn-')) ?? '' : '';
+}
+"""
+
+
+def _focused(page: Page) -> str:
+    focused: str = page.evaluate(_FOCUSED_JS)
+    return focused
+
+
+def _tab_to(page: Page, control: str, *, backwards: bool = False) -> None:
+    """Press Tab (Shift+Tab) once and check the focus landed on `control`."""
+    page.keyboard.press("Shift+Tab" if backwards else "Tab")
+    assert _focused(page) == control
+
+
+def _type_over(page: Page, text: str) -> None:
+    """Replace the focused field's text by typing, as a learner at the keyboard does."""
+    page.keyboard.press("Control+A")
+    page.keyboard.type(text)
+
+
+def test_lesson_01_stepper_sends_a_message_step_by_step_with_the_keyboard_alone(
+    lab: JupyterServer, browser_page: Page
+) -> None:
+    """Every control is reached with Tab, in reading order, and operated with keys only.
+
+    Fields are filled by typing; "Next step" is pressed with Enter and with Space; the
+    state machine (once behind an Accordion header no key could reach) is opened with Space.
+    """
     page = browser_page
     run_notebook_like_a_learner(page, lab, "01-sending-a-message.ipynb", screenshot="01-sending-a-message")
     stepper = _widget(page, ".smtplearn-next-step")
     progress = stepper.locator(".smtplearn-progress")
     with _screenshot_afterwards(page, stepper, "01-sending-a-message"):
-        stepper.locator(".smtplearn-to input").fill("learner@example.com")
-        stepper.locator(".smtplearn-cc input").fill("copy@example.com")
-        stepper.locator(".smtplearn-bcc input").fill("hidden@example.com")
-        stepper.locator(".smtplearn-subject input").fill("Hello from the browser")
-        stepper.locator(".smtplearn-body textarea").fill("Typed by a learner in Chromium.")
-        # Three recipients make eight steps: the kernel has seen the fields before the first click.
+        stepper.locator(".smtplearn-from input").focus()  # the learner has tabbed into the widget
+        assert _focused(page) == "smtplearn-from"
+        for control, text in (
+            ("smtplearn-to", "learner@example.com"),
+            ("smtplearn-cc", "copy@example.com"),
+            ("smtplearn-bcc", "hidden@example.com"),
+            ("smtplearn-subject", "Hello from the keyboard"),
+            ("smtplearn-body", "Typed by a learner, no mouse."),
+        ):
+            _tab_to(page, control)
+            _type_over(page, text)
+        # Three recipients make eight steps: the kernel has seen the fields before the first key.
         expect(progress).to_contain_text("0 of 8 steps done · next: connect")
 
-        for done in range(1, 9):
-            stepper.locator("button.smtplearn-next-step").click()
+        _tab_to(page, "smtplearn-next-step")
+        page.keyboard.press("Enter")
+        expect(progress).to_contain_text("1 of 8 steps done")
+        for done in range(2, 8):
+            page.keyboard.press("Space" if done % 2 else "Enter")
             expect(progress).to_contain_text(f"{done} of 8 steps done")
+        assert _focused(page) == "smtplearn-next-step"  # focus stays put between presses
 
+        _tab_to(page, "smtplearn-send-all")
+        _tab_to(page, "smtplearn-reset")
+        _tab_to(page, "smtplearn-state-diagram-toggle")
+        page.keyboard.press("Space")
+        diagram = stepper.locator(".smtplearn-state-diagram svg[role='img']")
+        expect(diagram).to_be_visible()
+        expect(diagram).to_have_attribute("aria-label", re.compile("current state READY"))
+        expect(diagram.locator("desc")).to_contain_text("Current state: READY.")
+
+        for control in ("smtplearn-reset", "smtplearn-send-all", "smtplearn-next-step"):
+            _tab_to(page, control, backwards=True)
+        page.keyboard.press("Enter")
         expect(progress).to_contain_text("the session is over")
+        expect(diagram.locator("desc")).to_contain_text("Current state: CLOSED.")
         expect(stepper.locator(".smtplearn-error").first).not_to_contain_text("was not sent")
         expect(stepper.locator("button.smtplearn-next-step")).to_be_disabled()
         expect(stepper.locator(".smtplearn-step").first).to_contain_text("Step 8: quit")
@@ -87,10 +143,10 @@ def test_lesson_01_stepper_sends_a_message_step_by_step(lab: JupyterServer, brow
         expect(transcript).to_contain_text("RCPT TO:<hidden@example.com>")
         # DATA's 354, the message, and the 250 that means the server took responsibility for it.
         expect(transcript).to_contain_text(
-            re.compile(r"DATA[\s\S]*354[\s\S]*Hello from the browser[\s\S]*250")
+            re.compile(r"DATA[\s\S]*354[\s\S]*Hello from the keyboard[\s\S]*250")
         )
         mailbox = stepper.locator(".smtplearn-mailbox").last
-        expect(mailbox).to_contain_text("Subject: Hello from the browser")
+        expect(mailbox).to_contain_text("Subject: Hello from the keyboard")
         expect(mailbox).to_contain_text("copy@example.com")
         expect(mailbox).to_contain_text("hidden@example.com — envelope only: no header names it (Bcc)")
         expect(mailbox).not_to_contain_text("copy@example.com — envelope only")

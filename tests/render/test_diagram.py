@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 from render_records import auth_session, ex, reply, seed_session, step
@@ -129,3 +130,55 @@ def test_the_client_state_diagram_has_no_overlapping_labels() -> None:
     assert [(a, s) for a in labels for s in states if _overlap(a, s)] == []
     width = float(root.get("width", 0))
     assert all(left >= 0 and right <= width for left, _, right, _ in labels + states)
+
+
+def _description(root: ET.Element) -> str:
+    """What assistive technology reads besides the name: the SVG's own ``<desc>``."""
+    desc = root.find(f"{NS}desc")
+    assert desc is not None, "the diagram has no <desc>: a screen reader hears only its title"
+    return "".join(desc.itertext())
+
+
+def test_sequence_diagram_says_in_words_every_arrow_in_order_with_direction_and_tls() -> None:
+    root = svg(sequence_svg(auth_session(), title="Lesson session"))
+    assert root.get("role") == "img" and root.get("aria-label") == "Lesson session"
+    text = _description(root)
+    said = re.findall(
+        r"(\d+)\. (client to server|server to client)( under TLS)?((?:, [^:;]+)*): ([^;]*)", text
+    )
+    assert [int(n) for n, *_ in said] == list(range(1, 22))  # as many as arrows drawn
+    assert [label.removesuffix(".") for *_, label in said] == arrow_labels(root)
+    assert said[0][1:3] == ("server to client", "")  # the greeting, before any TLS
+    assert said[1][1] == "client to server"
+    under_tls = [int(n) for n, _, tls, *_ in said if tls]
+    assert under_tls == list(range(under_tls[0], 22)) and under_tls[0] > 4  # from STARTTLS on
+    pipelined = [label for _, _, _, notes, label in said if "pipelined" in notes]
+    assert pipelined[:4] == [
+        "MAIL FROM:<user@isp.net>",
+        "RCPT TO:<a@example.com>",
+        "RCPT TO:<nobody@example.com>",
+        "DATA",
+    ]
+    assert "s3cr3t" not in text
+
+
+def test_state_diagram_says_its_states_every_move_and_the_current_state() -> None:
+    root = svg(state_diagram_svg(EDGES, current=ClientState.READY, title="client"))
+    assert root.get("role") == "img" and root.get("aria-label") == "client"
+    text = _description(root)
+    assert "States: DISCONNECTED, CONNECTED, READY, MAIL, RCPT." in text
+    for move in (
+        "DISCONNECTED to CONNECTED by connect",
+        "CONNECTED to READY by EHLO or HELO",
+        "RCPT stays RCPT by RCPT",
+        "MAIL to READY by RSET",
+    ):
+        assert move in text
+    assert text.endswith("Current state: READY.")
+    assert "Current state" not in _description(svg(state_diagram_svg(EDGES)))
+
+
+def test_diagrams_shrink_to_fit_instead_of_scrolling() -> None:
+    # A region that scrolls sideways is one a keyboard user cannot reach (WCAG 2.1.1, 1.4.10).
+    for markup in (sequence_svg(auth_session()), state_diagram_svg(EDGES, title="client")):
+        assert 'style="max-width:100%;height:auto"' in markup

@@ -81,13 +81,16 @@ def test_the_pipelined_drawing_is_shorter_and_says_how_long_each_wait_was() -> N
     assert re.findall(r"wait (\d+) ms", plain) == ["50", "50", "50", "50"]
     assert re.findall(r"wait (\d+) ms", piped) == ["50", "50"]
     assert "max-width:100%" in piped  # side by side, each shrinks instead of overflowing
+    # The waits are said in words too, not only drawn: the description names the same two.
+    description = re.search(r"<desc>(.*)</desc>", piped)
+    assert description and re.findall(r"after (\d+) ms", description.group(1)) == ["50", "50"]
 
 
 def test_without_a_scale_every_row_has_the_same_height_and_no_wait_marks() -> None:
     untimed = sequence_svg(lock_step())
     ys = arrow_ys(untimed)
     assert {b - a for a, b in pairwise(ys)} == {30.0}
-    assert "wait" not in untimed and "max-width" not in untimed
+    assert "wait" not in untimed and " ms" not in untimed
 
 
 def _message() -> EmailMessage:

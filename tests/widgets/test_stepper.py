@@ -248,3 +248,26 @@ def test_a_non_ascii_body_arrives_intact(server: DebugServer) -> None:
     assert message.message.get_content().strip() == "Grüße aus Köln — ünïcödé"
     assert message.message["To"] is None
     assert message.rcpt_tos == ("only-bcc@example.com",)
+
+
+def test_the_state_diagram_is_shown_and_hidden_by_a_button_a_keyboard_reaches(server: DebugServer) -> None:
+    # ipywidgets' Accordion header is not focusable: a keyboard user could never open it.
+    # A toggle button is a real <button>, reached with Tab and pressed with Enter or Space.
+    import ipywidgets as widgets
+
+    stepper = SendingStepper(server)
+    toggle = stepper.state_diagram_toggle
+    assert isinstance(toggle, widgets.ToggleButton)
+    assert not any(isinstance(child, widgets.Accordion) for child in stepper.children)
+    assert stepper.state_diagram.layout.display == "none"
+    assert toggle.description == "Show the client's state machine"
+
+    toggle.value = True
+    assert stepper.state_diagram.layout.display is None
+    assert toggle.description == "Hide the client's state machine"
+    stepper.next_button.click()  # redrawn while open: it stays open
+    assert stepper.state_diagram.layout.display is None
+    assert "current state CONNECTED" in stepper.state_diagram.value
+
+    toggle.value = False
+    assert stepper.state_diagram.layout.display == "none"
