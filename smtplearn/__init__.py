@@ -78,4 +78,8 @@ def __dir__() -> list[str]:
 
 # Records are data; this attaches their str(), HTML and explain(). Imported here, the one
 # module every import of a record runs first, so no record can exist without its display.
+# That import loaded the `smtplearn.explain` package, and importing a subpackage binds it to
+# its parent's attribute of the same name. `smtplearn.explain(x)` is the function: bind it
+# back, once, here (a later import of the package finds it loaded and binds nothing).
+from smtplearn.explain import explain  # noqa: E402
 from smtplearn.render import attach as _attach  # noqa: E402, F401  (imported for its effect)

@@ -9,8 +9,6 @@ anywhere.
 from __future__ import annotations
 
 import re
-import sys
-import types
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
@@ -265,18 +263,3 @@ def _explain_step(step: Step) -> Explanation:
     else:
         summary = f"The server answered {final.code}: refused; repeating it will not help."
     return Explanation(title=f"{step.name}: {first}", summary=summary, parts=tuple(parts))
-
-
-class _CallablePackage(types.ModuleType):
-    """Lets ``smtplearn.explain(x)`` call the function even once this package is imported.
-
-    Importing ``smtplearn.explain`` binds the *package* to the attribute ``explain`` of
-    ``smtplearn``, shadowing the function of the same name that ``smtplearn`` exports.
-    Calling the package calls the function, so both spellings keep working.
-    """
-
-    def __call__(self, subject: object) -> Explanation:
-        return explain(subject)
-
-
-sys.modules[__name__].__class__ = _CallablePackage
