@@ -19,7 +19,7 @@ Importing this module imports ipywidgets; ``import smtplearn`` never does.
     inject a fault and see the reply, smtplib's exception and the mailbox; run a retry
     policy against greylisting on a timeline.
 ``PipeliningLab(server)`` and ``ExtensionsLab(server)``
-    latency and recipients sliders, PIPELINING on/off: round trips, ms, a diagram to time
+    latency and recipients (number boxes), PIPELINING on/off: round trips, ms, a diagram to time
     scale; 8BITMIME/SMTPUTF8 offered or not: the MAIL parameters, the Subject, the answer.
 ``ServerLogView(server)``
     the server's session log of a raw socket, live, a bare LF or a missed reply marked.

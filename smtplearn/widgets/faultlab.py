@@ -48,7 +48,7 @@ _MONO = "font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace"
 _CELL = "border:1px solid var(--jp-border-color2, #d0d7de);padding:3px 6px;text-align:left;vertical-align:top"
 _SENDER = "author@example.com"
 _RECIPIENTS = "alice@example.com, bob@example.com, carol@elsewhere.example"
-# A little over 700 octets: below the size slider's top, above its bottom.
+# A little over 700 octets: below the size box's top, above its bottom.
 _BODY = "All the numbers for this quarter.\n" * 20
 
 #: The scenarios of the dropdown, in the order a lesson meets them.
@@ -164,7 +164,7 @@ class FaultLab(widgets.VBox):  # type: ignore[misc]
     """Choose a fault, press Send, and see the reply, smtplib's exception and the mailbox.
 
     Controls (``description`` → DOM class): dropdown "Fault" (``smtplearn-fault``),
-    dropdown "At step" (``smtplearn-fault-step``), slider "Size limit" (``smtplearn-fault-size``),
+    dropdown "At step" (``smtplearn-fault-step``), number box "Size limit" (``smtplearn-fault-size``),
     text "To" (``smtplearn-fault-to``), button "Send" (``smtplearn-fault-send``). Output:
     ``smtplearn-fault-result`` (reply class, enhanced code, smtplib's exception, the stored
     messages), ``smtplearn-fault-diagram`` (the client's state highlighted), ``smtplearn-error``.
@@ -186,8 +186,8 @@ class FaultLab(widgets.VBox):  # type: ignore[misc]
             widgets.Dropdown(options=STEP_CHOICES["temporary failure"], description="At step"),
             "smtplearn-fault-step",
         )
-        self.size_slider = add_classes(
-            widgets.IntSlider(
+        self.size_box = add_classes(
+            widgets.BoundedIntText(
                 value=500,
                 min=200,
                 max=2000,
@@ -215,7 +215,7 @@ class FaultLab(widgets.VBox):  # type: ignore[misc]
         self.send_button.on_click(lambda _b: self.send())
         super().__init__(
             children=[
-                widgets.HBox([self.scenario_menu, self.step_menu, self.size_slider]),
+                widgets.HBox([self.scenario_menu, self.step_menu, self.size_box]),
                 widgets.HBox([self.to_field, self.send_button]),
                 self.error_html,
                 self.result_html,
@@ -232,10 +232,10 @@ class FaultLab(widgets.VBox):  # type: ignore[misc]
         self.step_menu.layout.display = None if steps else "none"
         if steps and tuple(self.step_menu.options) != steps:
             self.step_menu.options = steps
-        self.size_slider.layout.display = None if scenario == "size limit" else "none"
+        self.size_box.layout.display = None if scenario == "size limit" else "none"
 
     def _fault(self) -> Fault:
-        key = (self.scenario_menu.value, self.step_menu.value or "", self.size_slider.value)
+        key = (self.scenario_menu.value, self.step_menu.value or "", self.size_box.value)
         if key not in self._faults:
             self._faults[key] = build_fault(key[0], step=key[1] or "MAIL", size_limit=key[2])
         return self._faults[key]

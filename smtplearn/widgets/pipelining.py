@@ -69,10 +69,10 @@ class Run:
 
 
 class PipeliningLab(widgets.VBox):  # type: ignore[misc]
-    """Sliders for latency and recipients, a PIPELINING toggle, Send: round trips, ms, diagram.
+    """Number boxes for latency and recipients, a PIPELINING toggle, Send: round trips, ms, diagram.
 
-    Controls (``description`` → DOM class): slider "Latency (ms)" (``smtplearn-latency``),
-    slider "Recipients" (``smtplearn-recipients``), toggle "PIPELINING"
+    Controls (``description`` → DOM class): number box "Latency (ms)" (``smtplearn-latency``),
+    number box "Recipients" (``smtplearn-recipients``), toggle "PIPELINING"
     (``smtplearn-pipelining``), button "Send" (``smtplearn-pipelining-send``). Output:
     ``smtplearn-pipelining-progress``, ``smtplearn-pipelining-result`` (every run so far),
     ``smtplearn-pipelining-diagram`` (the last session, time running down the page),
@@ -82,8 +82,8 @@ class PipeliningLab(widgets.VBox):  # type: ignore[misc]
     def __init__(self, server: Target, *, timeout: float = 30.0, **kwargs: Any) -> None:
         self.endpoint = endpoint(server)
         self._timeout = timeout
-        self.latency_slider = add_classes(
-            widgets.IntSlider(
+        self.latency_box = add_classes(
+            widgets.BoundedIntText(
                 value=50,
                 min=0,
                 max=300,
@@ -93,8 +93,8 @@ class PipeliningLab(widgets.VBox):  # type: ignore[misc]
             ),
             "smtplearn-latency",
         )
-        self.recipients_slider = add_classes(
-            widgets.IntSlider(value=5, min=1, max=50, description="Recipients"), "smtplearn-recipients"
+        self.recipients_box = add_classes(
+            widgets.BoundedIntText(value=5, min=1, max=50, description="Recipients"), "smtplearn-recipients"
         )
         self.pipelining_toggle = add_classes(
             widgets.ToggleButton(value=True, description="PIPELINING", icon="forward"), "smtplearn-pipelining"
@@ -113,7 +113,7 @@ class PipeliningLab(widgets.VBox):  # type: ignore[misc]
         self.send_button.on_click(lambda _b: self.send())
         super().__init__(
             children=[
-                widgets.HBox([self.latency_slider, self.recipients_slider]),
+                widgets.HBox([self.latency_box, self.recipients_box]),
                 widgets.HBox([self.pipelining_toggle, self.send_button, self.progress]),
                 self.error_html,
                 self.result_html,
@@ -128,8 +128,8 @@ class PipeliningLab(widgets.VBox):  # type: ignore[misc]
     def send(self) -> Run | None:
         """Send the message once through a latency proxy; show and return the run."""
         self.error_html.value = ""
-        latency_ms = int(self.latency_slider.value)
-        recipients = int(self.recipients_slider.value)
+        latency_ms = int(self.latency_box.value)
+        recipients = int(self.recipients_box.value)
         pipelining = bool(self.pipelining_toggle.value)
         message = readers_message(recipients)
         # Lock-step: MAIL, each RCPT, DATA and the message wait for a reply each.

@@ -34,7 +34,7 @@ class TimelineEntry:
 class RetryLab(widgets.VBox):  # type: ignore[misc]
     """Run a retry policy against a greylisting server and see each attempt on a timeline.
 
-    Controls: slider "Attempts" (``smtplearn-retry-attempts``), slider "First wait (s)"
+    Controls: number box "Attempts" (``smtplearn-retry-attempts``), number box "First wait (s)"
     (``smtplearn-retry-backoff``; each later wait doubles), button "Run" (``smtplearn-retry-run``).
     Output: ``smtplearn-retry-timeline``. `sleep` is what waits between attempts
     (``time.sleep`` by default; tests pass one that only records).
@@ -45,11 +45,11 @@ class RetryLab(widgets.VBox):  # type: ignore[misc]
         if held_here(self.endpoint.server, "faults") is None:
             raise ValueError("RetryLab needs a DebugServer running in this kernel (it greylists on it)")
         self._sleep = sleep
-        self.attempts_slider = add_classes(
-            widgets.IntSlider(value=3, min=1, max=5, description="Attempts"), "smtplearn-retry-attempts"
+        self.attempts_box = add_classes(
+            widgets.BoundedIntText(value=3, min=1, max=5, description="Attempts"), "smtplearn-retry-attempts"
         )
-        self.backoff_slider = add_classes(
-            widgets.FloatSlider(
+        self.backoff_box = add_classes(
+            widgets.BoundedFloatText(
                 value=1.0,
                 min=0.0,
                 max=5.0,
@@ -65,7 +65,7 @@ class RetryLab(widgets.VBox):  # type: ignore[misc]
         self.run_button.on_click(lambda _b: self.run())
         super().__init__(
             children=[
-                widgets.HBox([self.attempts_slider, self.backoff_slider, self.run_button]),
+                widgets.HBox([self.attempts_box, self.backoff_box, self.run_button]),
                 self.timeline_html,
             ],
             **kwargs,
@@ -81,8 +81,8 @@ class RetryLab(widgets.VBox):  # type: ignore[misc]
         greylist = server.inject(Greylist())  # a fresh greylist: the first attempt is deferred
         self.timeline = []
         clock = 0.0
-        wait = float(self.backoff_slider.value)
-        attempts = int(self.attempts_slider.value)
+        wait = float(self.backoff_box.value)
+        attempts = int(self.attempts_box.value)
         try:
             for number in range(1, attempts + 1):
                 started = time.perf_counter()

@@ -22,29 +22,45 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from smtplearn.render import theme
 from smtplearn.render.html import transcript_html
 from smtplearn.widgets._common import add_classes, error_html, note_html
 from smtplearn.world.authcheck import Verdicts, check_message
 from smtplearn.world.trace import Hop, Journey
 from smtplearn.world.world import OUTSIDE_ADDRESS, World
 
+# Colours follow JupyterLab's theme (smtplearn.render.theme): text in the theme's text colour,
+# meaning in a tinted badge with a coloured edge, and in the word itself.
 _BOX = (
-    "font-family:system-ui,sans-serif;font-size:12.5px;border:1px solid #d0d7de;border-radius:6px;"
-    "padding:6px 8px;margin:4px 0;background:#ffffff;color:#1f2328"
+    f"font-family:system-ui,sans-serif;font-size:12.5px;border:1px solid {theme.BORDER};border-radius:6px;"
+    f"padding:6px 8px;margin:4px 0;background:{theme.SURFACE};color:{theme.TEXT}"
 )
 _MONO = "font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;white-space:pre-wrap"
 _BOLD = "font-weight:bold"
 _KIND_COLOURS = {
-    "submitted": "#0969da",
-    "dns": "#6e7781",
-    "attempt": "#8250df",
-    "deferred": "#9a6700",
-    "delivered": "#1a7f37",
-    "bounced": "#cf222e",
-    "rejected": "#cf222e",
-    "forwarded": "#0969da",
+    "submitted": theme.Accent.SENT,
+    "dns": theme.BORDER,
+    "attempt": theme.Accent.SENT,
+    "deferred": theme.Accent.LATER,
+    "delivered": theme.Accent.GOOD,
+    "bounced": theme.Accent.FAILED,
+    "rejected": theme.Accent.FAILED,
+    "forwarded": theme.Accent.SENT,
 }
-_RESULT_COLOURS = {"pass": "#1a7f37", "fail": "#cf222e", "softfail": "#9a6700", "none": "#6e7781"}
+_RESULT_COLOURS = {
+    "pass": theme.Accent.GOOD,
+    "fail": theme.Accent.FAILED,
+    "softfail": theme.Accent.LATER,
+    "none": theme.BORDER,
+}
+
+
+def _badge(text: str, accent: str) -> str:
+    """`text` in bold on a light tint of `accent`, edged with it: never coloured text."""
+    style = (
+        f"color:{theme.TEXT};background:{theme.tinted(accent)};border-left:3px solid {accent};padding:0 4px"
+    )
+    return f'<span style="{style};{_BOLD}">{escape(text)}</span>'
 
 
 def map_html(world: World) -> str:
@@ -73,9 +89,9 @@ def timeline_html(journey: Journey | None) -> str:
     if journey is None:
         return note_html("No message yet: write one above and press Send.")
     items = [
-        f'<li><span style="color:{_KIND_COLOURS.get(h.kind, "#1f2328")};{_BOLD}">{escape(h.kind)}</span>'
+        f"<li>{_badge(h.kind, _KIND_COLOURS.get(h.kind, theme.BORDER))}"
         f" <i>{escape(h.host)}</i>: {escape(h.summary)} "
-        f'<span style="color:#6e7781">(at {h.at:g} s)</span></li>'
+        f'<span style="color:{theme.MUTED_TEXT}">(at {h.at:g} s)</span></li>'
         for h in journey.hops
     ]
     head = (
@@ -171,7 +187,7 @@ def verdicts_html(rows: Sequence[tuple[str, Verdicts]]) -> str:
     cells = []
     for label, v in rows:
         results = " ".join(
-            f'<span style="color:{_RESULT_COLOURS.get(r, "#1f2328")};{_BOLD}">{name}={escape(r)}</span>'
+            _badge(f"{name}={r}", _RESULT_COLOURS.get(r, theme.BORDER))
             for name, r in (("SPF", v.spf), ("DKIM", v.dkim), ("DMARC", v.dmarc))
         )
         action = "rejected (550 5.7.1)" if v.rejected else "delivered"

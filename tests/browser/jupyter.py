@@ -441,20 +441,23 @@ def notebook_problems(page: Page) -> list[str]:
     return problems
 
 
-def assert_notebook_healthy(page: Page, *, min_buttons: int = 1) -> None:
-    """Assert every code cell ran, no error output, and at least *min_buttons* visible buttons.
+def assert_notebook_healthy(page: Page, *, min_controls: int = 1) -> None:
+    """Assert every code cell ran, no error output, and at least *min_controls* visible controls.
+
+    A control is a widget button or text field: something a learner operates (lesson 09's
+    record editor is text fields only).
 
     Raises ``AssertionError`` naming each problem; a broken widget (model or view the
-    frontend cannot find) is one of them. ``min_buttons=0`` is for notebooks without widgets.
+    frontend cannot find) is one of them. ``min_controls=0`` is for notebooks without widgets.
     """
     problems = notebook_problems(page)
     assert not problems, "notebook is broken in the browser:\n- " + "\n- ".join(problems)
-    if min_buttons == 0:
+    if min_controls == 0:
         return
-    buttons = current_notebook(page).locator(".widget-button")
-    expect(buttons.first).to_be_visible()
-    visible = sum(1 for button in buttons.all() if button.is_visible())
-    assert visible >= min_buttons, f"{visible} widget buttons visible, expected {min_buttons}+"
+    controls = current_notebook(page).locator(".widget-button, .widget-text")
+    expect(controls.first).to_be_visible()
+    visible = sum(1 for control in controls.all() if control.is_visible())
+    assert visible >= min_controls, f"{visible} widget controls visible, expected {min_controls}+"
 
 
 _SCROLL_TO_TOP_JS = """
@@ -547,7 +550,7 @@ def save_widget_screenshot(page: Page, name: str) -> Path | None:
 
 
 def run_notebook_like_a_learner(
-    page: Page, server: JupyterServer, name: str, *, screenshot: str, min_buttons: int = 1
+    page: Page, server: JupyterServer, name: str, *, screenshot: str, min_controls: int = 1
 ) -> None:
     """Open *name*, Run All, save screenshots, then assert it is healthy (see above).
 
@@ -560,4 +563,4 @@ def run_notebook_like_a_learner(
     finally:
         save_screenshot(page, screenshot)
         save_widget_screenshot(page, screenshot)
-    assert_notebook_healthy(page, min_buttons=min_buttons)
+    assert_notebook_healthy(page, min_controls=min_controls)

@@ -74,7 +74,7 @@ def test_lesson_runs_all_and_reads_well_in_the_light_and_the_dark_theme(
     page = browser_page
     run_notebook_like_a_learner(
         page, lab, notebook.name, screenshot=notebook.stem,
-        min_buttons=1 if uses_widgets(notebook) else 0,
+        min_controls=1 if uses_widgets(notebook) else 0,
     )  # fmt: skip
     light = audit(page)
     found = {LIGHT: light.blocking + backgrounds_against_the_theme(page, dark=False)}

@@ -39,5 +39,5 @@ def test_lesson_01_renders_its_widgets_in_notebook7(
 ) -> None:
     run_notebook_like_a_learner(
         browser_page, notebook7, notebook.name, screenshot=f"{notebook.stem}-notebook7",
-        min_buttons=1 if uses_widgets(notebook) else 0,
+        min_controls=1 if uses_widgets(notebook) else 0,
     )  # fmt: skip

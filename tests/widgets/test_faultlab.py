@@ -46,7 +46,7 @@ def test_greylisting_raises_then_the_same_send_passes(server: DebugServer) -> No
 def test_temporary_failure_at_each_step_names_smtplibs_exception(server: DebugServer, step: str) -> None:
     lab = FaultLab(server)
     lab.scenario_menu.value = "temporary failure"
-    assert lab.step_menu.layout.display is None and lab.size_slider.layout.display == "none"
+    assert lab.step_menu.layout.display is None and lab.size_box.layout.display == "none"
     lab.step_menu.value = step
     attempt = lab.send()
     assert attempt is not None
@@ -83,14 +83,14 @@ def test_421_at_connect_is_smtplibs_connect_error(server: DebugServer) -> None:
     assert "421" in lab.result_html.value
 
 
-def test_size_limit_slider_decides(server: DebugServer) -> None:
+def test_size_limit_box_decides(server: DebugServer) -> None:
     lab = FaultLab(server)
     lab.scenario_menu.value = "size limit"
-    lab.size_slider.value = 300
+    lab.size_box.value = 300
     small = lab.send()
     assert small is not None and isinstance(small.error, smtplib.SMTPSenderRefused)
     assert "5.3.4" in lab.result_html.value
-    lab.size_slider.value = 2000
+    lab.size_box.value = 2000
     big = lab.send()
     assert big is not None and big.error is None and len(server.mailbox) == 1
 
@@ -148,14 +148,14 @@ def test_wrong_inputs_are_explained(server: DebugServer) -> None:
 def test_retry_policy_timeline_with_an_injected_sleep(server: DebugServer) -> None:
     waits: list[float] = []
     lab = RetryLab(server, sleep=waits.append)
-    lab.attempts_slider.value = 3
-    lab.backoff_slider.value = 2.0
+    lab.attempts_box.value = 3
+    lab.backoff_box.value = 2.0
     lab.run_button.click()
     assert waits == [2.0]  # greylisted once, then accepted at the retry
     assert [entry.delivered for entry in lab.timeline] == [False, True]
     assert "451 4.7.1" in lab.timeline_html.value and "delivered on attempt 2" in lab.timeline_html.value
     assert len(server.faults) == 0 and len(server.mailbox) == 1
-    lab.attempts_slider.value = 1
+    lab.attempts_box.value = 1
     lab.run()
     assert waits == [2.0]
     assert "not delivered after 1 of 1 attempts" in lab.timeline_html.value

@@ -12,8 +12,8 @@ from smtplearn.widgets import ExtensionsLab, PipeliningLab
 
 def test_round_trips_with_and_without_pipelining(server: DebugServer) -> None:
     lab = PipeliningLab(server)
-    lab.latency_slider.value = 0
-    lab.recipients_slider.value = 10
+    lab.latency_box.value = 0
+    lab.recipients_box.value = 10
     lab.pipelining_toggle.value = False
     lab.send_button.click()
     assert lab.error_html.value == ""
@@ -32,8 +32,8 @@ def test_round_trips_with_and_without_pipelining(server: DebugServer) -> None:
 
 def test_latency_goes_through_the_proxy_and_is_drawn_to_scale(server: DebugServer) -> None:
     lab = PipeliningLab(server)
-    lab.latency_slider.value = 40
-    lab.recipients_slider.value = 1
+    lab.latency_box.value = 40
+    lab.recipients_box.value = 1
     run = lab.send()
     assert run is not None and run.latency_ms == 40
     # The proxy delays every reply: each wait is drawn with its length written next to it.
@@ -45,7 +45,7 @@ def test_latency_goes_through_the_proxy_and_is_drawn_to_scale(server: DebugServe
 def test_a_stopped_server_is_a_clear_error() -> None:
     with DebugServer() as server:
         lab = PipeliningLab(server)
-    lab.latency_slider.value = 0
+    lab.latency_box.value = 0
     assert lab.send() is None
     assert "The message was not sent" in lab.error_html.value
     assert not lab.send_button.disabled
