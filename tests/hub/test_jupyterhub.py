@@ -18,6 +18,7 @@ took, and writes them to ``test-artifacts/hub/``. Nothing here asserts a time.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import json
 import mailbox
@@ -28,10 +29,10 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import psutil
 import pytest
@@ -115,6 +116,19 @@ async def _hand_out(server: UserServer, numbers: tuple[str, ...]) -> dict[str, s
             {"type": "notebook", "format": "json", "content": notebook},
         )
     return paths
+
+
+T = TypeVar("T")
+
+
+def _run_in_its_own_loop(work: Coroutine[Any, Any, T]) -> T:
+    """`asyncio.run(work)` on a thread of its own.
+
+    In a full run the browser tests' Playwright (sync API) keeps an event loop running in
+    the main thread, where `asyncio.run` refuses to start a second one.
+    """
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, work).result()
 
 
 async def _run_notebook(server: UserServer, path: str) -> Kernel:
@@ -232,7 +246,7 @@ def test_ten_students_run_lesson_02_each_against_their_own_debugserver(
         return list(await asyncio.gather(*(_own_server_lesson_02(api, name) for name in names)))
 
     started = time.perf_counter()
-    students = asyncio.run(whole_class())
+    students = _run_in_its_own_loop(whole_class())
     seconds = time.perf_counter() - started
 
     lesson_parts = []
@@ -350,7 +364,7 @@ def test_ten_students_run_lessons_00_to_03_against_one_instructor_server(
         return list(await asyncio.gather(*(_classroom_lessons(api, name, options) for name in names)))
 
     started = time.perf_counter()
-    students = asyncio.run(whole_class())
+    students = _run_in_its_own_loop(whole_class())
     seconds = time.perf_counter() - started
 
     for student in students:

@@ -26,7 +26,15 @@ from packaging.specifiers import SpecifierSet
 
 ROOT = Path(__file__).resolve().parents[2]
 #: The suite that needs no Jupyter and no browser: the protocol, client, server and renderers.
-CORE_SUITE = ("tests/protocol", "tests/client", "tests/server", "tests/render", "tests/explain")
+CORE_SUITE = (
+    "tests/protocol",
+    "tests/client",
+    "tests/server",
+    "tests/render",
+    "tests/explain",
+    # The theme test also checks the widgets' HTML, which needs ipywidgets: not the core.
+    "--ignore=tests/render/test_theme.py",
+)
 #: Test-only packages the core suite imports (their ranges come from the dev extra).
 CORE_TEST_PACKAGES = ("pytest", "pytest-timeout", "hypothesis")
 #: Versions newer than the classifiers that the test also runs on when the machine has them.
