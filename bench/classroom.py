@@ -7,7 +7,7 @@ the demo account, sends one message with a unique X-Bench-Id, and QUITs: with
 `smtplearn.Client`, and with stdlib smtplib as the named peer.
 
 All students come from 127.0.0.1, so with the defaults (200 sessions, 100 per address) some
-are refused with ``421 4.7.0``. A 421 is transient (RFC 5321 §4.2.5), so a student who gets
+are refused with ``421 4.7.0``. A 421 is transient (4yz, RFC 5321 §4.2.1), so a student who gets
 one at the greeting does what a real client does: waits and tries again, with exponential
 backoff and jitter. The other variant starts the server with the flags a class behind one
 NAT needs, where nobody should be refused. Each student's time runs from the barrier to its
