@@ -1,7 +1,8 @@
-"""Run every benchmark (B1–B5) and print one table, each target beside its measurement.
+"""Run the benchmarks (B1–B5; B6 on request) and print one table, each target beside its measurement.
 
     python bench/run.py            # the full run recorded in bench/RESULTS.md
     python bench/run.py --quick    # tiny sizes, no nbval: checks the benchmarks still work
+    python bench/run.py --only B6  # 300 students against `smtplearn server` (about a minute)
 
 Benchmarks print; tests never time. See bench/RESULTS.md for recorded runs.
 """
@@ -27,11 +28,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--quick", action="store_true", help="tiny sizes and no nbval (a smoke run)")
     parser.add_argument("--no-nbval", action="store_true", help="skip timing the notebooks")
-    parser.add_argument("--only", default="B1,B2,B3,B4,B5", help="comma-separated benchmarks to run")
+    parser.add_argument(
+        "--only",
+        default="B1,B2,B3,B4,B5",
+        help="comma-separated benchmarks to run (B6, the classroom, only when named)",
+    )
+    parser.add_argument("--students", type=int, help="B6's class size (default 300, or 20 with --quick)")
     parser.add_argument("--json", type=Path, help="also write the rows to this JSON file")
     args = parser.parse_args(argv)
 
     # Import after argument parsing so that --help works even when a dependency is missing.
+    import classroom
     import roundtrips
     import server_load
     import startup
@@ -47,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         "per_client": 2 if quick else 20,
         "load_rounds": 1 if quick else 3,
         "starts": 3 if quick else 30,
+        "students": args.students or (20 if quick else 300),
     }
     rows: list[Row] = []
     began = time.perf_counter()
@@ -60,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
         rows += server_load.rows(sizes["clients"], sizes["per_client"], sizes["load_rounds"])
     if "B5" in only:
         rows += startup.rows(sizes["starts"], nbval=not (quick or args.no_nbval))
+    if "B6" in only:
+        rows += classroom.rows(sizes["students"])
 
     print(
         f"smtplearn benchmarks{' (--quick)' if quick else ''}: python {platform.python_version()}, "

@@ -32,6 +32,11 @@ class PrivateName(NamedTuple):
 _SMTP = "aiosmtpd.smtp:SMTP"
 _CONTROLLER = "aiosmtpd.controller:Controller"
 _STREAM_READER = "asyncio:StreamReader"
+#: Connections the kernel holds for the server to accept (capped by net.core.somaxconn).
+#: asyncio's default of 100 is less than a class connecting at once: when the queue is full,
+#: Linux drops the handshake's last ACK, the client believes it is connected and waits for a
+#: greeting that never comes (bench B6 saw students hang until their timeout).
+LISTEN_BACKLOG = 1024
 
 #: Every private name of aiosmtpd and asyncio that this module overrides or reads.
 PRIVATE_NAMES: tuple[PrivateName, ...] = (
@@ -170,10 +175,13 @@ class SocketController(Controller):
     def _create_server(self) -> Any:
         self.on_server_thread()
         if self.ssl_context is None:
-            return self.loop.create_server(self._factory_invoker, sock=self.listening_socket)
+            return self.loop.create_server(
+                self._factory_invoker, sock=self.listening_socket, backlog=LISTEN_BACKLOG
+            )
         return self.loop.create_server(
             self._factory_invoker,
             sock=self.listening_socket,
+            backlog=LISTEN_BACKLOG,
             ssl=self.ssl_context,
             ssl_handshake_timeout=self.tls_handshake_timeout(),
         )

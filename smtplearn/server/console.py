@@ -22,7 +22,7 @@ from smtplearn.server.auth import DEMO_PASSWORD, DEMO_USER
 from smtplearn.server.core import DebugServer
 from smtplearn.server.directory import VRFY_MODES
 from smtplearn.server.faults import parse_fault
-from smtplearn.server.limits import ConnectionLimits
+from smtplearn.server.limits import STRESS_SHARE, ConnectionLimits
 from smtplearn.server.mailbox import KEEP_BYTES, KEEP_MESSAGES, ReceivedMessage
 from smtplearn.server.sessions import KEEP_EVENTS, KEEP_SESSIONS, SessionEvent, SessionLog
 from smtplearn.server.tls import TlsMode
@@ -92,7 +92,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "connection limits",
         "Nobody can lock the class out: a connection over a cap gets 421 saying why, and an idle "
         "session gets 421 4.4.2 after --idle-timeout seconds, or --stress-timeout seconds while "
-        "the sessions fill 80%% of a cap (as Postfix does under stress).",
+        f"the sessions fill {STRESS_SHARE:.0%} of a cap (as Postfix does under stress).",
     )
     limits.add_argument(
         "--max-sessions",

@@ -175,6 +175,10 @@ def store_in_maildir(path: str, message: ReceivedMessage) -> str:
     `mailbox.Maildir.add` fsyncs the file, and we fsync the ``new/`` directory so the
     rename into it survives a crash too.
     """
+    # `Maildir(create=True)` makes tmp/, new/ and cur/ only when `path` itself is missing, so
+    # an instructor's fresh `mkdir class-mail` would fail every delivery: make them here.
+    for folder in ("tmp", "new", "cur"):
+        os.makedirs(os.path.join(path, folder), exist_ok=True)
     maildir = stdlib_mailbox.Maildir(path, create=True)
     # A delivery agent records the envelope sender in Return-Path (RFC 5321 §4.4).
     # On disk a Maildir message has the local line ending, as every delivery agent writes it.

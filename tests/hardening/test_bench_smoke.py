@@ -34,3 +34,21 @@ def test_quick_bench_prints_every_benchmark(tmp_path: Path) -> None:
     assert counted["20 rcpt: round trips/msg, smtplearn+pipelining"] == "2"
     stored = next(row for row in rows if row["what"] == "every message stored exactly once")
     assert stored["met"] is True, stored
+
+
+def test_classroom_bench_delivers_every_students_message_once(tmp_path: Path) -> None:
+    # B6 at 20 students (a few seconds): `smtplearn server` in its own process, its Maildir counted.
+    rows_file = tmp_path / "rows.json"
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--only", "B6", "--json", str(rows_file)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(rows_file.read_text())
+    stored = [row for row in rows if "stored/distinct" in row["what"]]
+    # Two variants (defaults with retries, NAT flags) x two clients (smtplearn, smtplib).
+    assert len(stored) == 4
+    assert all(row["value"].startswith("20/20, ") and row["met"] is True for row in stored), stored

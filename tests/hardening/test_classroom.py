@@ -7,6 +7,7 @@ same moment. No two may share a port, and no message may land in another student
 
 from __future__ import annotations
 
+import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from email.message import EmailMessage
@@ -59,3 +60,44 @@ def test_thirty_servers_with_a_client_each_at_once() -> None:
                 assert {m.user for m in mailbox} == {DEMO_USER}
         finally:
             list(pool.map(lambda s: s.stop(), servers))
+
+
+def _server_side_states(port: int) -> list[str]:
+    """The TCP state (hex, as /proc/net/tcp gives it) of each server-side socket on `port`."""
+    with open("/proc/net/tcp") as table:
+        rows = [line.split() for line in table.readlines()[1:]]
+    return [row[3] for row in rows if int(row[1].split(":")[1], 16) == port]
+
+
+def test_a_whole_class_connecting_while_the_server_is_busy_is_queued_not_dropped() -> None:
+    # 300 students click "run" while the server's loop is busy (a TLS handshake, a slow disk):
+    # the kernel must hold every connection until the loop accepts it. With a listen backlog
+    # of asyncio's default 100, the kernel drops the rest: their SYNs (so connecting takes
+    # seconds of retries) or the handshake's last ACK (so a student counts as connected and
+    # waits for a greeting in vain, as bench B6 saw).
+    class_size = 300
+    with DebugServer(max_sessions=1000, max_sessions_per_address=1000) as server:
+        controller = server._controller
+        assert controller is not None
+        busy, release = threading.Event(), threading.Event()
+
+        def block_the_loop() -> None:
+            busy.set()
+            release.wait()
+
+        controller.loop.call_soon_threadsafe(block_the_loop)
+        busy.wait()
+        sockets = []
+        try:
+            for _ in range(class_size):
+                sock = socket.socket()
+                sock.setblocking(False)
+                sock.connect_ex((server.host, server.port))
+                sockets.append(sock)
+            states = _server_side_states(server.port)
+            # "01" is ESTABLISHED: queued, to be accepted as soon as the loop is free.
+            assert states.count("01") == class_size, f"only {states.count('01')} of {class_size} queued"
+        finally:
+            release.set()
+            for sock in sockets:
+                sock.close()

@@ -139,6 +139,8 @@ def test_the_help_does_not_spell_out_the_password_either() -> None:
     )
     assert result.returncode == 0 and "--show-password" in result.stdout
     assert DEMO_PASSWORD not in result.stdout
+    # argparse formats only arguments' help with %: a group's description is printed as written.
+    assert "fill 80% of a cap" in " ".join(result.stdout.split())
 
 
 def test_sigterm_stops_cleanly_too(console) -> None:  # type: ignore[no-untyped-def]

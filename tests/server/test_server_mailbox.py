@@ -136,6 +136,13 @@ def test_maildir_holds_each_message_once_the_250_has_come(tmp_path) -> None:  # 
     assert server.maildir == str(path)
 
 
+def test_maildir_may_be_an_existing_empty_directory(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # What an instructor does first: `mkdir class-mail`, then `smtplearn server --maildir class-mail`.
+    with DebugServer(maildir=str(tmp_path)) as server, smtplib.SMTP(*server.address, timeout=10) as client:
+        client.sendmail("author@example.com", ["recipient@example.com"], RAW)
+        assert len(mailbox.Maildir(str(tmp_path), create=False)) == 1
+
+
 def test_session_log_shows_the_dialog_in_order(server: DebugServer) -> None:
     with smtplib.SMTP(*server.address, timeout=10) as client:
         client.ehlo("pc")
