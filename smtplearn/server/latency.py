@@ -13,12 +13,13 @@ import socket
 import threading
 import time
 from collections import deque
-from types import TracebackType
+
+from smtplearn.server.loopback_proxy import LoopbackProxy
 
 __all__ = ["LatencyProxy"]
 
 
-class LatencyProxy:
+class LatencyProxy(LoopbackProxy):
     """Relay ``127.0.0.1:proxy.port`` to `target`, delaying server-to-client bytes by `delay` s.
 
     ::
@@ -27,74 +28,22 @@ class LatencyProxy:
             Client(proxy.host, proxy.port) ...
     """
 
-    host = "127.0.0.1"
-
     def __init__(self, target: tuple[str, int], delay: float) -> None:
-        self.target = target
+        super().__init__(target)
         self.delay = delay
-        self._listener = socket.create_server((self.host, 0))
-        self.port: int = self._listener.getsockname()[1]
-        self._threads: list[threading.Thread] = []
-        self._sockets: list[socket.socket] = []
-        self._lock = threading.Lock()
-        self._stopping = False
 
     def __repr__(self) -> str:
         return f"<LatencyProxy {self.host}:{self.port} -> {self.target[0]}:{self.target[1]}, {self.delay} s>"
 
-    def start(self) -> LatencyProxy:
-        self._spawn(self._accept_loop)
-        return self
-
-    def stop(self) -> None:
-        """Close the listener and every relayed connection; wait for the relay threads."""
-        self._stopping = True
-        with self._lock:
-            sockets = [self._listener, *self._sockets]
-        # close() alone does not wake a thread blocked in accept() on Linux; shutdown() does.
-        for sock in sockets:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-            sock.close()
-        with self._lock:
-            threads = list(self._threads)
-        for thread in threads:
-            thread.join(5)
-
-    def __enter__(self) -> LatencyProxy:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    def _spawn(self, target: object, *args: object) -> None:
-        thread = threading.Thread(target=target, args=args, daemon=True)  # type: ignore[arg-type]
-        with self._lock:
-            self._threads.append(thread)
-        thread.start()
-
-    def _accept_loop(self) -> None:
-        while not self._stopping:
-            try:
-                client, _ = self._listener.accept()
-                upstream = socket.create_connection(self.target)
-            except OSError:
-                return
-            for sock in (client, upstream):
-                # Small SMTP lines must not wait for Nagle's algorithm: only `delay` may delay.
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            with self._lock:
-                self._sockets += [client, upstream]
-            pending: deque[tuple[float, bytes]] = deque()
-            ready = threading.Condition()
-            self._spawn(_pump_now, client, upstream)
-            self._spawn(self._pump_in, upstream, pending, ready)
-            self._spawn(_pump_out, client, pending, ready)
+    def _relay(self, client: socket.socket, upstream: socket.socket) -> None:
+        for sock in (client, upstream):
+            # Small SMTP lines must not wait for Nagle's algorithm: only `delay` may delay.
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        pending: deque[tuple[float, bytes]] = deque()
+        ready = threading.Condition()
+        self._spawn(_pump_now, client, upstream)
+        self._spawn(self._pump_in, upstream, pending, ready)
+        self._spawn(_pump_out, client, pending, ready)
 
     def _pump_in(
         self, source: socket.socket, pending: deque[tuple[float, bytes]], ready: threading.Condition

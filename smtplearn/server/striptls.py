@@ -16,9 +16,9 @@ import ssl
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from types import TracebackType
 
 from smtplearn.protocol.sasl import identity, password_in_clear
+from smtplearn.server.loopback_proxy import LoopbackProxy
 from smtplearn.server.tls import LocalCA
 
 __all__ = ["CapturedLogin", "StripTlsProxy", "impostor_context"]
@@ -51,7 +51,7 @@ class CapturedLogin:
         return f"AUTH {self.mechanism}: user {self.user!r}, password {self.password!r}"
 
 
-class StripTlsProxy:
+class StripTlsProxy(LoopbackProxy):
     """Relay ``127.0.0.1:proxy.port`` to `target`, attacking STARTTLS on the way.
 
     ::
@@ -66,82 +66,26 @@ class StripTlsProxy:
     reads the client's side decrypted and talks to the server in cleartext.
     """
 
-    host = "127.0.0.1"
-
     def __init__(self, target: tuple[str, int], *, impostor: ssl.SSLContext | None = None) -> None:
-        self.target = target
+        super().__init__(target)
         self.impostor = impostor
         #: Credentials read from AUTH exchanges, oldest first.
         self.captured: list[CapturedLogin] = []
         #: What the proxy did, one line each, oldest first.
         self.notes: list[str] = []
-        self._listener = socket.create_server((self.host, 0))
-        self.port: int = self._listener.getsockname()[1]
-        self._threads: list[threading.Thread] = []
-        self._sockets: list[socket.socket] = []
-        self._lock = threading.Lock()
-        self._stopping = False
 
     def __repr__(self) -> str:
         attack = "impostor certificate" if self.impostor else "strips STARTTLS"
         return f"<StripTlsProxy {self.host}:{self.port} -> {self.target[0]}:{self.target[1]}, {attack}>"
 
-    def start(self) -> StripTlsProxy:
-        self._spawn(self._accept_loop)
-        return self
-
-    def stop(self) -> None:
-        """Close the listener and every relayed connection; wait for the relay threads."""
-        self._stopping = True
-        with self._lock:
-            sockets = [self._listener, *self._sockets]
-        # close() alone does not wake a thread blocked in accept() on Linux; shutdown() does.
-        for sock in sockets:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-            sock.close()
-        with self._lock:
-            threads = list(self._threads)
-        for thread in threads:
-            thread.join(5)
-
-    def __enter__(self) -> StripTlsProxy:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
     def _note(self, text: str) -> None:
         with self._lock:
             self.notes.append(text)
 
-    def _track(self, sock: socket.socket) -> None:
-        with self._lock:
-            self._sockets.append(sock)
-
-    def _spawn(self, target: object, *args: object) -> None:
-        thread = threading.Thread(target=target, args=args, daemon=True)  # type: ignore[arg-type]
-        with self._lock:
-            self._threads.append(thread)
-        thread.start()
-
-    def _accept_loop(self) -> None:
-        while not self._stopping:
-            try:
-                client, _ = self._listener.accept()
-                upstream = socket.create_connection(self.target)
-            except OSError:
-                return
-            self._track(client)
-            self._track(upstream)
-            relay = _Relay(self, client, upstream)
-            self._spawn(relay.client_to_server)
-            self._spawn(relay.server_to_client)
+    def _relay(self, client: socket.socket, upstream: socket.socket) -> None:
+        relay = _Relay(self, client, upstream)
+        self._spawn(relay.client_to_server)
+        self._spawn(relay.server_to_client)
 
 
 class _Relay:
