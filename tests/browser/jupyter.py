@@ -454,7 +454,8 @@ def assert_notebook_healthy(page: Page, *, min_controls: int = 1) -> None:
     assert not problems, "notebook is broken in the browser:\n- " + "\n- ".join(problems)
     if min_controls == 0:
         return
-    controls = current_notebook(page).locator(".widget-button, .widget-text")
+    # Only shown controls count (a lab may hide one until its choice needs it).
+    controls = current_notebook(page).locator(".widget-button:visible, .widget-text:visible")
     expect(controls.first).to_be_visible()
     visible = sum(1 for control in controls.all() if control.is_visible())
     assert visible >= min_controls, f"{visible} widget controls visible, expected {min_controls}+"
