@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 
 __all__ = ["check_raw_session", "check_read_reply"]
 
+#: How long the session check waits for the server to take a connection just made.
+SESSION_START_TIMEOUT = 2.0
+
 
 # -- reading a reply from a socket ----------------------------------------------------------
 
@@ -338,8 +341,10 @@ def check_raw_session(
             f"write step {upto} ({name}) in the cell above, keep what read_reply returns in "
             "`reply`, then run the cell."
         )
-    sessions = list(server.sessions)
-    if not sessions:
+    try:
+        # The learner's connect() returns before the server has taken the connection.
+        sessions = server.sessions.wait_for(1, timeout=SESSION_START_TIMEOUT)
+    except TimeoutError:
         return not_yet(
             "Step 1 (connect) is wrong: the server saw no connection at all.",
             f"connect to ({server.host!r}, {server.port}).",

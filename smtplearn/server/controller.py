@@ -44,8 +44,6 @@ class DebugController(SocketController):
         )
         self._state = state
         self._check_context = check_context
-        #: The address of the start-up check connection, left out of the session log.
-        self.check_peer: tuple[str, int] | None = None
         self._loop_thread: int | None = None
 
     def factory(self) -> DebugSMTP:
@@ -90,12 +88,21 @@ class DebugController(SocketController):
 
     def check_server_answers(self) -> None:
         # Same check as aiosmtpd's (read the greeting), but the TLS handshake is verified
-        # against our own CA, and we note the client address to hide this session.
+        # against our own CA, and the check's session is no learner's: it is hidden.
         with ExitStack() as stack:
             conn = stack.enter_context(socket.create_connection((self.hostname, self.port), 5.0))
-            self.check_peer = conn.getsockname()[:2]
+            check_peer = conn.getsockname()[:2]
             if self.ssl_context is not None and self._check_context is not None:
                 conn = stack.enter_context(
                     self._check_context.wrap_socket(conn, server_hostname=self.hostname)
                 )
             conn.recv(1024)
+        self._hide_session_from(check_peer)
+
+    def _hide_session_from(self, peer: tuple[str, int]) -> None:
+        for session in self._state.sessions:
+            if session.peer == peer:
+                # Until the server has seen the check's connection end, it holds one of
+                # max_sessions' places: a class arriving at once was refused one too many.
+                session.wait_closed(READY_TIMEOUT)
+                self._state.sessions._forget(session)

@@ -187,10 +187,6 @@ class DebugServer:
         self._controller = controller
         for name in SERVER_LOGGERS:
             logging.getLogger(name).addFilter(self._log_filter)
-        if controller.check_peer is not None:
-            for session in self._state.sessions:
-                if session.peer == controller.check_peer:
-                    self._state.sessions._forget(session)
         log.info("DebugServer %s listening on %s:%d", self.hostname, *self.address)
         if self.vulnerable:
             log.warning(

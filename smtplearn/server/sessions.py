@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -165,12 +166,12 @@ class SessionLogs(Sequence[SessionLog]):
         #: How many sessions were dropped to stay within `keep_sessions`.
         self.dropped = 0
         self._sessions: list[SessionLog] = []
-        self._lock = threading.Lock()
+        self._changed = threading.Condition()
         self._count = 0
         self._listeners: list[Callable[[SessionLog, SessionEvent], None]] = []
 
     def _open(self, peer: tuple[str, int]) -> SessionLog:
-        with self._lock:
+        with self._changed:
             self._count += 1
             session = SessionLog(self._count, peer, self.keep_events)
             session._listeners = list(self._listeners)
@@ -179,10 +180,11 @@ class SessionLogs(Sequence[SessionLog]):
                 oldest = next((s for s in self._sessions if s.closed), self._sessions[0])
                 self._sessions.remove(oldest)
                 self.dropped += 1
+            self._changed.notify_all()
         return session
 
     def _forget(self, session: SessionLog) -> None:
-        with self._lock:
+        with self._changed:
             if session in self._sessions:
                 self._sessions.remove(session)
             if session.number == self._count:
@@ -191,28 +193,48 @@ class SessionLogs(Sequence[SessionLog]):
 
     def add_listener(self, listener: Callable[[SessionLog, SessionEvent], None]) -> None:
         """Call `listener(session, event)` on the server thread for each event of new sessions."""
-        with self._lock:
+        with self._changed:
             self._listeners.append(listener)
 
     def clear(self) -> None:
         """Forget every session logged so far (numbering continues)."""
-        with self._lock:
+        with self._changed:
             self._sessions.clear()
+            self.dropped = 0
+
+    def wait_for(self, count: int = 1, timeout: float = 5.0) -> list[SessionLog]:
+        """Block until at least `count` sessions have begun; return those kept.
+
+        A client's ``connect()`` returns before the server has taken the connection, so
+        a session can be missing for a moment after it. Raises `TimeoutError` saying how
+        many began when `timeout` seconds pass first.
+        """
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while len(self._sessions) + self.dropped < count:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    seen = len(self._sessions)
+                    raise TimeoutError(
+                        f"waited {timeout} s for {count} session(s), the server has seen {seen}"
+                    )
+                self._changed.wait(remaining)
+            return list(self._sessions)
 
     @overload
     def __getitem__(self, index: int) -> SessionLog: ...
     @overload
     def __getitem__(self, index: slice) -> list[SessionLog]: ...
     def __getitem__(self, index: int | slice) -> SessionLog | list[SessionLog]:
-        with self._lock:
+        with self._changed:
             return self._sessions[index]
 
     def __len__(self) -> int:
-        with self._lock:
+        with self._changed:
             return len(self._sessions)
 
     def __iter__(self) -> Iterator[SessionLog]:
-        with self._lock:
+        with self._changed:
             return iter(list(self._sessions))
 
     def __repr__(self) -> str:

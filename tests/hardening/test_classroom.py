@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from email.message import EmailMessage
 
 import pytest
+from held_loop import loop_held
 
 from smtplearn.client import Client
 from smtplearn.server import DEMO_PASSWORD, DEMO_USER, DebugServer
@@ -76,17 +77,7 @@ def test_a_whole_class_connecting_while_the_server_is_busy_is_queued_not_dropped
     # seconds of retries) or the handshake's last ACK (so a student counts as connected and
     # waits for a greeting in vain, as bench B6 saw).
     class_size = 300
-    with DebugServer(max_sessions=1000, max_sessions_per_address=1000) as server:
-        controller = server._controller
-        assert controller is not None
-        busy, release = threading.Event(), threading.Event()
-
-        def block_the_loop() -> None:
-            busy.set()
-            release.wait()
-
-        controller.loop.call_soon_threadsafe(block_the_loop)
-        busy.wait()
+    with DebugServer(max_sessions=1000, max_sessions_per_address=1000) as server, loop_held(server):
         sockets = []
         try:
             for _ in range(class_size):
@@ -98,6 +89,5 @@ def test_a_whole_class_connecting_while_the_server_is_busy_is_queued_not_dropped
             # "01" is ESTABLISHED: queued, to be accepted as soon as the loop is free.
             assert states.count("01") == class_size, f"only {states.count('01')} of {class_size} queued"
         finally:
-            release.set()
             for sock in sockets:
                 sock.close()

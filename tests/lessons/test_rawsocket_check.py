@@ -6,8 +6,10 @@ Sessions are real: a socket talks to a real DebugServer, the check reads its ses
 from __future__ import annotations
 
 import socket
+import threading
 
 import pytest
+from held_loop import loop_held
 
 from smtplearn.exercises.rawsocket import check_raw_session, check_read_reply
 from smtplearn.server import DebugServer
@@ -122,6 +124,15 @@ def test_a_session_with_nothing_sent_gets_a_prompt_from_the_final_check(server: 
         good_read_reply(sock)
     server.sessions[-1].wait_closed()
     assert check(server).startswith("✎ Your turn:")
+
+
+def test_a_connection_the_server_has_not_taken_yet_is_not_called_missing(server: DebugServer) -> None:
+    # A learner's connect() returns as soon as the kernel has the connection; the server
+    # takes it a moment later (a long moment on a loaded machine: it failed in CI as "the
+    # server saw no connection at all"). The check waits for it.
+    with loop_held(server) as release, socket.create_connection((server.host, server.port), timeout=5):
+        threading.Timer(0.3, release.set).start()
+        assert check(server).startswith("✎ Your turn:")
 
 
 @pytest.mark.parametrize(

@@ -12,9 +12,12 @@ import smtplib
 import socket
 import subprocess
 import sys
+import threading
 import time
+from typing import Literal
 
 import pytest
+from held_loop import loop_held
 
 from smtplearn.server import DebugServer
 from smtplearn.server.console import add_arguments, build_server
@@ -218,3 +221,31 @@ def test_a_tls_handshake_that_never_comes_does_not_hold_a_socket() -> None:
     # or idle timer covers it: the handshake itself must not wait long.
     with DebugServer(tls="implicit", stress_timeout=0.5) as server, _connect(server) as sock:
         assert _read_all(sock) == b""
+
+
+@pytest.mark.parametrize("tls", [False, "implicit"])
+def test_the_start_up_check_holds_no_place_once_start_returns(tls: Literal[False, "implicit"]) -> None:
+    # start() connects once to check the server answers. Until the server has seen that
+    # connection end it counted against max_sessions, so the first of a class arriving
+    # at once could be refused (it was, in CI). What the server counts is private; the
+    # refusal it caused was a race, so the count is what this test reads.
+    with DebugServer(max_sessions=1, tls=tls) as server:
+        assert len(server._state.connections) == 0
+        assert len(server.sessions) == 0
+        with _connect(server) as first:
+            if not tls:
+                assert first.makefile("rb").readline().startswith(b"220 ")
+
+
+def test_sessions_wait_for_a_connection_the_server_has_not_taken_yet() -> None:
+    with DebugServer() as server:
+        with loop_held(server) as release, _connect(server):
+            assert len(server.sessions) == 0  # connected, and not yet a session
+            threading.Timer(0.3, release.set).start()
+            (session,) = server.sessions.wait_for(1)
+            assert session.events[0].text.startswith("connection from 127.0.0.1:")
+        with pytest.raises(TimeoutError, match=r"waited 0.1 s for 2 session\(s\), the server has seen 1"):
+            server.sessions.wait_for(2, timeout=0.1)
+        server.sessions.clear()
+        with pytest.raises(TimeoutError, match="the server has seen 0"):
+            server.sessions.wait_for(1, timeout=0.1)
