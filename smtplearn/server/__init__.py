@@ -25,8 +25,8 @@ Defaults, chosen so that lessons need no setup:
 - EHLO advertises ENHANCEDSTATUSCODES, PIPELINING, SIZE 10485760, 8BITMIME, SMTPUTF8,
   STARTTLS (before TLS), AUTH (after it) and HELP — all of them true;
 - limits: 512-octet command lines and 1000-octet text lines (500), SIZE (552, transparency
-  dots not counted), bare CR or LF in a message (554, the SMTP smuggling defence); 200
-  concurrent sessions, 100 from one address (421 4.7.0); 5 minutes of patience with an idle
+  dots not counted), bare CR or LF in a message (554, the SMTP smuggling defence); 400
+  concurrent sessions, 300 from one address (421 4.7.0); 5 minutes of patience with an idle
   client, 10 seconds when the server is nearly full (421 4.4.2) — see `smtplearn.server.limits`;
 - strict syntax, as the lessons teach it: bare-LF command lines, ``MAIL FROM: a@b``, paths
   over the RFC 5321 §4.5.3.1 limits, UTF-8 addresses without SMTPUTF8 and 8-bit data without

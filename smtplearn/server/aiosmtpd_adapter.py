@@ -44,7 +44,7 @@ PRIVATE_NAMES: tuple[PrivateName, ...] = (
     PrivateName(_SMTP, "_cb_client_connected", "SMTPAdapter.wrap_reader: wrap the stream reader"),
     PrivateName(_SMTP, "_handle_client", "SMTPAdapter.before_session: caps and CONNECT faults"),
     PrivateName(_SMTP, "_reset_timeout", "SMTPAdapter.reset_idle_timer: our idle timer"),
-    PrivateName(_SMTP, "_timeout_handle", "SMTPAdapter.set_idle_timer: aiosmtpd cancels it"),
+    PrivateName(_SMTP, "_timeout_handle", "SMTPAdapter.set_idle_timer, idle_timer_pending"),
     PrivateName(_SMTP, "_original_transport", "SMTPAdapter.socket_transport after STARTTLS"),
     PrivateName(_SMTP, "_handler_coroutine", "SMTPAdapter.cancel_session_task"),
     PrivateName(_SMTP, "_smtp_methods", "SMTPAdapter.wrap_command_methods"),
@@ -99,6 +99,11 @@ class SMTPAdapter(SMTP):
         if self._timeout_handle is not None:
             self._timeout_handle.cancel()
         self._timeout_handle = self.loop.call_at(when, callback)
+
+    def idle_timer_pending(self) -> bool:
+        """True while an idle timer is set and has not fired yet."""
+        handle = self._timeout_handle
+        return handle is not None and not handle.cancelled() and handle.when() > self.loop.time()
 
     @property
     def socket_transport(self) -> asyncio.BaseTransport | None:

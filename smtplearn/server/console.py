@@ -14,6 +14,7 @@ import queue
 import signal
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from typing import TextIO
 
@@ -30,6 +31,8 @@ from smtplearn.server.tls import TlsMode
 DEFAULT_PORT = 8025
 #: Lines waiting to be printed before the console skips new ones (see `Backlog`).
 BACKLOG = 10_000
+#: Seconds between the console's writes while sessions keep it busy.
+PRINT_INTERVAL = 0.05
 Item = tuple[SessionLog, SessionEvent] | ReceivedMessage
 
 
@@ -283,6 +286,15 @@ class Backlog:
             skipped, self._skipped = self._skipped, 0
         return item, skipped
 
+    def take_waiting(self) -> list[Item | None]:
+        """Every item waiting now, without blocking (empty when none is)."""
+        waiting: list[Item | None] = []
+        while True:
+            try:
+                waiting.append(self._items.get_nowait())
+            except queue.Empty:
+                return waiting
+
 
 def serve(server: DebugServer, out: TextIO, *, show_passwords: bool = False) -> int:
     """Run `server` until Ctrl-C (or SIGTERM), printing its sessions and messages to `out`."""
@@ -301,7 +313,8 @@ def serve(server: DebugServer, out: TextIO, *, show_passwords: bool = False) -> 
         server.sessions.add_listener(lambda session, event: backlog.offer((session, event)))
         server.mailbox.add_listener(backlog.offer)
         print(banner(server, show_passwords=show_passwords), file=out, flush=True)
-        while True:
+        stopping = False
+        while not stopping:
             item, skipped = backlog.take()
             if skipped:
                 print(
@@ -310,11 +323,21 @@ def serve(server: DebugServer, out: TextIO, *, show_passwords: bool = False) -> 
                     file=out,
                     flush=True,
                 )
-            if item is None:
-                break
-            text = describe(item)
-            if text is not None:
-                print(text, file=out, flush=True)
+            # Whatever else is waiting goes out in the same write: a line at a time, a class
+            # of 300 meant thousands of writes, each taking the interpreter from the server.
+            texts = []
+            for waiting in (item, *backlog.take_waiting()):
+                if waiting is None:
+                    stopping = True
+                    break
+                text = describe(waiting)
+                if text is not None:
+                    texts.append(text)
+            if texts:
+                print("\n".join(texts), file=out, flush=True)
+            if not stopping:
+                # Printing at most this often lets lines gather; nobody reads faster.
+                time.sleep(PRINT_INTERVAL)
         print("\nstopping", file=out, flush=True)
     finally:
         server.stop()

@@ -41,15 +41,17 @@ Session = TypeVar("Session")
 class ConnectionLimits:
     """The DebugServer's connection settings (each is a `DebugServer` argument of the same name).
 
-    The defaults suit a class sharing one server: room for every student's notebook, all of
-    them behind one NAT address if need be, with RFC 5321's 5 minutes of patience until the
-    server fills up, and Postfix's 10 seconds when it nearly has.
+    The defaults suit a class sharing one server: room for a class of 300 sending at the same
+    moment, all of them behind one NAT address if need be (a lab, a campus Wi-Fi, a JupyterHub
+    on one machine, whose kernels all connect from 127.0.0.1), with RFC 5321's 5 minutes of
+    patience until the server fills up, and Postfix's 10 seconds when it nearly has. One
+    address still cannot take every place: 100 stay for everyone else.
     """
 
     #: Sessions open at once, from everyone.
-    max_sessions: int = 200
+    max_sessions: int = 400
     #: Sessions open at once from one client address (a class behind NAT shares one).
-    max_sessions_per_address: int = 100
+    max_sessions_per_address: int = 300
     #: Seconds a session may go without sending a complete line, under normal load.
     idle_timeout: float = 300.0
     #: Seconds it may idle while its sessions fill `STRESS_SHARE` of a cap.

@@ -160,13 +160,18 @@ class DebugSMTP(StrictCommandsSMTP):
                 self.log.tls_version = self.tls_version
             self._record("*", "note", f"TLS started ({self.tls_version})")
             return
-        connections = self.state.connections
+        connections, limits = self.state.connections, self.state.limits
         connections.add(self, self.client_ip)
+        total, from_address = len(connections), connections.from_address(self.client_ip)
         # Judged now, in the order connections arrive: by the time this session's task runs,
         # a burst of later arrivals may be counted too.
-        self._refusal = self.state.limits.refusal(
-            self.hostname, self.client_ip, len(connections), connections.from_address(self.client_ip)
-        )
+        self._refusal = limits.refusal(self.hostname, self.client_ip, total, from_address)
+        if limits.allowed_idle(total, from_address) < limits.allowed_idle(total - 1, from_address - 1):
+            # This connection put the server (or its address) under stress: every session's
+            # idle allowance is judged again now, not when its timer would have fired. Only
+            # on the way in: re-arming every timer for every arrival made a class quadratic.
+            for connection in connections:
+                connection._arm_idle_timer()
         # aiosmtpd writes each reply of a pipelined group separately; with Nagle's algorithm
         # every write after the first waits for the client's delayed ACK (~40 ms on Linux),
         # which made pipelining slower than none. asyncio turns Nagle off only on sockets it
@@ -224,11 +229,6 @@ class DebugSMTP(StrictCommandsSMTP):
             log.warning("%r refused: %s", self.peer, self._refusal)
             await self.push(self._refusal)
             await self.hang_up(abort=False)
-        if self._allowed_idle() < self.state.limits.idle_timeout:
-            # This session put the server (or its address) under stress: every session's
-            # idle allowance is judged again now, not when its timer would have fired.
-            for connection in self.state.connections:
-                connection._arm_idle_timer()
         return await self._apply_faults(CONNECT)
 
     # -- idle sessions (smtplearn.server.limits) --------------------------------------
@@ -238,9 +238,12 @@ class DebugSMTP(StrictCommandsSMTP):
         return self.state.limits.allowed_idle(len(connections), connections.from_address(self.client_ip))
 
     def reset_idle_timer(self, duration: float | None) -> None:
-        # aiosmtpd calls this when a connection starts and after each valid command.
+        # aiosmtpd calls this when a connection starts and after each valid command. A timer
+        # already set stays: when it fires it finds this later line and sets itself for the
+        # new deadline. Setting a new one for every line cost a busy server a tenth of its time.
         self._last_line_at = self.loop.time()
-        self._arm_idle_timer()
+        if not self.idle_timer_pending():
+            self._arm_idle_timer()
 
     def _arm_idle_timer(self) -> None:
         self.set_idle_timer(self._last_line_at + self._allowed_idle(), self._idle_timer_fired)

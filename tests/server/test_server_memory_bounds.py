@@ -172,3 +172,22 @@ def test_a_console_that_cannot_keep_up_skips_lines_and_says_how_many() -> None:
         taken = [backlog.take() for _ in range(10)]
         assert [skipped for _, skipped in taken] == [10, 0, 0, 0, 0, 0, 0, 0, 0, 0]
         assert backlog.take() == (None, 0)
+
+
+def test_the_console_takes_what_waits_in_one_go_and_stops_at_the_end() -> None:
+    # The console writes everything waiting at once (one write, not one per line); the stop
+    # marker comes out too, in its place, so nothing queued before it is lost.
+    with DebugServer(tls=False, log_events_per_session=20) as server:
+        backlog = Backlog(limit=100)
+        server.sessions.add_listener(lambda session, event: backlog.offer((session, event)))
+        _noops(server, 3)
+        server.sessions[-1].wait_closed()
+        backlog.stop()
+        first, skipped = backlog.take()
+        rest = backlog.take_waiting()
+        assert skipped == 0 and first is not None
+        assert rest[-1] is None and None not in rest[:-1]
+        assert [event.text for _, event in [first, *rest[:-1]]] == [  # type: ignore[misc]
+            event.text for event in server.sessions[-1].events
+        ]
+        assert backlog.take_waiting() == []
