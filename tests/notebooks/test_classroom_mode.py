@@ -100,7 +100,9 @@ def test_run_all_completes_in_classroom_mode(terminal: Terminal, edition: str, l
     executed = execute(notebook, cwd=path.parent, env=env, name=f"{edition}/{path.name}")
 
     code = [cell for cell in executed["cells"] if cell["cell_type"] == "code"]
-    assert ENV_SERVER in _output_text(code[0]) + _output_text(code[1]), "the lesson must say it shares a server"
+    assert ENV_SERVER in _output_text(code[0]) + _output_text(code[1]), (
+        "the lesson must say it shares a server"
+    )
     reaching = [cell for cell in code if _SERVER_PARTS.search(_source(cell))]
     assert reaching
     silent = [_source(cell) for cell in reaching if "classroom mode" not in _output_text(cell).lower()]

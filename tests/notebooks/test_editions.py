@@ -114,7 +114,10 @@ def test_a_marker_line_that_goes_on_is_still_a_marker() -> None:
     # nbgrader reads these as markers too: missing one would ship the solution to students.
     source = "### BEGIN SOLUTION (exercise 2)\nanswer = 42\n### END SOLUTION  # answer\ncheck(answer)"
     assert student_source(source) == "answer = ...  # your answer\ncheck(answer)"
-    assert student_source("Use `### BEGIN SOLUTION` markers.", markdown=True) == "Use `### BEGIN SOLUTION` markers."
+    assert (
+        student_source("Use `### BEGIN SOLUTION` markers.", markdown=True)
+        == "Use `### BEGIN SOLUTION` markers."
+    )
 
 
 def test_a_cell_without_markers_is_unchanged_byte_for_byte() -> None:
@@ -217,12 +220,16 @@ def test_regenerate_writes_the_student_edition_and_stores_both_editions_outputs(
 
 def test_a_verdict_on_a_blank_is_named_and_a_demonstrated_one_is_not() -> None:
     def executed(*outputs: str) -> dict[str, Any]:
-        cells = [_cell("c", outputs=[{"output_type": "stream", "name": "stdout", "text": o}]) for o in outputs]
+        cells = [
+            _cell("c", outputs=[{"output_type": "stream", "name": "stdout", "text": o}]) for o in outputs
+        ]
         return _notebook(*cells)
 
     demo = "✘ Not yet: MAIL FROM: has a space. Hint: no space after the colon."
     instructor = executed("✔ Correct: 503.", "✔ Correct: ok.", demo, "✔ Correct: done.")
-    student = executed("✎ Your turn: predict.", "✘ Not yet: you gave None, expected 'bob'.", demo, "✔ Correct: done.")
+    student = executed(
+        "✎ Your turn: predict.", "✘ Not yet: you gave None, expected 'bob'.", demo, "✔ Correct: done."
+    )
     problems = leaked_verdicts(instructor, student, name="06.ipynb")
     assert len(problems) == 2
     assert problems[0].startswith("06.ipynb cell 1 ") and "expected 'bob'" in problems[0]

@@ -5,10 +5,9 @@ Every check reads a real session: a real DebugServer, a real client, real socket
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from email.message import EmailMessage
-
-import socket
 
 import pytest
 

@@ -86,8 +86,10 @@ def test_a_remote_servers_mailbox_and_log_are_stand_ins_that_say_where_to_look(
     # What lesson cells do with a mailbox, each answered with a sentence instead of an error.
     received = server.mailbox[-1]
     assert isinstance(received, ClassroomStandIn)
-    assert "classroom mode: for the envelope sender, see the instructor's terminal: look for" in str(received.mail_from)
-    assert "'to <…>'" in repr(list(received.rcpt_tos)[0])
+    assert "classroom mode: for the envelope sender, see the instructor's terminal: look for" in str(
+        received.mail_from
+    )
+    assert "'to <…>'" in repr(next(iter(received.rcpt_tos)))
     assert "the Subject" in str(received.subject)
     assert "the To: header" in str(received.message["To"])
     assert "printed whole" in str(received.raw.decode())

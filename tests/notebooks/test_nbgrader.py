@@ -60,7 +60,7 @@ def _has_graded_cells(name: str) -> bool:
 #: The lessons with graded cells, the ones nbgrader's round trip is about.
 LESSONS = [name for name in ALL_LESSONS if _has_graded_cells(name)]
 #: Lessons with exercises but no graded cell yet, named so the list can only shrink.
-NOT_YET_GRADED = ["08-from-one-server-to-another.ipynb", "09-who-really-sent-this.ipynb"]
+NOT_YET_GRADED: list[str] = []
 ASSIGNMENT = "smtp"
 
 #: Wrong answers, each an edit of the instructor's solution cell named by its grade_id.
@@ -70,10 +70,25 @@ WRONG_ANSWERS = {
     "sending-out-of-order": ("predicted_code = 503", "predicted_code = 250"),
     # Steps 1-7 of the raw-socket lab complete, to the wrong recipient.
     "07-step-4": ("RCPT TO:<{RECIPIENT}>", "RCPT TO:<nobody@example.test>"),
+    # The backup MX (preference 20), not the first choice (10).
+    "journey-first-mx": ('first_choice = "mx1.example.org"', 'first_choice = "mx2.example.org"'),
+    # SPF does not survive forwarding (the forwarder's address is not example.com's).
+    "dmarc-survivor": ('survivor = "dkim"', 'survivor = "spf"'),
 }
-WRONG_LESSONS = ["01-sending-a-message.ipynb", "07-raw-socket-lab.ipynb"]
+WRONG_LESSONS = [
+    "01-sending-a-message.ipynb",
+    "07-raw-socket-lab.ipynb",
+    "08-from-one-server-to-another.ipynb",
+    "09-who-really-sent-this.ipynb",
+]
 #: The graded cells those wrong answers fail; every other graded cell of the lessons keeps its point.
-FAILED_BY_WRONG_ANSWERS = {"sending-bcc-check", "sending-out-of-order-check", "07-raw-session-check"}
+FAILED_BY_WRONG_ANSWERS = {
+    "sending-bcc-check",
+    "sending-out-of-order-check",
+    "07-raw-session-check",
+    "journey-first-mx-check",
+    "dmarc-survivor-check",
+}
 
 #: What nbgrader's ClearSolutions writes in place of a solution, by default (one line each).
 NBGRADER_CODE_STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")

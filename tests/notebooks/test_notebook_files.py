@@ -42,7 +42,9 @@ def test_the_instructor_flag_copies_the_instructor_edition(tmp_path: Path) -> No
     args = _parse([str(tmp_path), "--instructor"])
     assert args.edition == "instructor" and _parse([str(tmp_path)]).edition == "student"
     written = copy_notebooks(tmp_path / "teach", edition="instructor")
-    assert [p.read_bytes() for p in written] == [p.read_bytes() for p in sorted(REPO_INSTRUCTOR.glob("*.ipynb"))]
+    assert [p.read_bytes() for p in written] == [
+        p.read_bytes() for p in sorted(REPO_INSTRUCTOR.glob("*.ipynb"))
+    ]
 
 
 def test_copies_every_notebook_and_nothing_else(tmp_path: Path, source: Path) -> None:
