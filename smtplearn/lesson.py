@@ -65,7 +65,7 @@ ENV_CA = "SMTPLEARN_CA"
 
 
 class LessonError(ValueError):
-    """The environment names a server in a form the lesson cannot use."""
+    """The environment names a server, or a CA file, in a form the lesson cannot use."""
 
 
 def parse_address(value: str) -> tuple[str, int]:
@@ -181,8 +181,20 @@ class RemoteServer:
         return (self.host, self.port)
 
     def client_tls_context(self) -> ssl.SSLContext:
-        """A verifying TLS context: trusts `ca_pem_path` if given, else the system's CAs."""
-        return ssl.create_default_context(cafile=self.ca_pem_path)
+        """A verifying TLS context: trusts `ca_pem_path` if given, else the system's CAs.
+
+        Raises `LessonError` when that file cannot be read as a CA: ``smtplearn server``
+        deletes its CA file when it stops and makes a new CA each time it starts, so a
+        student's copy is often gone or stale, and ssl's own error does not name the file.
+        """
+        try:
+            return ssl.create_default_context(cafile=self.ca_pem_path)
+        except OSError as error:  # ssl.SSLError is an OSError too
+            raise LessonError(
+                f"{ENV_CA} names {self.ca_pem_path}, which cannot be used as a CA file "
+                f"({error.strerror or error}): point {ENV_CA} at a copy of the CA file "
+                "`smtplearn server` printed when it last started (it makes a new one each start)"
+            ) from error
 
     @property
     def mailbox(self) -> ClassroomStandIn:

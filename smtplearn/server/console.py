@@ -26,6 +26,7 @@ from smtplearn.server.faults import parse_fault
 from smtplearn.server.limits import STRESS_SHARE, ConnectionLimits
 from smtplearn.server.mailbox import KEEP_BYTES, KEEP_MESSAGES, ReceivedMessage
 from smtplearn.server.sessions import KEEP_EVENTS, KEEP_SESSIONS, SessionEvent, SessionLog
+from smtplearn.server.settings import check_loopback
 from smtplearn.server.tls import TlsMode
 
 DEFAULT_PORT = 8025
@@ -167,6 +168,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def build_server(args: argparse.Namespace) -> DebugServer:
     """The DebugServer the command line describes (not started)."""
+    # Checked here too, so that the refusal names the flag rather than DebugServer's keyword.
+    check_loopback(args.host, args.allow_remote, how_to_allow="--allow-remote")
     tls: TlsMode = False if args.tls == "none" else args.tls
     directory = json.load(args.directory) if args.directory else None
     return DebugServer(
@@ -214,6 +217,9 @@ def banner(server: DebugServer, *, show_passwords: bool = False) -> str:
         lines.append(f"  accounts:       {', '.join(shown)}{hidden}")
     if server.faults:
         lines.append(f"  faults:         {list(server.faults)}")
+    if server.vrfy == "refuse":
+        # Lessons in classroom mode send students here to learn how VRFY is answered.
+        lines.append("  VRFY:           252 to every address (--vrfy refuse)")
     if server.lenient:
         lines.append("  lenient:        accepts what a strict server refuses (DebugServer.lenient)")
     if server.vulnerable:

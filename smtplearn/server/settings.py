@@ -68,8 +68,11 @@ def check_path(name: str, value: object) -> str:
     return str(os.fspath(value))
 
 
-def check_loopback(host: str, allow_remote: bool) -> None:
-    """Refuse a non-loopback `host` unless `allow_remote`: the server trusts whoever connects."""
+def check_loopback(host: str, allow_remote: bool, *, how_to_allow: str = "allow_remote=True") -> None:
+    """Refuse a non-loopback `host` unless `allow_remote`: the server trusts whoever connects.
+
+    `how_to_allow` is the fix as the caller's user spells it (the command line: ``--allow-remote``).
+    """
     if allow_remote or host == "localhost":
         return
     try:
@@ -80,7 +83,7 @@ def check_loopback(host: str, allow_remote: bool) -> None:
         raise ValueError(
             f"DebugServer refuses to listen on {host!r}: it accepts mail from anyone who can "
             "connect and has a published demo password, so by default it listens on loopback "
-            "(127.0.0.1) only. Pass allow_remote=True if other machines really must reach it."
+            f"(127.0.0.1) only. Pass {how_to_allow} if other machines really must reach it."
         )
 
 

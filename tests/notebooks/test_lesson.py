@@ -100,6 +100,25 @@ def test_a_remote_servers_mailbox_and_log_are_stand_ins_that_say_where_to_look(
     assert not hasattr(received, "_repr_png_") and not hasattr(received, "__array__")
 
 
+@pytest.mark.parametrize("content", [None, "not a certificate\n"])
+def test_a_ca_file_that_cannot_be_used_names_the_variable_the_file_and_the_fix(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, content: str | None
+) -> None:
+    # The instructor's server deletes its CA file when it stops and makes a new one when it
+    # starts, so a student's SMTPLEARN_CA often names a file that is gone.
+    ca_file = tmp_path / "ca.pem"
+    if content is not None:
+        ca_file.write_text(content)
+    monkeypatch.setenv(ENV_SERVER, "192.0.2.10:8025")
+    monkeypatch.setenv(ENV_CA, str(ca_file))
+    server = lesson_server()
+    with pytest.raises(LessonError) as raised:
+        client_for(server)
+    message = str(raised.value)
+    assert f"{ENV_CA} names {ca_file}" in message
+    assert "copy of the CA file `smtplearn server` printed" in message
+
+
 def test_a_remote_servers_switch_warns_and_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(ENV_SERVER, "192.0.2.10:8025")
     server = lesson_server()

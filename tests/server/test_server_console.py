@@ -143,6 +143,21 @@ def test_the_help_does_not_spell_out_the_password_either() -> None:
     assert "fill 80% of a cap" in " ".join(result.stdout.split())
 
 
+def test_the_banner_says_when_vrfy_is_refused() -> None:
+    # A student's lesson 03 in classroom mode is told to look for '--vrfy refuse' in the
+    # instructor's terminal: the banner carries it, not only the command typed above it.
+    import argparse
+
+    from smtplearn.server.console import banner
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    with build_server(parser.parse_args(["--port", "0", "--no-tls"])) as answering:
+        assert "vrfy" not in banner(answering).lower()
+    with build_server(parser.parse_args(["--port", "0", "--no-tls", "--vrfy", "refuse"])) as refusing:
+        assert "  VRFY:           252 to every address (--vrfy refuse)" in banner(refusing).splitlines()
+
+
 def test_sigterm_stops_cleanly_too(console) -> None:  # type: ignore[no-untyped-def]
     server = console("--no-tls")
     server.read_until("Press Ctrl-C")
@@ -189,7 +204,9 @@ def test_bad_arguments_are_reported() -> None:
         timeout=60,
     )
     assert result.returncode == 2
-    assert "allow_remote=True" in result.stderr
+    # The fix is named as the command line spells it, not as the Python keyword.
+    assert "Pass --allow-remote if other machines really must reach it" in result.stderr
+    assert "allow_remote=True" not in result.stderr
 
 
 def test_build_server_defaults() -> None:
