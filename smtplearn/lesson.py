@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 from smtplearn.record import Step
 from smtplearn.render.theme import MUTED_TEXT
+from smtplearn.server.classroom import ENV_CA, ENV_SERVER
 
 if TYPE_CHECKING:
     from smtplearn.client import Client
@@ -57,11 +58,6 @@ __all__ = [
 ]
 
 log = logging.getLogger("smtplearn.lesson")
-
-#: ``host:port`` of a server to use instead of starting a DebugServer in the kernel.
-ENV_SERVER = "SMTPLEARN_SERVER"
-#: Path of the PEM file with the CA that signed the remote server's certificate.
-ENV_CA = "SMTPLEARN_CA"
 
 
 class LessonError(ValueError):

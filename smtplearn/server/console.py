@@ -20,6 +20,7 @@ from typing import TextIO
 
 from smtplearn.protocol.visible import visible
 from smtplearn.server.auth import DEMO_PASSWORD, DEMO_USER
+from smtplearn.server.classroom import reachable_host, student_settings
 from smtplearn.server.core import DebugServer
 from smtplearn.server.directory import VRFY_MODES
 from smtplearn.server.faults import parse_fault
@@ -227,9 +228,12 @@ def banner(server: DebugServer, *, show_passwords: bool = False) -> str:
             f"  WARNING:        DELIBERATELY VULNERABLE to {', '.join(server.vulnerable)}: "
             "forged messages can be smuggled in; for the attack lesson only"
         )
+    settings = student_settings(server.host, server.port, server.hostname, tls=bool(server.tls))
+    lines.append(f"  students set:   {settings}")
     starttls = " --tls" if server.tls == "starttls" else " --tlsc" if server.tls else ""
     ca = f" --tls-ca-path {server.ca_pem_path}" if server.tls else ""
-    lines.append(f"  try:            swaks --server {server.host}:{server.port}{starttls}{ca}")
+    reachable = reachable_host(server.host, server.hostname)
+    lines.append(f"  try:            swaks --server {reachable}:{server.port}{starttls}{ca}")
     lines.append("Press Ctrl-C to stop.")
     return "\n".join(lines)
 

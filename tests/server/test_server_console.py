@@ -222,3 +222,40 @@ def test_build_server_defaults() -> None:
     assert build_server(parser.parse_args(["--tls", "implicit"])).tls == "implicit"
     with pytest.raises(SystemExit):
         parser.parse_args(["--user", "nopassword"])
+
+
+def test_the_banner_gives_students_the_settings_and_a_name_they_can_reach() -> None:
+    # On every address (0.0.0.0) the server is reached by its name, the one its certificate
+    # carries; "swaks --server 0.0.0.0:8025" only ever worked on the instructor's machine.
+    import argparse
+
+    from smtplearn.server.console import banner
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    everywhere = ["--port", "0", "--host", "0.0.0.0", "--allow-remote", "--hostname", "mail.school.example"]
+    with build_server(parser.parse_args(everywhere)) as server:
+        lines = banner(server).splitlines()
+        port = server.port
+    assert f"  students set:   SMTPLEARN_SERVER=mail.school.example:{port} " in "\n".join(lines)
+    assert "SMTPLEARN_CA=<a copy of the CA certificate they can read>" in lines[3]
+    assert lines[4].startswith(f"  try:            swaks --server mail.school.example:{port} --tls ")
+    assert not any("0.0.0.0:" in line for line in lines[1:])
+    with build_server(parser.parse_args(["--port", "0", "--no-tls"])) as plain:
+        assert f"  students set:   SMTPLEARN_SERVER=127.0.0.1:{plain.port}" in banner(plain).splitlines()
+
+
+@pytest.mark.parametrize(
+    ("host", "reached_as"),
+    [
+        ("0.0.0.0", "mail.test"),
+        ("::", "mail.test"),
+        ("127.0.0.1", "127.0.0.1"),
+        ("::1", "[::1]"),
+        ("pc", "pc"),
+    ],
+)
+def test_reachable_host(host: str, reached_as: str) -> None:
+    from smtplearn.server.classroom import reachable_host
+
+    assert reachable_host(host, "mail.test") == reached_as
