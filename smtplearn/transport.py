@@ -115,8 +115,9 @@ class Transport:
                 self.host,
                 self.port,
                 f"the server's certificate could not be verified ({exc.verify_message}). "
-                "For a DebugServer pass tls_context=server.client_tls_context(); "
-                "never turn verification off.",
+                "For a DebugServer pass tls_context=server.client_tls_context(); for a "
+                "classroom server, a copy of the CA file it printed at its last start (it "
+                "makes a new CA at each start). Never turn verification off.",
             ) from exc
         except (ssl.SSLError, OSError) as exc:
             self.close()
