@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import smtplib
+import socket
+import struct
 from collections.abc import Iterator
 
 import pytest
@@ -56,3 +58,28 @@ def test_a_failed_maildir_store_answers_4xx_and_stores_nothing(tmp_path) -> None
             client.sendmail("a@example.test", ["b@example.test"], "Subject: disk\r\n\r\nfull\r\n")
         assert error.value.smtp_code // 100 == 4
         assert len(server.mailbox) == 0
+
+
+def test_a_client_hanging_up_during_the_maildir_write_leaves_it_on_disk_and_in_the_mailbox(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # Once a session has ended, its message is on disk and in the mailbox, or in neither.
+    # (Writing the Maildir on a worker thread, tried for bench B6, broke this about once in
+    # six runs: the session ended while the write of its message was still going on.)
+    maildir = tmp_path / "class-mail"
+    with DebugServer(tls=False, maildir=str(maildir)) as server:
+        for number in range(20):
+            with socket.create_connection(server.address, timeout=10) as sock:
+                reader = sock.makefile("rb")
+                for line in (b"EHLO pc", b"MAIL FROM:<a@example.test>", b"RCPT TO:<b@example.test>", b"DATA"):
+                    while reader.readline()[3:4] == b"-":
+                        pass
+                    sock.sendall(line + b"\r\n")
+                reader.readline()  # 354
+                sock.sendall(f"Subject: gone {number}\r\n\r\nbye\r\n.\r\n".encode())
+                # Gone at once, with a reset: the 250 is never read.
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                reader.close()  # else the file keeps the socket open after the with-block
+        for session in server.sessions:
+            session.wait_closed()
+        on_disk = sorted((maildir / "new").iterdir())
+        assert len(on_disk) == len(server.mailbox)
+        assert {m.subject for m in server.mailbox} <= {f"gone {n}" for n in range(20)}
