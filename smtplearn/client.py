@@ -73,12 +73,13 @@ class Client(Session):
         # smtplib sends this machine's FQDN; a fixed name keeps lesson transcripts reproducible.
         self.local_hostname = local_hostname or "localhost"
         self.strict = strict
-        self.allow_insecure_auth = allow_insecure_auth
-        self.require_tls = require_tls
         self._recorder = TranscriptRecorder()
         #: How many times the client has sent something and then waited for the server.
         self.round_trips = 0
-        self._conn = ClientConnection(strict=strict)
+        # The core enforces both on every line sent, however it was built (login, send_raw...).
+        self._conn = ClientConnection(
+            strict=strict, require_tls=require_tls, allow_insecure_auth=allow_insecure_auth
+        )
         self._transport = Transport(host, port, timeout, source_address)
         self._waiting_since_send = False
         self._smtputf8 = False
@@ -105,6 +106,24 @@ class Client(Session):
     @property
     def authenticated(self) -> bool:
         return self._conn.authenticated
+
+    @property
+    def require_tls(self) -> bool:
+        """Send no AUTH line and no mail until TLS is on (RFC 3207 §6); outranks the next."""
+        return self._conn.require_tls
+
+    @require_tls.setter
+    def require_tls(self, value: bool) -> None:
+        self._conn.require_tls = value
+
+    @property
+    def allow_insecure_auth(self) -> bool:
+        """Let credentials cross an unencrypted connection, to see why that is dangerous."""
+        return self._conn.allow_insecure_auth
+
+    @allow_insecure_auth.setter
+    def allow_insecure_auth(self, value: bool) -> None:
+        self._conn.allow_insecure_auth = value
 
     def __repr__(self) -> str:
         tls = ", TLS" if self.tls_active else ""
@@ -194,14 +213,9 @@ class Client(Session):
         Refuses to send credentials over cleartext unless the client was made with
         ``allow_insecure_auth=True`` (RFC 4954 §4: PLAIN and LOGIN reveal the password).
         """
-        # require_tls outranks allow_insecure_auth: a stripped STARTTLS must not leak a password.
-        self.check_tls_required()
-        if not self.tls_active and not self.allow_insecure_auth:
-            raise LocalProtocolError(
-                "refusing to send credentials over an unencrypted connection: call starttls() "
-                "first, or create the Client with allow_insecure_auth=True to see why that is "
-                "dangerous (RFC 4954 §4)"
-            )
+        # Before choosing a mechanism: a server may offer none in the clear, and the
+        # refusal says why better than "no mechanism" would.
+        self._conn.check_cleartext("AUTH", credentials=True)
         name = mechanism.upper() if mechanism else sasl.choose(self.extensions.auth_mechanisms)
         exchange_rules = sasl.mechanism(name, user, password)
         before, started = self.state, time.perf_counter()
@@ -242,7 +256,6 @@ class Client(Session):
         params: Iterable[str] = (),
     ) -> Step:
         """Start a mail transaction: the envelope sender (RFC 5321 §4.1.1.2)."""
-        self.check_tls_required()
         command = commands.mail(from_addr, size=size, body=body, smtputf8=smtputf8, params=params)
         # RFC 6531 §3.4: SMTPUTF8 on MAIL lets the whole transaction use non-ASCII addresses.
         self._smtputf8 = smtputf8
@@ -387,9 +400,4 @@ class Client(Session):
 
     def check_tls_required(self) -> None:
         """Raise unless TLS is on, for a client made with ``require_tls=True`` (RFC 3207 §6)."""
-        if self.require_tls and not self.tls_active:
-            raise LocalProtocolError(
-                "this client requires TLS, but the connection is not encrypted: the server may "
-                "not offer STARTTLS, or someone stripped it from the EHLO reply (RFC 3207 §6); "
-                "not sending mail in the clear"
-            )
+        self._conn.check_cleartext("MAIL")

@@ -67,7 +67,7 @@ class Command:
     secret: str = field(default="", repr=False)
     #: True when the command may carry UTF-8 (RFC 6531 §3.4; on MAIL, its SMTPUTF8 parameter).
     smtputf8: bool = False
-    #: The verb word as it appears on the line ("mail" for a raw line typed so); None:
+    #: The verb word as it appears on the line ("mail", "  auth" for raw lines typed so); None:
     #: `verb` itself. A SASL response (`AUTH_RESPONSE`) has no verb word.
     spelling: str | None = field(default=None, repr=False)
 
@@ -80,7 +80,7 @@ class Command:
             raise LocalProtocolError("a command's secret must be the end of its line")
         if self.verb != self.verb.upper():
             raise LocalProtocolError(f"a command's verb is upper case, got {self.verb!r}")
-        if self.spelling is not None and self.spelling.upper() != self.verb:
+        if self.spelling is not None and self.spelling.lstrip(" ").upper() != self.verb:
             raise LocalProtocolError(f"{self.spelling!r} does not spell the verb {self.verb!r}")
         if self.verb == "MAIL" and self.smtputf8 != (SMTPUTF8 in (a.upper() for a in self.arguments[1:])):
             raise LocalProtocolError("a MAIL command is SMTPUTF8 exactly when it carries that parameter")
@@ -138,6 +138,14 @@ class Command:
     def has_initial_response(self) -> bool:
         """True for ``AUTH mechanism initial-response`` (RFC 4954 §4)."""
         return self.verb == "AUTH" and len(self.arguments) > 1
+
+    @property
+    def carries_credentials(self) -> bool:
+        """True for a SASL response: an AUTH initial response or an answer to a 334.
+
+        ``"*"`` cancels an exchange (RFC 4954 §4) and carries nothing.
+        """
+        return self.has_initial_response or (self.verb == AUTH_RESPONSE and self.arguments != ("*",))
 
 
 def _build(verb: str, *arguments: str, secret: str = "", smtputf8: bool = False) -> Command:
@@ -315,8 +323,11 @@ def raw(line: str, *, secret: bool | None = None) -> Command:
     most likely ``AUTH PLAIN`` with a password inside (RFC 4616 §2).
     """
     check_text("line", line)
-    spelling, *arguments = line.split(" ")
-    verb = spelling.upper()
+    # Leading spaces stay on the line as typed, but the verb is the first word: "  auth
+    # plain ..." is an AUTH line to every rule that looks at verbs.
+    indent = line[: len(line) - len(line.lstrip(" "))]
+    word, *arguments = line[len(indent) :].split(" ")
+    spelling, verb = indent + word, word.upper()
     if secret is None:
         secret = verb == "AUTH" and len(arguments) > 1
     hidden = ""
