@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from smtplearn.protocol.errors import LocalProtocolError
 from smtplearn.protocol.grammar import (
+    EMPTY_INITIAL_RESPONSE,
     ESMTP_PARAM,
     LINE_BREAKS,
     MAX_AUTH_RESPONSE_LINE,
@@ -302,7 +303,7 @@ def auth(mechanism: str, initial_response: str | None = None, *, secret: bool = 
     if initial_response is None:
         return _build("AUTH", mechanism.upper())
     check_text("initial_response", initial_response)
-    response = initial_response or "="
+    response = initial_response or EMPTY_INITIAL_RESPONSE
     return _build("AUTH", mechanism.upper(), response, secret=response if secret else "")
 
 

@@ -124,6 +124,13 @@ def b64encode_bytes(data: bytes) -> bytes:
     return base64.b64encode(data)
 
 
+# RFC 4954 §4: "If the client is transmitting an initial response of zero length, it MUST
+# instead transmit the response as a single equals sign ("="). This indicates that the
+# response is present, but contains no data."
+#: The AUTH line's initial response that stands for zero octets.
+EMPTY_INITIAL_RESPONSE = "="
+
+
 def b64decode_strict(text: str | bytes) -> bytes | None:
     """The bytes `text` encodes (blanks around it ignored), or None if it is not base64."""
     try:
