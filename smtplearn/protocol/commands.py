@@ -19,17 +19,17 @@ from smtplearn.protocol.grammar import (
     MAX_COMMAND_LINE,
     REDACTED,
     SASL_MECH,
+    SMTPUTF8,
     control_name,
     find_control,
     mailbox_character_problem,
+    utf8_without_smtputf8,
 )
 
 #: The verb given to a line that answers a SASL challenge (it has no verb of its own).
 AUTH_RESPONSE = "AUTH-RESPONSE"
 
 BODY_TYPES = ("7BIT", "8BITMIME")
-#: RFC 6531 §3.4: the MAIL parameter that opens an internationalized transaction.
-SMTPUTF8 = "SMTPUTF8"
 
 
 def check_text(name: str, value: str) -> str:
@@ -178,7 +178,7 @@ def _path(address: str, *, smtputf8: bool, null_ok: bool) -> str:
     problem = mailbox_character_problem(inner)
     if problem is not None:
         raise LocalProtocolError(problem)
-    if not inner.isascii() and not smtputf8:
+    if utf8_without_smtputf8(inner, smtputf8=smtputf8):
         raise LocalProtocolError(
             f"address {inner!r} is not ASCII: use SMTPUTF8 (smtputf8=True, if the server "
             "announces it) to send an internationalized address (RFC 6531 §3.4)"

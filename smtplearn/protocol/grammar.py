@@ -160,6 +160,20 @@ MAX_DOMAIN = 255
 MAX_PATH = 256
 
 
+#: The parameter that lets a command carry UTF-8: on MAIL for the whole transaction (RFC 6531
+#: §3.4), on VRFY and EXPN for that command only (§3.7.4.2).
+SMTPUTF8 = "SMTPUTF8"
+
+
+def utf8_without_smtputf8(text: str, *, smtputf8: bool) -> bool:
+    """True when `text` is not ASCII and its command did not carry SMTPUTF8.
+
+    RFC 5321's grammar is ASCII; RFC 6531 lets an address (§3.3) or a VRFY/EXPN string
+    (§3.7.4.2) hold UTF-8 only when the SMTPUTF8 parameter says the client can take it.
+    """
+    return not smtputf8 and not text.isascii()
+
+
 def mailbox_character_problem(mailbox: str) -> str | None:
     """Why `mailbox` (the text between ``<`` and ``>``) cannot be sent as a path, or None.
 
