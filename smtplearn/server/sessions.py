@@ -19,7 +19,7 @@ from typing import Any, Literal, overload
 
 from smtplearn.protocol.visible import visible
 from smtplearn.server.aiosmtpd_adapter import has_buffered_data
-from smtplearn.server.listeners import notify
+from smtplearn.server.listeners import ServerThreadGuard, notify
 
 #: Who produced an event: the client ("C"), the server ("S"), or a note from the log ("*").
 Direction = Literal["C", "S", "*"]
@@ -169,6 +169,8 @@ class SessionLogs(Sequence[SessionLog]):
         self._changed = threading.Condition()
         self._count = 0
         self._listeners: list[Callable[[SessionLog, SessionEvent], None]] = []
+        #: Set by `DebugServer.start`: `wait_for` refuses to run where listeners run.
+        self.server_thread = ServerThreadGuard()
 
     def _open(self, peer: tuple[str, int]) -> SessionLog:
         with self._changed:
@@ -207,8 +209,10 @@ class SessionLogs(Sequence[SessionLog]):
 
         A client's ``connect()`` returns before the server has taken the connection, so
         a session can be missing for a moment after it. Raises `TimeoutError` saying how
-        many began when `timeout` seconds pass first.
+        many began when `timeout` seconds pass first, and `RuntimeError` at once when called
+        from a listener (on the server's thread).
         """
+        self.server_thread.refuse_wait("each session's events")
         deadline = time.monotonic() + timeout
         with self._changed:
             while len(self._sessions) + self.dropped < count:
