@@ -121,6 +121,12 @@ class Mailbox(Sequence[ReceivedMessage]):
         with self._changed:
             self._listeners.append(listener)
 
+    def remove_listener(self, listener: Callable[[ReceivedMessage], None]) -> None:
+        """Stop calling `listener`; no error if it was not added."""
+        with self._changed:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
     def wait_for(self, count: int = 1, timeout: float = 5.0) -> list[ReceivedMessage]:
         """Block until at least `count` messages have arrived; return those kept.
 

@@ -98,6 +98,10 @@ class SessionLog:
         if shown is not None:
             notify(listeners, self, shown, what="session log")
 
+    def _remove_listener(self, listener: Callable[[SessionLog, SessionEvent], None]) -> None:
+        with self._lock:
+            self._listeners = [kept for kept in self._listeners if kept != listener]
+
     def _notice(self, tls: bool) -> SessionEvent:
         kept = f"its first {self._head_size:,} and last {self._tail.maxlen or 0:,} events"
         if self.dropped:
@@ -197,6 +201,15 @@ class SessionLogs(Sequence[SessionLog]):
         """Call `listener(session, event)` on the server thread for each event of new sessions."""
         with self._changed:
             self._listeners.append(listener)
+
+    def remove_listener(self, listener: Callable[[SessionLog, SessionEvent], None]) -> None:
+        """Stop calling `listener`, for new sessions and the ones already open; no error if absent."""
+        with self._changed:
+            sessions = list(self._sessions)
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+        for session in sessions:
+            session._remove_listener(listener)
 
     def clear(self) -> None:
         """Forget every session logged so far (numbering continues)."""

@@ -83,3 +83,15 @@ def test_wait_for_from_the_notebook_thread_still_waits(server: DebugServer) -> N
         assert len(server.sessions.wait_for(1, timeout=30)) >= 1
     finally:
         sender.join()
+
+
+def test_a_removed_mailbox_listener_is_not_called_again(server: DebugServer) -> None:
+    heard: list[object] = []
+    server.mailbox.add_listener(heard.append)
+    _send(server)
+    server.mailbox.wait_for(1, timeout=30)
+    server.mailbox.remove_listener(heard.append)
+    server.mailbox.remove_listener(heard.append)  # a second removal is no error
+    _send(server)
+    server.mailbox.wait_for(2, timeout=30)
+    assert len(heard) == 1
