@@ -107,24 +107,6 @@ class Client(Session):
     def authenticated(self) -> bool:
         return self._conn.authenticated
 
-    @property
-    def require_tls(self) -> bool:
-        """Send no AUTH line and no mail until TLS is on (RFC 3207 §6); outranks the next."""
-        return self._conn.require_tls
-
-    @require_tls.setter
-    def require_tls(self, value: bool) -> None:
-        self._conn.require_tls = value
-
-    @property
-    def allow_insecure_auth(self) -> bool:
-        """Let credentials cross an unencrypted connection, to see why that is dangerous."""
-        return self._conn.allow_insecure_auth
-
-    @allow_insecure_auth.setter
-    def allow_insecure_auth(self, value: bool) -> None:
-        self._conn.allow_insecure_auth = value
-
     def __repr__(self) -> str:
         tls = ", TLS" if self.tls_active else ""
         return f"<Client {self.host}:{self.port} {self.state.name}{tls}, {len(self.transcript)} steps>"

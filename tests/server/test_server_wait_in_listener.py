@@ -1,4 +1,4 @@
-"""`wait_for` called from a listener, on the server's own thread, fails at once and says why.
+"""Listeners on the server thread: `wait_for` there fails at once and says why; removal works.
 
 The server thread is the one that must add the next message or session: waiting there
 would freeze every session until the timeout (and the awaited thing could never come).
