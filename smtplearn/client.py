@@ -265,13 +265,16 @@ class Client(Session):
         """Do nothing but get a 250: a keep-alive (RFC 5321 §4.1.1.9)."""
         return self._simple("noop", commands.noop())
 
-    def vrfy(self, address: str) -> Step:
-        """Ask whether an address or user name exists (RFC 5321 §3.5, §4.1.1.6)."""
-        return self._simple("vrfy", commands.vrfy(address))
+    def vrfy(self, address: str, *, smtputf8: bool = False) -> Step:
+        """Ask whether an address or user name exists (RFC 5321 §3.5, §4.1.1.6).
 
-    def expn(self, name: str) -> Step:
-        """Ask for the members of a mailing list (RFC 5321 §3.5, §4.1.1.7)."""
-        return self._simple("expn", commands.expn(name))
+        A non-ASCII `address` needs ``smtputf8=True`` (RFC 6531 §3.7.4.2).
+        """
+        return self._simple("vrfy", commands.vrfy(address, smtputf8=smtputf8))
+
+    def expn(self, name: str, *, smtputf8: bool = False) -> Step:
+        """Ask for the members of a mailing list (RFC 5321 §3.5, §4.1.1.7); see `vrfy`."""
+        return self._simple("expn", commands.expn(name, smtputf8=smtputf8))
 
     def help(self, topic: str | None = None) -> Step:
         """Ask the server for help text (RFC 5321 §4.1.1.8)."""

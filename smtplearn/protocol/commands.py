@@ -260,19 +260,29 @@ def _free_text(text: str) -> tuple[str, ...]:
     return tuple(text.split(" ")) if text else ()
 
 
-def vrfy(address: str) -> Command:
-    """``VRFY address``: ask whether a user or mailbox exists (RFC 5321 §4.1.1.6).
+# RFC 6531 §3.7.4.2: vrfy = "VRFY" SP String [ SP "SMTPUTF8" ] CRLF, and the same for EXPN;
+# "String may include Non-ASCII characters" only with the parameter, for that command only.
+def _lookup(verb: str, name: str, text: str, smtputf8: bool) -> Command:
+    check_text(name, text)
+    if utf8_without_smtputf8(text, smtputf8=smtputf8):
+        raise LocalProtocolError(
+            f"{name} {text!r} is not ASCII: use SMTPUTF8 (smtputf8=True, if the server announces "
+            f"it) to send it with {verb} (RFC 6531 §3.7.4.2)"
+        )
+    return _build(verb, *_free_text(text), *([SMTPUTF8] if smtputf8 else []), smtputf8=smtputf8)
+
+
+def vrfy(address: str, *, smtputf8: bool = False) -> Command:
+    """``VRFY address [SMTPUTF8]``: ask whether a user or mailbox exists (RFC 5321 §4.1.1.6).
 
     The argument is sent as given: ``vrfy("<dhellmann>")`` is what smtplib sends.
     """
-    check_text("address", address)
-    return _build("VRFY", *_free_text(address))
+    return _lookup("VRFY", "address", address, smtputf8)
 
 
-def expn(name: str) -> Command:
-    """``EXPN name``: ask for the members of a mailing list (RFC 5321 §4.1.1.7)."""
-    check_text("name", name)
-    return _build("EXPN", *_free_text(name))
+def expn(name: str, *, smtputf8: bool = False) -> Command:
+    """``EXPN name [SMTPUTF8]``: ask for the members of a mailing list (RFC 5321 §4.1.1.7)."""
+    return _lookup("EXPN", "name", name, smtputf8)
 
 
 def help(topic: str | None = None) -> Command:
