@@ -73,12 +73,13 @@ class Client(Session):
         # smtplib sends this machine's FQDN; a fixed name keeps lesson transcripts reproducible.
         self.local_hostname = local_hostname or "localhost"
         self.strict = strict
-        self.allow_insecure_auth = allow_insecure_auth
-        self.require_tls = require_tls
         self._recorder = TranscriptRecorder()
         #: How many times the client has sent something and then waited for the server.
         self.round_trips = 0
-        self._conn = ClientConnection(strict=strict)
+        # The core enforces both on every line sent, however it was built (login, send_raw...).
+        self._conn = ClientConnection(
+            strict=strict, require_tls=require_tls, allow_insecure_auth=allow_insecure_auth
+        )
         self._transport = Transport(host, port, timeout, source_address)
         self._waiting_since_send = False
         self._smtputf8 = False
@@ -194,14 +195,9 @@ class Client(Session):
         Refuses to send credentials over cleartext unless the client was made with
         ``allow_insecure_auth=True`` (RFC 4954 §4: PLAIN and LOGIN reveal the password).
         """
-        # require_tls outranks allow_insecure_auth: a stripped STARTTLS must not leak a password.
-        self.check_tls_required()
-        if not self.tls_active and not self.allow_insecure_auth:
-            raise LocalProtocolError(
-                "refusing to send credentials over an unencrypted connection: call starttls() "
-                "first, or create the Client with allow_insecure_auth=True to see why that is "
-                "dangerous (RFC 4954 §4)"
-            )
+        # Before choosing a mechanism: a server may offer none in the clear, and the
+        # refusal says why better than "no mechanism" would.
+        self._conn.check_cleartext("AUTH", credentials=True)
         name = mechanism.upper() if mechanism else sasl.choose(self.extensions.auth_mechanisms)
         exchange_rules = sasl.mechanism(name, user, password)
         before, started = self.state, time.perf_counter()
@@ -242,7 +238,6 @@ class Client(Session):
         params: Iterable[str] = (),
     ) -> Step:
         """Start a mail transaction: the envelope sender (RFC 5321 §4.1.1.2)."""
-        self.check_tls_required()
         command = commands.mail(from_addr, size=size, body=body, smtputf8=smtputf8, params=params)
         # RFC 6531 §3.4: SMTPUTF8 on MAIL lets the whole transaction use non-ASCII addresses.
         self._smtputf8 = smtputf8
@@ -270,13 +265,16 @@ class Client(Session):
         """Do nothing but get a 250: a keep-alive (RFC 5321 §4.1.1.9)."""
         return self._simple("noop", commands.noop())
 
-    def vrfy(self, address: str) -> Step:
-        """Ask whether an address or user name exists (RFC 5321 §3.5, §4.1.1.6)."""
-        return self._simple("vrfy", commands.vrfy(address))
+    def vrfy(self, address: str, *, smtputf8: bool = False) -> Step:
+        """Ask whether an address or user name exists (RFC 5321 §3.5, §4.1.1.6).
 
-    def expn(self, name: str) -> Step:
-        """Ask for the members of a mailing list (RFC 5321 §3.5, §4.1.1.7)."""
-        return self._simple("expn", commands.expn(name))
+        A non-ASCII `address` needs ``smtputf8=True`` (RFC 6531 §3.7.4.2).
+        """
+        return self._simple("vrfy", commands.vrfy(address, smtputf8=smtputf8))
+
+    def expn(self, name: str, *, smtputf8: bool = False) -> Step:
+        """Ask for the members of a mailing list (RFC 5321 §3.5, §4.1.1.7); see `vrfy`."""
+        return self._simple("expn", commands.expn(name, smtputf8=smtputf8))
 
     def help(self, topic: str | None = None) -> Step:
         """Ask the server for help text (RFC 5321 §4.1.1.8)."""
@@ -387,9 +385,4 @@ class Client(Session):
 
     def check_tls_required(self) -> None:
         """Raise unless TLS is on, for a client made with ``require_tls=True`` (RFC 3207 §6)."""
-        if self.require_tls and not self.tls_active:
-            raise LocalProtocolError(
-                "this client requires TLS, but the connection is not encrypted: the server may "
-                "not offer STARTTLS, or someone stripped it from the EHLO reply (RFC 3207 §6); "
-                "not sending mail in the clear"
-            )
+        self._conn.check_cleartext("MAIL")

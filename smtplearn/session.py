@@ -53,6 +53,25 @@ class Session:
     def tls_active(self) -> bool:
         return self._conn.tls_active
 
+    # Both live in the core, which applies them to every line sent (`states.check_cleartext`).
+    @property
+    def require_tls(self) -> bool:
+        """Send no AUTH line and no mail until TLS is on (RFC 3207 §6); outranks the next."""
+        return self._conn.require_tls
+
+    @require_tls.setter
+    def require_tls(self, value: bool) -> None:
+        self._conn.require_tls = value
+
+    @property
+    def allow_insecure_auth(self) -> bool:
+        """Let credentials cross an unencrypted connection, to see why that is dangerous."""
+        return self._conn.allow_insecure_auth
+
+    @allow_insecure_auth.setter
+    def allow_insecure_auth(self, value: bool) -> None:
+        self._conn.allow_insecure_auth = value
+
     def close(self) -> None:
         """Close the socket without QUIT (QUIT is the polite way: see `quit`)."""
         self._transport.close()

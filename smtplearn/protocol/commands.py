@@ -12,23 +12,24 @@ from dataclasses import dataclass, field
 
 from smtplearn.protocol.errors import LocalProtocolError
 from smtplearn.protocol.grammar import (
+    EMPTY_INITIAL_RESPONSE,
     ESMTP_PARAM,
     LINE_BREAKS,
     MAX_AUTH_RESPONSE_LINE,
     MAX_COMMAND_LINE,
     REDACTED,
     SASL_MECH,
+    SMTPUTF8,
     control_name,
     find_control,
     mailbox_character_problem,
+    utf8_without_smtputf8,
 )
 
 #: The verb given to a line that answers a SASL challenge (it has no verb of its own).
 AUTH_RESPONSE = "AUTH-RESPONSE"
 
 BODY_TYPES = ("7BIT", "8BITMIME")
-#: RFC 6531 §3.4: the MAIL parameter that opens an internationalized transaction.
-SMTPUTF8 = "SMTPUTF8"
 
 
 def check_text(name: str, value: str) -> str:
@@ -67,7 +68,7 @@ class Command:
     secret: str = field(default="", repr=False)
     #: True when the command may carry UTF-8 (RFC 6531 §3.4; on MAIL, its SMTPUTF8 parameter).
     smtputf8: bool = False
-    #: The verb word as it appears on the line ("mail" for a raw line typed so); None:
+    #: The verb word as it appears on the line ("mail", "  auth" for raw lines typed so); None:
     #: `verb` itself. A SASL response (`AUTH_RESPONSE`) has no verb word.
     spelling: str | None = field(default=None, repr=False)
 
@@ -80,7 +81,7 @@ class Command:
             raise LocalProtocolError("a command's secret must be the end of its line")
         if self.verb != self.verb.upper():
             raise LocalProtocolError(f"a command's verb is upper case, got {self.verb!r}")
-        if self.spelling is not None and self.spelling.upper() != self.verb:
+        if self.spelling is not None and self.spelling.lstrip(" ").upper() != self.verb:
             raise LocalProtocolError(f"{self.spelling!r} does not spell the verb {self.verb!r}")
         if self.verb == "MAIL" and self.smtputf8 != (SMTPUTF8 in (a.upper() for a in self.arguments[1:])):
             raise LocalProtocolError("a MAIL command is SMTPUTF8 exactly when it carries that parameter")
@@ -139,6 +140,14 @@ class Command:
         """True for ``AUTH mechanism initial-response`` (RFC 4954 §4)."""
         return self.verb == "AUTH" and len(self.arguments) > 1
 
+    @property
+    def carries_credentials(self) -> bool:
+        """True for a SASL response: an AUTH initial response or an answer to a 334.
+
+        ``"*"`` cancels an exchange (RFC 4954 §4) and carries nothing.
+        """
+        return self.has_initial_response or (self.verb == AUTH_RESPONSE and self.arguments != ("*",))
+
 
 def _build(verb: str, *arguments: str, secret: str = "", smtputf8: bool = False) -> Command:
     return Command(verb, tuple(arguments), secret, smtputf8)
@@ -169,7 +178,7 @@ def _path(address: str, *, smtputf8: bool, null_ok: bool) -> str:
     problem = mailbox_character_problem(inner)
     if problem is not None:
         raise LocalProtocolError(problem)
-    if not inner.isascii() and not smtputf8:
+    if utf8_without_smtputf8(inner, smtputf8=smtputf8):
         raise LocalProtocolError(
             f"address {inner!r} is not ASCII: use SMTPUTF8 (smtputf8=True, if the server "
             "announces it) to send an internationalized address (RFC 6531 §3.4)"
@@ -251,19 +260,29 @@ def _free_text(text: str) -> tuple[str, ...]:
     return tuple(text.split(" ")) if text else ()
 
 
-def vrfy(address: str) -> Command:
-    """``VRFY address``: ask whether a user or mailbox exists (RFC 5321 §4.1.1.6).
+# RFC 6531 §3.7.4.2: vrfy = "VRFY" SP String [ SP "SMTPUTF8" ] CRLF, and the same for EXPN;
+# "String may include Non-ASCII characters" only with the parameter, for that command only.
+def _lookup(verb: str, name: str, text: str, smtputf8: bool) -> Command:
+    check_text(name, text)
+    if utf8_without_smtputf8(text, smtputf8=smtputf8):
+        raise LocalProtocolError(
+            f"{name} {text!r} is not ASCII: use SMTPUTF8 (smtputf8=True, if the server announces "
+            f"it) to send it with {verb} (RFC 6531 §3.7.4.2)"
+        )
+    return _build(verb, *_free_text(text), *([SMTPUTF8] if smtputf8 else []), smtputf8=smtputf8)
+
+
+def vrfy(address: str, *, smtputf8: bool = False) -> Command:
+    """``VRFY address [SMTPUTF8]``: ask whether a user or mailbox exists (RFC 5321 §4.1.1.6).
 
     The argument is sent as given: ``vrfy("<dhellmann>")`` is what smtplib sends.
     """
-    check_text("address", address)
-    return _build("VRFY", *_free_text(address))
+    return _lookup("VRFY", "address", address, smtputf8)
 
 
-def expn(name: str) -> Command:
-    """``EXPN name``: ask for the members of a mailing list (RFC 5321 §4.1.1.7)."""
-    check_text("name", name)
-    return _build("EXPN", *_free_text(name))
+def expn(name: str, *, smtputf8: bool = False) -> Command:
+    """``EXPN name [SMTPUTF8]``: ask for the members of a mailing list (RFC 5321 §4.1.1.7)."""
+    return _lookup("EXPN", "name", name, smtputf8)
 
 
 def help(topic: str | None = None) -> Command:
@@ -294,7 +313,7 @@ def auth(mechanism: str, initial_response: str | None = None, *, secret: bool = 
     if initial_response is None:
         return _build("AUTH", mechanism.upper())
     check_text("initial_response", initial_response)
-    response = initial_response or "="
+    response = initial_response or EMPTY_INITIAL_RESPONSE
     return _build("AUTH", mechanism.upper(), response, secret=response if secret else "")
 
 
@@ -315,8 +334,11 @@ def raw(line: str, *, secret: bool | None = None) -> Command:
     most likely ``AUTH PLAIN`` with a password inside (RFC 4616 §2).
     """
     check_text("line", line)
-    spelling, *arguments = line.split(" ")
-    verb = spelling.upper()
+    # Leading spaces stay on the line as typed, but the verb is the first word: "  auth
+    # plain ..." is an AUTH line to every rule that looks at verbs.
+    indent = line[: len(line) - len(line.lstrip(" "))]
+    word, *arguments = line[len(indent) :].split(" ")
+    spelling, verb = indent + word, word.upper()
     if secret is None:
         secret = verb == "AUTH" and len(arguments) > 1
     hidden = ""

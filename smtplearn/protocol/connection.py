@@ -40,10 +40,18 @@ class ClientConnection:
 
     With ``strict=False`` a command the table forbids is sent anyway, so a learner
     can see what the server says to it (usually 503 "bad sequence of commands").
+    `require_tls` and `allow_insecure_auth` hold in every mode: what may cross an
+    unencrypted wire is decided by `states.check_cleartext`, for every command sent.
     """
 
-    def __init__(self, *, strict: bool = True) -> None:
+    def __init__(
+        self, *, strict: bool = True, require_tls: bool = False, allow_insecure_auth: bool = False
+    ) -> None:
         self.strict = strict
+        #: Send no AUTH line and no mail until TLS is on (RFC 3207 §6).
+        self.require_tls = require_tls
+        #: Let credentials cross an unencrypted connection (RFC 4954 §4 says why not to).
+        self.allow_insecure_auth = allow_insecure_auth
         #: Where the session stands; moves only when a reply (or event) says so.
         self.state = ClientState.DISCONNECTED
         #: What the last EHLO reply announced; empty before EHLO and after STARTTLS.
@@ -93,6 +101,7 @@ class ClientConnection:
 
     def send(self, command: Command) -> bytes:
         """Check `command` against the state table and return the bytes to send."""
+        self.check_cleartext(command.verb, credentials=command.carries_credentials)
         if self.strict:
             self._check_order(command.verb)
         self._refuse_unsolicited()
@@ -108,6 +117,16 @@ class ClientConnection:
             self._scrubber.hide_response(command.secret)
         self._pending.append(command.verb)
         return command.line
+
+    def check_cleartext(self, verb: str, *, credentials: bool = False) -> None:
+        """Raise unless `verb` may cross this connection as it is now (see `states.check_cleartext`)."""
+        states.check_cleartext(
+            verb,
+            credentials=credentials,
+            tls_active=self.tls_active,
+            require_tls=self.require_tls,
+            allow_insecure_auth=self.allow_insecure_auth,
+        )
 
     def hide(self, secret: str) -> None:
         """Keep `secret` (a password, a digest) out of every reply from now on, even echoed."""
@@ -136,6 +155,7 @@ class ClientConnection:
 
     def send_data(self, message: Message | str | bytes) -> bytes:
         """The message content for the wire, once DATA got its 354."""
+        self.check_cleartext(states.MESSAGE)
         # After 354 the server waits for the message and nothing else: an extra reply means
         # the replies no longer match the commands, and the message must not go out.
         self._refuse_unsolicited()

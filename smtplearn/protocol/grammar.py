@@ -124,6 +124,13 @@ def b64encode_bytes(data: bytes) -> bytes:
     return base64.b64encode(data)
 
 
+# RFC 4954 §4: "If the client is transmitting an initial response of zero length, it MUST
+# instead transmit the response as a single equals sign ("="). This indicates that the
+# response is present, but contains no data."
+#: The AUTH line's initial response that stands for zero octets.
+EMPTY_INITIAL_RESPONSE = "="
+
+
 def b64decode_strict(text: str | bytes) -> bytes | None:
     """The bytes `text` encodes (blanks around it ignored), or None if it is not base64."""
     try:
@@ -151,6 +158,20 @@ MAX_DOMAIN = 255
 # RFC 5321 §4.5.3.1.3: "The maximum total length of a reverse-path or forward-path is 256
 # octets (including the punctuation and element separators)."
 MAX_PATH = 256
+
+
+#: The parameter that lets a command carry UTF-8: on MAIL for the whole transaction (RFC 6531
+#: §3.4), on VRFY and EXPN for that command only (§3.7.4.2).
+SMTPUTF8 = "SMTPUTF8"
+
+
+def utf8_without_smtputf8(text: str, *, smtputf8: bool) -> bool:
+    """True when `text` is not ASCII and its command did not carry SMTPUTF8.
+
+    RFC 5321's grammar is ASCII; RFC 6531 lets an address (§3.3) or a VRFY/EXPN string
+    (§3.7.4.2) hold UTF-8 only when the SMTPUTF8 parameter says the client can take it.
+    """
+    return not smtputf8 and not text.isascii()
 
 
 def mailbox_character_problem(mailbox: str) -> str | None:

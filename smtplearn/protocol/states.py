@@ -172,6 +172,42 @@ def check(state: ClientState, verb: str, *, tls_active: bool = False, authentica
     raise LocalProtocolError(f"{verb} is not allowed in state {state.name}: {_hint(state, verb)}")
 
 
+#: Verbs that carry mail: a client that requires TLS sends none of them in the clear.
+CARRY_MAIL = frozenset({"MAIL", "RCPT", "DATA", MESSAGE})
+#: Verbs of an AUTH exchange (RFC 4954 §4): the command and the answers to its 334s.
+AUTH_VERBS = frozenset({"AUTH", AUTH_RESPONSE})
+
+
+def check_cleartext(
+    verb: str, *, credentials: bool, tls_active: bool, require_tls: bool, allow_insecure_auth: bool
+) -> None:
+    """Raise `LocalProtocolError` if `verb` would put mail or credentials on an unencrypted wire.
+
+    The one rule behind ``Client(require_tls=..., allow_insecure_auth=...)``, whichever way a
+    line goes out (`login`, `send_raw`, a pipeline). `credentials`: the line carries a SASL
+    response (an AUTH initial response, an answer to a 334). ``require_tls`` refuses every
+    AUTH line and every line of mail, and outranks ``allow_insecure_auth``: a stripped
+    STARTTLS (RFC 3207 §6) must not leak a password. Otherwise only credentials are refused,
+    unless the learner allowed them: a bare ``AUTH PLAIN`` carries none, and lesson 02 sends
+    it to show the server's own refusal.
+    """
+    if tls_active:
+        return
+    if require_tls and (verb in CARRY_MAIL or verb in AUTH_VERBS):
+        raise LocalProtocolError(
+            "this client requires TLS, but the connection is not encrypted: the server may "
+            "not offer STARTTLS, or someone stripped it from the EHLO reply (RFC 3207 §6); "
+            "not sending mail in the clear"
+        )
+    if credentials and not allow_insecure_auth:
+        # RFC 4954 §4: PLAIN and LOGIN reveal the password to anyone on the path.
+        raise LocalProtocolError(
+            "refusing to send credentials over an unencrypted connection: call starttls() "
+            "first, or create the Client with allow_insecure_auth=True to see why that is "
+            "dangerous (RFC 4954 §4)"
+        )
+
+
 # RFC 2920 §3.1: "The actual transfer of message content is explicitly allowed to be
 # the first "command" in a group. ... RSET, MAIL FROM, SEND FROM, SOML FROM, SAML
 # FROM, and RCPT TO can all appear anywhere in a pipelined command group. The EHLO,

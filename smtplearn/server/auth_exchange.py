@@ -11,9 +11,14 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from aiosmtpd.smtp import MISSING, syntax
+from aiosmtpd.smtp import MISSING, AuthResult, syntax
 
-from smtplearn.protocol.grammar import MAX_AUTH_RESPONSE_LINE, b64decode_strict, b64encode_bytes
+from smtplearn.protocol.grammar import (
+    EMPTY_INITIAL_RESPONSE,
+    MAX_AUTH_RESPONSE_LINE,
+    b64decode_strict,
+    b64encode_bytes,
+)
 from smtplearn.server.aiosmtpd_adapter import SMTPAdapter
 
 
@@ -36,6 +41,27 @@ class AuthSMTP(SMTPAdapter):
         # mechanism up as written.
         mechanism, space, rest = (arg or "").partition(" ")
         await super().smtp_AUTH(mechanism.upper() + space + rest if arg else arg)
+
+    # aiosmtpd decodes an initial response as base64, and "=" (zero octets, RFC 4954 §4) is
+    # not base64: it answered "501 Can't decode base64" to a valid line. The base64 of zero
+    # octets is the empty string, so that is what its mechanisms are given.
+    async def auth_PLAIN(self, _: Any, args: list[str]) -> AuthResult:
+        if args[1:] == [EMPTY_INITIAL_RESPONSE]:
+            # RFC 4616 §2: message = [authzid] UTF8NUL authcid UTF8NUL passwd, authcid and
+            # passwd at least one character each. An empty message is malformed, which
+            # aiosmtpd answers 501 for any PLAIN message ("Can't split auth value"); no
+            # password was checked, so it is not a 535.
+            await self.push(
+                "501 5.5.2 The PLAIN response is empty: it holds no user name or password; send "
+                "[authzid] NUL user NUL password, base64-encoded (RFC 4616 §2)"
+            )
+            return AuthResult(success=False, handled=True)
+        return await super().auth_PLAIN(_, args)
+
+    async def auth_LOGIN(self, _: Any, args: list[str]) -> AuthResult:
+        # LOGIN's initial response is the user name: an empty one, and the password comes next.
+        given = ["" if arg == EMPTY_INITIAL_RESPONSE else arg for arg in args[1:2]]
+        return await super().auth_LOGIN(_, [*args[:1], *given])
 
     async def challenge_auth(
         self, challenge: str | bytes, encode_to_b64: bool = True, log_client_response: bool = False

@@ -179,6 +179,9 @@ class DebugServer:
                 authenticator=Authenticator(lambda: self._state.users),
             )
             self._address = sock.getsockname()[:2]
+            # Listeners run on the controller's thread: a wait_for there must refuse at once.
+            for guard in (self._state.mailbox.server_thread, self._state.sessions.server_thread):
+                guard.runs_this_thread = controller.runs_this_thread
             controller.start()
         except BaseException:
             sock.close()

@@ -1,4 +1,7 @@
-"""Calling the notebook's listeners from the server thread, where their bugs must not land."""
+"""Calling the notebook's listeners from the server thread, where their bugs must not land.
+
+And refusing, there, the one call that would freeze the server: a `wait_for`.
+"""
 
 from __future__ import annotations
 
@@ -21,3 +24,30 @@ def notify(listeners: Iterable[Callable[..., Any]], *args: Any, what: str) -> No
             listener(*args)
         except Exception:
             log.exception("%s listener %r raised; the server carries on", what, listener)
+
+
+def _never() -> bool:
+    return False
+
+
+class ServerThreadGuard:
+    """Knows whether code runs on the server's thread, where a listener runs.
+
+    `DebugServer.start` hands it the controller's own test (`runs_this_thread`), the one
+    `stop` uses; before that, and after a stop, nothing runs there.
+    """
+
+    def __init__(self) -> None:
+        self.runs_this_thread: Callable[[], bool] = _never
+
+    def refuse_wait(self, what: str) -> None:
+        """Raise `RuntimeError` when a `wait_for` is called on the server's thread.
+
+        The server thread is the one that must add what is awaited, so waiting there would
+        freeze every session until the timeout; `what` is what the listener receives.
+        """
+        if self.runs_this_thread():
+            raise RuntimeError(
+                "wait_for was called on the server's thread (from a listener); the listener "
+                f"already receives {what} — use it instead"
+            )

@@ -18,7 +18,7 @@ from email.parser import BytesParser
 from functools import cached_property
 from typing import overload
 
-from smtplearn.server.listeners import notify
+from smtplearn.server.listeners import ServerThreadGuard, notify
 
 
 @dataclass(frozen=True)
@@ -100,6 +100,8 @@ class Mailbox(Sequence[ReceivedMessage]):
         self._messages: list[ReceivedMessage] = []
         self._changed = threading.Condition()
         self._listeners: list[Callable[[ReceivedMessage], None]] = []
+        #: Set by `DebugServer.start`: `wait_for` refuses to run where listeners run.
+        self.server_thread = ServerThreadGuard()
 
     def _append(self, message: ReceivedMessage) -> None:
         with self._changed:
@@ -119,11 +121,19 @@ class Mailbox(Sequence[ReceivedMessage]):
         with self._changed:
             self._listeners.append(listener)
 
+    def remove_listener(self, listener: Callable[[ReceivedMessage], None]) -> None:
+        """Stop calling `listener`; no error if it was not added."""
+        with self._changed:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
     def wait_for(self, count: int = 1, timeout: float = 5.0) -> list[ReceivedMessage]:
         """Block until at least `count` messages have arrived; return those kept.
 
-        Raises `TimeoutError` saying how many arrived when `timeout` seconds pass first.
+        Raises `TimeoutError` saying how many arrived when `timeout` seconds pass first, and
+        `RuntimeError` at once when called from a listener (on the server's thread).
         """
+        self.server_thread.refuse_wait("each message")
         deadline = time.monotonic() + timeout
         with self._changed:
             while len(self._messages) + self.dropped < count:

@@ -19,7 +19,7 @@ from typing import Any, Literal, overload
 
 from smtplearn.protocol.visible import visible
 from smtplearn.server.aiosmtpd_adapter import has_buffered_data
-from smtplearn.server.listeners import notify
+from smtplearn.server.listeners import ServerThreadGuard, notify
 
 #: Who produced an event: the client ("C"), the server ("S"), or a note from the log ("*").
 Direction = Literal["C", "S", "*"]
@@ -98,6 +98,10 @@ class SessionLog:
         if shown is not None:
             notify(listeners, self, shown, what="session log")
 
+    def _remove_listener(self, listener: Callable[[SessionLog, SessionEvent], None]) -> None:
+        with self._lock:
+            self._listeners = [kept for kept in self._listeners if kept != listener]
+
     def _notice(self, tls: bool) -> SessionEvent:
         kept = f"its first {self._head_size:,} and last {self._tail.maxlen or 0:,} events"
         if self.dropped:
@@ -169,6 +173,8 @@ class SessionLogs(Sequence[SessionLog]):
         self._changed = threading.Condition()
         self._count = 0
         self._listeners: list[Callable[[SessionLog, SessionEvent], None]] = []
+        #: Set by `DebugServer.start`: `wait_for` refuses to run where listeners run.
+        self.server_thread = ServerThreadGuard()
 
     def _open(self, peer: tuple[str, int]) -> SessionLog:
         with self._changed:
@@ -196,6 +202,15 @@ class SessionLogs(Sequence[SessionLog]):
         with self._changed:
             self._listeners.append(listener)
 
+    def remove_listener(self, listener: Callable[[SessionLog, SessionEvent], None]) -> None:
+        """Stop calling `listener`, for new sessions and the ones already open; no error if absent."""
+        with self._changed:
+            sessions = list(self._sessions)
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+        for session in sessions:
+            session._remove_listener(listener)
+
     def clear(self) -> None:
         """Forget every session logged so far (numbering continues)."""
         with self._changed:
@@ -207,8 +222,10 @@ class SessionLogs(Sequence[SessionLog]):
 
         A client's ``connect()`` returns before the server has taken the connection, so
         a session can be missing for a moment after it. Raises `TimeoutError` saying how
-        many began when `timeout` seconds pass first.
+        many began when `timeout` seconds pass first, and `RuntimeError` at once when called
+        from a listener (on the server's thread).
         """
+        self.server_thread.refuse_wait("each session's events")
         deadline = time.monotonic() + timeout
         with self._changed:
             while len(self._sessions) + self.dropped < count:

@@ -14,8 +14,10 @@ from smtplearn.protocol.data import needs_8bitmime
 from smtplearn.protocol.grammar import (
     CONTROL_CHARACTER,
     ESMTP_PARAM,
+    SMTPUTF8,
     mailbox_character_problem,
     path_length_problem,
+    utf8_without_smtputf8,
 )
 
 # -- always -------------------------------------------------------------------------------
@@ -105,7 +107,7 @@ def mail_refusal(argument: str | None) -> str | None:
     problem = mailbox_character_problem(mailbox) or path_length_problem(mailbox)
     if problem is not None:
         return f"501 5.1.7 Bad sender address: {problem}"
-    if not mailbox.isascii() and "SMTPUTF8" not in (p.upper() for p in parameters):
+    if utf8_without_smtputf8(mailbox, smtputf8=SMTPUTF8 in (p.upper() for p in parameters)):
         # RFC 6531 §3.4: the client MUST add SMTPUTF8 when the envelope needs it; §3.5 names
         # the reply: 550 with 5.6.7 for MAIL, 553 with 5.6.7 for RCPT.
         return (
@@ -127,12 +129,30 @@ def rcpt_refusal(argument: str | None, *, smtputf8: bool) -> str | None:
     problem = mailbox_character_problem(mailbox) or path_length_problem(mailbox)
     if problem is not None:
         return f"501 5.1.3 Bad recipient address: {problem}"
-    if not mailbox.isascii() and not smtputf8:
+    if utf8_without_smtputf8(mailbox, smtputf8=smtputf8):
         return (
             f"553 5.6.7 Non-ASCII address <{mailbox}> not permitted: this transaction's "
             "MAIL FROM did not carry SMTPUTF8 (RFC 6531 §3.4)"
         )
     return None
+
+
+def lookup_refusal(verb: str, argument: str | None) -> str | None:
+    """A 550 5.6.8 for ``VRFY``/``EXPN`` with a non-ASCII string but no SMTPUTF8 parameter.
+
+    RFC 6531 §3.7.4.2: ``vrfy = "VRFY" SP String [ SP "SMTPUTF8" ]``, the parameter counting
+    "for that command only"; a reply that would need UTF-8 for a client that did not send
+    it "MUST use either the reply-code 252 or 550", enhanced code X.6.8.
+    """
+    words = (argument or "").split(" ")
+    smtputf8 = words[-1].upper() == SMTPUTF8
+    query = " ".join(words[:-1] if smtputf8 else words)
+    if not utf8_without_smtputf8(query, smtputf8=smtputf8):
+        return None
+    return (
+        f"550 5.6.8 Non-ASCII {verb} string {query!r} not permitted without SMTPUTF8: add the "
+        f"parameter, as in {verb} {query} {SMTPUTF8} (RFC 6531 §3.7.4.2)"
+    )
 
 
 def eight_bit_refusal(content: bytes, mail_options: Iterable[str]) -> str | None:

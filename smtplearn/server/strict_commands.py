@@ -1,10 +1,11 @@
-"""`StrictCommandsSMTP`: aiosmtpd's MAIL, RCPT, DATA, EHLO and HELO with the lesson's rules.
+"""`StrictCommandsSMTP`: aiosmtpd's MAIL, RCPT, DATA, EHLO, HELO, VRFY, EXPN with the lesson's rules.
 
-Unless the server is lenient, the syntax of an in-order MAIL or RCPT and the name given to
-EHLO or HELO are judged by `smtplearn.server.strict` before aiosmtpd parses them; DATA
-measures a message without its transparency dots; the command line limits are RFC 5321's
-and belong to one session. What the server *answers* is the handler's business
-(`smtplearn.server.handler`); the session plumbing is in `smtplearn.server.protocol`.
+Unless the server is lenient, the syntax of an in-order MAIL or RCPT, the name given to
+EHLO or HELO and the string given to VRFY or EXPN are judged by `smtplearn.server.strict`
+before aiosmtpd parses them; DATA measures a message without its transparency dots; the
+command line limits are RFC 5321's and belong to one session. What the server *answers* is
+the handler's business (`smtplearn.server.handler`); the session plumbing is in
+`smtplearn.server.protocol`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from aiosmtpd.smtp import syntax
 from smtplearn.protocol.grammar import MAX_COMMAND_LINE
 from smtplearn.server.auth_exchange import AuthSMTP
 from smtplearn.server.state import ServerState
-from smtplearn.server.strict import greeting_refusal, mail_refusal, rcpt_refusal
+from smtplearn.server.strict import greeting_refusal, lookup_refusal, mail_refusal, rcpt_refusal
 
 
 class StrictCommandsSMTP(AuthSMTP):
@@ -67,6 +68,25 @@ class StrictCommandsSMTP(AuthSMTP):
                 await self.push(refusal)
                 return
         await super().smtp_RCPT(arg)
+
+    @syntax("VRFY <address>")
+    async def smtp_VRFY(self, arg: str) -> None:
+        if await self._refused_lookup("VRFY", arg):
+            return
+        await super().smtp_VRFY(arg)
+
+    # No @syntax: aiosmtpd gives EXPN none, so HELP leaves it out, as before.
+    async def smtp_EXPN(self, arg: str) -> None:
+        if await self._refused_lookup("EXPN", arg):
+            return
+        await super().smtp_EXPN(arg)
+
+    async def _refused_lookup(self, verb: str, arg: str | None) -> bool:
+        """Refuse a VRFY or EXPN the lessons teach a client must not send; True if refused."""
+        refusal = None if self.state.lenient else lookup_refusal(verb, arg)
+        if refusal is not None:
+            await self.push(refusal)
+        return refusal is not None
 
     @syntax("DATA")
     async def smtp_DATA(self, arg: str) -> None:

@@ -10,6 +10,7 @@ read of the 220 greeting, after which every reply is read one step late.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from html import escape
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from smtplearn.exercises.server_view import Conversation, conversation, greeting
-from smtplearn.server.sessions import SessionEvent, SessionLog
+from smtplearn.server.sessions import SessionEvent, SessionLog, SessionLogs
 from smtplearn.widgets._common import add_classes, held_here, log, note_html
 
 _TEXT = "font-family:system-ui,sans-serif;font-size:12.5px;color:var(--jp-content-font-color1, #1f2328)"
@@ -102,17 +103,26 @@ def rows_html(rows: list[Row]) -> str:
     )
 
 
+# The pane that follows each server's session log. A learner re-running the cell makes a new
+# pane: the old one's listener would stay on the server thread for good, refreshing a pane
+# nobody sees (and keeping it alive), one more per run.
+_FOLLOWING: weakref.WeakKeyDictionary[SessionLogs, ServerLogView] = weakref.WeakKeyDictionary()
+
+
 class ServerLogView(widgets.VBox):  # type: ignore[misc]
     """The server's session log for the newest connection, refreshed as it grows.
 
     Controls: button "Refresh" (``smtplearn-serverlog-refresh``). Output:
     ``smtplearn-serverlog`` (the table; marked rows have the class ``smtplearn-marked``).
     It refreshes itself on every event of sessions opened after it was made (a session-log
-    listener), on "Refresh", and whenever a check cell calls `note_read`.
+    listener), on "Refresh", and whenever a check cell calls `note_read`. One pane follows a
+    server at a time: making another (re-running the cell) stops the old one, as `close` does.
     """
 
     def __init__(self, server: Any, **kwargs: Any) -> None:
         self.server = server
+        # None until the pane follows a log: ipywidgets closes even a pane that failed here.
+        self._following: SessionLogs | None = None
         if held_here(server, "sessions") is None:
             raise ValueError(
                 "ServerLogView needs a DebugServer running in this kernel (it reads its session log)"
@@ -129,7 +139,12 @@ class ServerLogView(widgets.VBox):  # type: ignore[misc]
         self._after = existing[-1].number if existing else 0
         #: The session `reads` belong to (a new connection starts them afresh).
         self._reads_session: int | None = None
-        server.sessions.add_listener(self._on_event)
+        previous = _FOLLOWING.get(server.sessions)
+        if previous is not None:
+            previous.stop_following()
+        _FOLLOWING[server.sessions] = self
+        self._following = server.sessions
+        self._following.add_listener(self._on_event)
         self.log_html.value = note_html(
             "No connection yet: open your socket (step 1) and this pane follows it."
         )
@@ -148,6 +163,19 @@ class ServerLogView(widgets.VBox):  # type: ignore[misc]
             self.reads, self._reads_session = {}, number
         self.reads[step] = reply
         self.refresh()
+
+    def stop_following(self) -> None:
+        """Stop refreshing on the server's events (the pane keeps what it shows)."""
+        sessions, self._following = self._following, None
+        if sessions is None:
+            return
+        sessions.remove_listener(self._on_event)
+        if _FOLLOWING.get(sessions) is self:
+            del _FOLLOWING[sessions]
+
+    def close(self) -> None:
+        self.stop_following()
+        super().close()
 
     def _on_event(self, session: SessionLog, event: SessionEvent) -> None:
         # Runs on the server thread: only re-render; never let an error reach the server.

@@ -169,3 +169,12 @@ def test_command_repr_hides_wire_bytes() -> None:
     command = c.auth("PLAIN", "c2VjcmV0", secret=True)
     assert "c2VjcmV0" not in repr(command)
     assert repr(command).startswith("Command(verb='AUTH', shown='AUTH PLAIN <redacted>'")
+
+
+@pytest.mark.parametrize("line", ["  auth plain c2VjcmV0", "AUTH PLAIN c2VjcmV0", "   Auth Login c2VjcmV0"])
+def test_a_raw_auth_line_is_an_auth_line_whatever_its_indent(line: str) -> None:
+    # Leading spaces once made the verb "" and left the initial response unredacted.
+    command = c.raw(line)
+    assert command.verb == "AUTH" and command.has_initial_response and command.carries_credentials
+    assert command.line == line.encode() + b"\r\n"  # sent exactly as typed
+    assert "c2VjcmV0" not in command.shown and command.shown.endswith("<redacted>")

@@ -35,7 +35,8 @@ def reply(conn: ClientConnection, data: bytes) -> Reply:
 
 
 def greeted(extensions: bytes | None = b"250 mx.example\r\n") -> ClientConnection:
-    conn = ClientConnection()
+    # These byte tables run without TLS: AUTH exchanges go out only if allowed in the clear.
+    conn = ClientConnection(allow_insecure_auth=True)
     conn.connection_made()
     reply(conn, b"220 mx.example ESMTP\r\n")
     if extensions is not None:
@@ -554,3 +555,35 @@ def test_short_secrets_are_not_scrubbed_from_ordinary_words() -> None:
     conn.hide("ok")
     conn.send(c.noop())
     assert reply(conn, b"250 ok\r\n").text == "ok"
+
+
+def test_the_core_keeps_credentials_off_an_unencrypted_wire() -> None:
+    conn = ClientConnection()
+    conn.connection_made()
+    reply(conn, b"220 mx.example ESMTP\r\n")
+    conn.send(c.ehlo("client.example"))
+    reply(conn, EHLO_PIPELINING)
+    for command in (
+        c.auth("PLAIN", PLAIN),
+        c.raw(f"  auth plain {PLAIN}"),
+        c.auth_response("dGlt", secret=True),
+    ):
+        with pytest.raises(LocalProtocolError, match="refusing to send credentials"):
+            conn.send(command)
+    assert conn.pending == 0
+    # Nothing secret: a bare AUTH (lesson 02 shows the server's refusal) and the cancelling "*".
+    assert conn.send(c.auth("LOGIN")) == b"AUTH LOGIN\r\n"
+    reply(conn, b"334 VXNlcm5hbWU6\r\n")
+    assert conn.send(c.auth_response("*", secret=False)) == b"*\r\n"
+
+
+def test_require_tls_keeps_auth_and_mail_off_an_unencrypted_wire() -> None:
+    conn = ClientConnection(strict=False, require_tls=True, allow_insecure_auth=True)
+    conn.connection_made()
+    reply(conn, b"220 mx.example ESMTP\r\n")
+    for command in (c.auth("LOGIN"), c.mail("a@example.com"), c.rcpt("b@example.com"), c.data()):
+        with pytest.raises(LocalProtocolError, match="requires TLS"):
+            conn.send(command)
+    with pytest.raises(LocalProtocolError, match="requires TLS"):
+        conn.send_data("Subject: hi\r\n\r\nhello\r\n")
+    assert conn.send(c.noop()) == b"NOOP\r\n"

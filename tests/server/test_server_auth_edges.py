@@ -167,3 +167,38 @@ def test_an_auth_answer_ending_in_a_bare_lf_gets_500(server: DebugServer, raw) -
     assert peer.command(b"AUTH LOGIN")[0] == 334
     peer.send(b64(DEMO_USER.encode()) + b"\n")
     assert peer.reply()[0] == 334  # the lenient server reads on: Password:
+
+
+# RFC 4954 §4: "If the client is transmitting an initial response of zero length, it MUST
+# instead transmit the response as a single equals sign ("=")."
+@pytest.mark.parametrize("line", [b"AUTH PLAIN =", b"auth plain ="])
+def test_plain_with_an_empty_initial_response_is_refused_as_holding_no_credentials(
+    server: DebugServer,
+    raw,  # type: ignore[no-untyped-def]
+    line: bytes,
+) -> None:
+    peer = greeted(raw, server)
+    code, lines = peer.command(line)
+    # Not "can't decode base64": "=" is valid, and empty. A PLAIN message needs a user name
+    # and a password (RFC 4616 §2); an empty one is malformed, which aiosmtpd answers 501.
+    assert code == 501, lines
+    assert lines[0].startswith("5.5.2") and "is empty" in lines[0] and "decode" not in lines[0], lines
+    plain = b64(b"\0" + DEMO_USER.encode() + b"\0" + DEMO_PASSWORD.encode())
+    assert peer.command(b"AUTH PLAIN " + plain)[0] == 235  # the refused exchange left no trace
+
+
+def test_login_with_an_empty_initial_response_asks_for_the_password(server: DebugServer, raw) -> None:  # type: ignore[no-untyped-def]
+    # LOGIN's initial response is the user name: "=" sends an empty one, and the exchange
+    # goes on to the password; no account has an empty name, so it ends in 535.
+    peer = greeted(raw, server)
+    code, lines = peer.command(b"AUTH LOGIN =")
+    assert code == 334 and base64.b64decode(lines[0]) == b"Password:", lines
+    assert peer.command(b64(DEMO_PASSWORD.encode()))[0] == 535
+    assert peer.command(b"NOOP")[0] == 250
+
+
+def test_cram_md5_with_an_empty_initial_response_is_refused(server: DebugServer, raw) -> None:  # type: ignore[no-untyped-def]
+    # The server speaks first in CRAM-MD5 (RFC 2195 §2): no initial response, empty or not.
+    peer = greeted(raw, server)
+    code, lines = peer.command(b"AUTH CRAM-MD5 =")
+    assert code == 501 and "initial response" in lines[0], lines

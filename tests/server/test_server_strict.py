@@ -229,6 +229,38 @@ def test_lenient_accepts_utf8_without_smtputf8(lenient: DebugServer, raw) -> Non
     assert peer.command("MAIL FROM:<jürgen@example.test>".encode())[0] == 250
 
 
+# RFC 6531 §3.7.4.2: vrfy = "VRFY" SP String [ SP "SMTPUTF8" ] CRLF ("String may include
+# Non-ASCII characters"), and a reply that needs UTF-8 for a client that did not send the
+# parameter "MUST use either the reply-code 252 or 550", enhanced code X.6.8.
+@pytest.mark.parametrize("verb", ["VRFY", "EXPN", "vrfy"])
+@pytest.mark.parametrize("argument", ["jürgen", "<用户@例子.test>", "Jürgen Müller"])
+def test_vrfy_and_expn_with_non_ascii_need_the_smtputf8_parameter(
+    plain: DebugServer,
+    raw,  # type: ignore[no-untyped-def]
+    verb: str,
+    argument: str,
+) -> None:
+    peer = greeted(raw, plain)
+    code, lines = peer.command(f"{verb} {argument}".encode())
+    assert code == 550 and lines[0].startswith("5.6.8") and "SMTPUTF8" in lines[0], lines
+    # Even after an SMTPUTF8 transaction: the parameter counts "for that command only".
+    assert peer.command(b"MAIL FROM:<a@example.test> SMTPUTF8")[0] == 250
+    assert peer.command(f"{verb} {argument}".encode())[0] == 550
+
+
+def test_vrfy_with_non_ascii_and_the_smtputf8_parameter_is_looked_up(plain: DebugServer, raw) -> None:  # type: ignore[no-untyped-def]
+    peer = greeted(raw, plain)
+    code, lines = peer.command("VRFY jürgen SMTPUTF8".encode())
+    assert code == 550 and lines[0].startswith("5.1.1"), lines  # not in the directory
+    assert peer.command(b"VRFY dhellmann")[0] == 250  # ASCII needs no parameter
+
+
+def test_lenient_answers_vrfy_with_non_ascii(lenient: DebugServer, raw) -> None:  # type: ignore[no-untyped-def]
+    peer = greeted(raw, lenient)
+    code, lines = peer.command("VRFY jürgen".encode())
+    assert code == 550 and lines[0].startswith("5.1.1"), lines
+
+
 # -- 8-bit data needs BODY=8BITMIME (RFC 5321 §2.4, RFC 6152) ----------------------------
 
 

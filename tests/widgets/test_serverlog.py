@@ -81,3 +81,39 @@ def test_a_right_read_marks_nothing_and_old_sessions_are_ignored(server: DebugSe
 def test_the_pane_needs_a_server_here(server: DebugServer) -> None:
     with pytest.raises(ValueError, match="needs a DebugServer running in this kernel"):
         ServerLogView(server.address)
+
+
+def test_a_re_run_cell_replaces_the_pane_and_its_listener(server: DebugServer) -> None:
+    # A learner re-runs the cell five times: one listener remains, and only the newest pane
+    # follows the server; the old ones stop updating (and can be freed).
+    first = ServerLogView(server)
+    with socket.create_connection(server.address, timeout=10) as open_before:
+        _read(open_before)
+        open_before.sendall(b"EHLO before.example\r\n")
+        _read(open_before)
+        assert "EHLO before.example" in first.log_html.value
+        panes = [first, *(ServerLogView(server) for _ in range(4))]
+        assert len(server.sessions._listeners) == 1
+        # The session that was open when `first` was replaced no longer refreshes it either.
+        open_before.sendall(b"NOOP\r\n")
+        _read(open_before)
+        assert all(len(session._listeners) <= 1 for session in server.sessions)
+    assert "NOOP" not in first.log_html.value
+    with socket.create_connection(server.address, timeout=10) as sock:
+        _read(sock)
+        sock.sendall(b"EHLO after.example\r\n")
+        _read(sock)
+    assert "EHLO after.example" in panes[-1].log_html.value
+    for old in panes[:-1]:
+        assert "EHLO after.example" not in old.log_html.value
+
+
+def test_closing_the_pane_removes_its_listener(server: DebugServer) -> None:
+    pane = ServerLogView(server)
+    pane.close()
+    assert server.sessions._listeners == []
+    with socket.create_connection(server.address, timeout=10) as sock:
+        _read(sock)
+        sock.sendall(b"EHLO closed.example\r\n")
+        _read(sock)
+    assert "EHLO closed.example" not in pane.log_html.value
