@@ -17,6 +17,7 @@ from smtplearn.world.world import ALICE, ALICE_PASSWORD
 INSTRUCTOR = Path(__file__).resolve().parents[2] / "instructor"
 LESSONS = ["08-from-one-server-to-another.ipynb", "09-who-really-sent-this.ipynb"]
 _SOLUTION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.DOTALL)
+_HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n.*?### END HIDDEN TESTS\n", re.DOTALL)
 
 
 def _cells(name: str) -> list[dict[str, Any]]:
@@ -40,8 +41,11 @@ def test_each_exercise_is_one_marked_answer_then_a_check(name: str) -> None:
     assert len(answers) == 3
     # One `NAME = value` per block: the student edition turns it into `NAME = ...`.
     assert all(re.fullmatch(r"[a-z_]+ = .+", answer) for answer in answers)
-    checked = [_source(c) for c in _cells(name) if "### END SOLUTION" in _source(c)]
-    assert all(re.search(r"\ncheck_\w+\(", source) for source in checked)
+    # The check is the next cell, nbgrader's locked graded cell: a hidden test, then the check.
+    code = [_source(c) for c in _cells(name) if c["cell_type"] == "code"]
+    checks = [code[i + 1] for i, source in enumerate(code) if "### END SOLUTION" in source]
+    assert len(checks) == 3
+    assert all(re.search(r"^check_\w+\(", check, re.MULTILINE) and _HIDDEN.search(check) for check in checks)
     assert "✔ Correct" in _outputs_text(name)
 
 
@@ -71,6 +75,7 @@ def test_the_student_edition_runs_top_to_bottom_and_asks_for_each_answer(name: s
             if cell["cell_type"] != "code":
                 continue
             source = _SOLUTION.sub(lambda m: m.group(1).split(" = ")[0] + " = ...\n", _source(cell))
+            source = _HIDDEN.sub("", source)  # the student edition has no hidden tests either
             tree = ast.parse(source)
             last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
             exec(compile(tree, name, "exec"), namespace)
