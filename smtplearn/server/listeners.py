@@ -1,11 +1,14 @@
 """Calling the notebook's listeners from the server thread, where their bugs must not land.
 
-And refusing, there, the one call that would freeze the server: a `wait_for`.
+And refusing, there, the one call that would freeze the server: a `wait_for`, whose wait
+(`wait_until`) the mailbox and the session log share.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -51,3 +54,15 @@ class ServerThreadGuard:
                 "wait_for was called on the server's thread (from a listener); the listener "
                 f"already receives {what} — use it instead"
             )
+
+
+def wait_until(
+    changed: threading.Condition, reached: Callable[[], bool], timeout: float, timed_out: Callable[[], str]
+) -> None:
+    """With `changed` held, wait until `reached()`; `TimeoutError(timed_out())` after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while not reached():
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError(timed_out())
+        changed.wait(remaining)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import mailbox as stdlib_mailbox
 import os
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,7 +17,7 @@ from email.parser import BytesParser
 from functools import cached_property
 from typing import overload
 
-from smtplearn.server.listeners import ServerThreadGuard, notify
+from smtplearn.server.listeners import ServerThreadGuard, notify, wait_until
 
 
 @dataclass(frozen=True)
@@ -134,15 +133,13 @@ class Mailbox(Sequence[ReceivedMessage]):
         `RuntimeError` at once when called from a listener (on the server's thread).
         """
         self.server_thread.refuse_wait("each message")
-        deadline = time.monotonic() + timeout
         with self._changed:
-            while len(self._messages) + self.dropped < count:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise TimeoutError(
-                        f"waited {timeout} s for {count} message(s), the mailbox has {len(self._messages)}"
-                    )
-                self._changed.wait(remaining)
+            wait_until(
+                self._changed,
+                lambda: len(self._messages) + self.dropped >= count,
+                timeout,
+                lambda: f"waited {timeout} s for {count} message(s), the mailbox has {len(self._messages)}",
+            )
             return list(self._messages)
 
     def clear(self) -> None:

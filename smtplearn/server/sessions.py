@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -19,7 +18,7 @@ from typing import Any, Literal, overload
 
 from smtplearn.protocol.visible import visible
 from smtplearn.server.aiosmtpd_adapter import has_buffered_data
-from smtplearn.server.listeners import ServerThreadGuard, notify
+from smtplearn.server.listeners import ServerThreadGuard, notify, wait_until
 
 #: Who produced an event: the client ("C"), the server ("S"), or a note from the log ("*").
 Direction = Literal["C", "S", "*"]
@@ -226,16 +225,15 @@ class SessionLogs(Sequence[SessionLog]):
         from a listener (on the server's thread).
         """
         self.server_thread.refuse_wait("each session's events")
-        deadline = time.monotonic() + timeout
         with self._changed:
-            while len(self._sessions) + self.dropped < count:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    seen = len(self._sessions)
-                    raise TimeoutError(
-                        f"waited {timeout} s for {count} session(s), the server has seen {seen}"
-                    )
-                self._changed.wait(remaining)
+            wait_until(
+                self._changed,
+                lambda: len(self._sessions) + self.dropped >= count,
+                timeout,
+                lambda: (
+                    f"waited {timeout} s for {count} session(s), the server has seen {len(self._sessions)}"
+                ),
+            )
             return list(self._sessions)
 
     @overload
