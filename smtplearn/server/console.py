@@ -127,6 +127,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="how long it may send nothing when the server is nearly full (%(default)g)",
     )
+    limits.add_argument(
+        "--max-receiving-bytes",
+        type=int,
+        default=ConnectionLimits.max_receiving_bytes,
+        metavar="OCTETS",
+        help="message bytes being received at once by all sessions; the session that would go "
+        "over gets 421 4.3.1 (%(default)s)",
+    )
     parser.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host (careful)")
     parser.add_argument(
         "--lenient",
@@ -191,6 +199,7 @@ def build_server(args: argparse.Namespace) -> DebugServer:
         max_sessions_per_address=args.max_sessions_per_address,
         idle_timeout=args.idle_timeout,
         stress_timeout=args.stress_timeout,
+        max_receiving_bytes=args.max_receiving_bytes,
         log_sessions=args.log_sessions,
         log_events_per_session=args.log_events_per_session,
         mailbox_messages=args.mailbox_messages,

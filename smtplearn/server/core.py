@@ -70,7 +70,8 @@ class DebugServer:
     `max_sessions_per_address` from one address (over either: ``421 4.7.0``); an idle session
     gets ``421 4.4.2`` after `idle_timeout`, or `stress_timeout` while 80 % of a cap is used.
     Memory stays bounded: `log_sessions`, `log_events_per_session`, `mailbox_messages` and
-    `mailbox_bytes` cap what `sessions` and `mailbox` keep, and each repr says what was dropped.
+    `mailbox_bytes` cap what `sessions` and `mailbox` keep, and each repr says what was dropped;
+    `max_receiving_bytes` caps the messages being received at once (over it: ``421 4.3.1``).
 
     The server is strict by default: it refuses what the lessons teach a client must not
     send (a command ending in a bare LF, ``MAIL FROM: a@b``, a UTF-8 address without
@@ -105,6 +106,7 @@ class DebugServer:
         max_sessions_per_address: int = ConnectionLimits.max_sessions_per_address,
         idle_timeout: float = ConnectionLimits.idle_timeout,
         stress_timeout: float = ConnectionLimits.stress_timeout,
+        max_receiving_bytes: int = ConnectionLimits.max_receiving_bytes,
         log_sessions: int = KEEP_SESSIONS,
         log_events_per_session: int = KEEP_EVENTS,
         mailbox_messages: int = KEEP_MESSAGES,
@@ -124,6 +126,7 @@ class DebugServer:
             check_count("max_sessions_per_address", max_sessions_per_address),
             check_seconds("idle_timeout", idle_timeout),
             check_seconds("stress_timeout", stress_timeout),
+            check_count("max_receiving_bytes", max_receiving_bytes),
         )
         self._state = ServerState(
             hostname=check_hostname(hostname),

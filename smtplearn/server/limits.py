@@ -56,9 +56,18 @@ class ConnectionLimits:
     idle_timeout: float = 300.0
     #: Seconds it may idle while its sessions fill `STRESS_SHARE` of a cap.
     stress_timeout: float = 10.0
+    #: Message bytes being received at once, by every session together. Each session may send
+    #: up to the SIZE limit; without this, 300 sessions uploading at once could hold gigabytes.
+    max_receiving_bytes: int = 256 * 1024 * 1024
 
     def __post_init__(self) -> None:
-        for name in ("max_sessions", "max_sessions_per_address", "idle_timeout", "stress_timeout"):
+        for name in (
+            "max_sessions",
+            "max_sessions_per_address",
+            "idle_timeout",
+            "stress_timeout",
+            "max_receiving_bytes",
+        ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
                 raise ValueError(f"{name} must be a positive number, not {value!r}")
@@ -81,6 +90,18 @@ class ConnectionLimits:
             or from_address >= STRESS_SHARE * self.max_sessions_per_address
         )
         return min(self.stress_timeout, self.idle_timeout) if stressed else self.idle_timeout
+
+    def receiving_refusal(self, hostname: str) -> str:
+        """What a session is told when its message would take the server over `max_receiving_bytes`.
+
+        421, the one reply a server may send at any moment before it closes (RFC 5321 §3.8);
+        X.3.1, "mail system full" (RFC 3463).
+        """
+        limit = f"{self.max_receiving_bytes / (1024 * 1024):g} MiB"
+        return (
+            f"421 4.3.1 {hostname} Too much mail being received at once (over {limit}), "
+            "closing the connection; try again later"
+        )
 
     def idle_reply(self, hostname: str, seconds: float) -> str:
         """What an idle session is told before it is closed."""

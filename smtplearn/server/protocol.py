@@ -73,6 +73,8 @@ class DebugSMTP(StrictCommandsSMTP):
         #: The command line being handled, as received (line ending included).
         self._command_line = b""
         self._data_lines = 0
+        #: Bytes of the message being received that count towards the server's receiving_bytes.
+        self._receiving = 0
         #: The 421 reply for a connection over a cap (smtplearn.server.limits), else None.
         self._refusal: str | None = None
         self._tls_active = False
@@ -124,6 +126,7 @@ class DebugSMTP(StrictCommandsSMTP):
             self._record("C", "auth", REDACTED, ending)
         elif self.phase is SessionPhase.DATA:
             self._data_lines += 1
+            self._count_receiving(size)
             # The lone "." that ends the data is always shown: it is what the lesson is about.
             if self._data_lines <= DATA_LINES_LOGGED or line == b".\r\n":
                 self._record("C", "data", shown(line, size), ending)
@@ -191,6 +194,7 @@ class DebugSMTP(StrictCommandsSMTP):
 
     def connection_lost(self, error: Exception | None) -> None:
         self.state.connections.discard(self)
+        self._release_receiving()
         if not self.lost.done():
             self.lost.set_result(None)
         if self.log is not None and not self.log.closed:
@@ -254,17 +258,43 @@ class DebugSMTP(StrictCommandsSMTP):
             # A line arrived since, or the stress is over: wait for the new deadline.
             self._arm_idle_timer()
             return
-        transport = self.transport
-        if not isinstance(transport, asyncio.WriteTransport) or transport.is_closing():
+        if self._closing():
             return
-        reply = self.state.limits.idle_reply(self.hostname, allowed)
         log.info("%r idle for %g s: closing", self.peer, allowed)
+        self._close_with(self.state.limits.idle_reply(self.hostname, allowed), "an idle connection")
+
+    def _closing(self) -> bool:
+        transport = self.transport
+        return not isinstance(transport, asyncio.WriteTransport) or transport.is_closing()
+
+    def _close_with(self, reply: str, what: str) -> None:
+        """Say `reply` (a 421) and close, whatever the session was doing (RFC 5321 §3.8)."""
+        transport = self.transport
+        assert isinstance(transport, asyncio.WriteTransport)
         self._record("S", "reply", reply)
-        self._record("*", "note", "server closes an idle connection")
+        self._record("*", "note", f"server closes {what}")
         transport.write(reply.encode("ascii") + b"\r\n")
         transport.close()
         # A client that reads nothing would keep a closing connection open for ever.
         self.loop.call_later(self.state.limits.stress_timeout, self.abort)
+
+    # -- message bytes being received (ConnectionLimits.max_receiving_bytes) ------------
+
+    def _count_receiving(self, size: int) -> None:
+        # A session never holds more than the SIZE limit: aiosmtpd keeps no more than that.
+        size = max(0, min(size, self.state.size_limit - self._receiving))
+        self._receiving += size
+        self.state.receiving_bytes += size
+        if self.state.receiving_bytes > self.state.limits.max_receiving_bytes and not self._closing():
+            self._release_receiving()
+            log.warning("%r closed: too much mail being received at once", self.peer)
+            self._close_with(
+                self.state.limits.receiving_refusal(self.hostname), "a message it has no room for"
+            )
+
+    def _release_receiving(self) -> None:
+        self.state.receiving_bytes -= self._receiving
+        self._receiving = 0
 
     # -- every command ----------------------------------------------------------------
 
@@ -290,6 +320,7 @@ class DebugSMTP(StrictCommandsSMTP):
                 await method(arg)
             finally:
                 self.phase = SessionPhase.COMMANDS
+                self._release_receiving()
                 if self.log is not None and self.session is not None:
                     self.log.helo = self.session.host_name
                     if self.session.authenticated:
