@@ -41,9 +41,13 @@ class LatencyProxy(LoopbackProxy):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         pending: deque[tuple[float, bytes]] = deque()
         ready = threading.Condition()
-        self._spawn(_pump_now, client, upstream)
-        self._spawn(self._pump_in, upstream, pending, ready)
-        self._spawn(_pump_out, client, pending, ready)
+        self._spawn_pumps(
+            client,
+            upstream,
+            lambda: _pump_now(client, upstream),
+            lambda: self._pump_in(upstream, pending, ready),
+            lambda: _pump_out(client, pending, ready),
+        )
 
     def _pump_in(
         self, source: socket.socket, pending: deque[tuple[float, bytes]], ready: threading.Condition

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+from collections.abc import Callable
 from types import TracebackType
 from typing import TypeVar
 
@@ -71,13 +72,36 @@ class LoopbackProxy:
     def _track(self, sock: socket.socket) -> None:
         """Close `sock` too when the proxy stops."""
         with self._lock:
+            # Closed ones are forgotten: a lab that runs all afternoon must not grow the lists.
+            self._sockets = [s for s in self._sockets if s.fileno() != -1]
             self._sockets.append(sock)
 
     def _spawn(self, target: object, *args: object) -> None:
         thread = threading.Thread(target=target, args=args, daemon=True)  # type: ignore[arg-type]
         with self._lock:
+            self._threads = [t for t in self._threads if t.is_alive()]
             self._threads.append(thread)
         thread.start()
+
+    def _spawn_pumps(
+        self, client: socket.socket, upstream: socket.socket, *pumps: Callable[[], None]
+    ) -> None:
+        """Run each pump of one connection on a thread; the last to finish closes both sockets."""
+        running = [len(pumps)]
+
+        def run(pump: Callable[[], None]) -> None:
+            try:
+                pump()
+            finally:
+                with self._lock:
+                    running[0] -= 1
+                    last = running[0] == 0
+                if last:
+                    client.close()
+                    upstream.close()
+
+        for pump in pumps:
+            self._spawn(run, pump)
 
     def _accept_loop(self) -> None:
         while not self._stopping:

@@ -46,3 +46,17 @@ def test_stop_closes_the_listener() -> None:
             pass
         else:
             raise AssertionError("the proxy still accepts connections after stop()")
+
+
+def test_a_proxy_used_all_afternoon_does_not_keep_every_connection() -> None:
+    # A lab re-run many times: finished connections are forgotten, not listed for ever.
+    import smtplib
+
+    from smtplearn.server import DebugServer
+
+    with DebugServer(tls=False) as server, LatencyProxy(server.address, delay=0.0) as proxy:
+        for _ in range(30):
+            with smtplib.SMTP(proxy.host, proxy.port, timeout=10) as client:
+                client.noop()
+        # What a proxy tracks is its own; the test reads it only to count.
+        assert len(proxy._sockets) < 10 and len(proxy._threads) < 10
