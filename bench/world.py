@@ -46,7 +46,7 @@ def relay_rate(world: World, count: int) -> float:
     for number in range(count):
         journey = Journey(f"<{number}@b>", "alice@example.com", ["bob@example.org"], "")
         journeys.append(journey)
-        world._enqueue(
+        world.journal.enqueue(
             "mail.example.com",
             "alice@example.com",
             "bob@example.org",

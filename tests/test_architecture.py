@@ -398,3 +398,120 @@ def test_public_names_still_import(module: str) -> None:
     }[module]
     for name in expected:
         assert getattr(imported, name) is not None
+
+
+# -- no module reaches into another's private names ---------------------------------------
+
+
+def _owned_names(tree: ast.Module) -> set[str]:
+    """A module's own names: functions, classes, class-body names, attributes set on `self`/`cls`."""
+    owned: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            owned.add(node.name)
+        if isinstance(node, ast.ClassDef):
+            for statement in node.body:
+                targets = statement.targets if isinstance(statement, ast.Assign) else []
+                if isinstance(statement, ast.AnnAssign):
+                    targets = [statement.target]
+                owned |= {target.id for target in targets if isinstance(target, ast.Name)}
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.ctx, ast.Store)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in ("self", "cls")
+        ):
+            owned.add(node.attr)
+    return owned
+
+
+def _is_private(name: str) -> bool:
+    # `_repr_html_` and its kin are Jupyter's display protocol, public despite the underscore.
+    return name.startswith("_") and not name.startswith("__") and not name.endswith("_")
+
+
+def private_reaches(source: str) -> list[tuple[int, str]]:
+    """(line, name) for each private name `source` takes from something it does not own.
+
+    ``world._hop(...)`` in a module that does not define `_hop` is one; so is
+    ``from smtplearn.x import _helper``. A module's own names (``self._lock``, a helper
+    class using its neighbour's ``_verdicts`` in the same file) are its business. Without
+    types the check cannot tell two classes' same-named privates apart: a module that owns a
+    `_lock` may read another object's `_lock` unseen.
+    """
+    tree = ast.parse(source)
+    owned = _owned_names(tree)
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            found += [(node.lineno, alias.name) for alias in node.names if _is_private(alias.name)]
+        elif isinstance(node, ast.Attribute) and _is_private(node.attr) and node.attr not in owned:
+            receiver = node.value
+            if isinstance(receiver, ast.Name) and receiver.id in ("self", "cls"):
+                continue  # a subclass using the private names of its base class
+            if isinstance(receiver, ast.Call) and ast.unparse(receiver.func) == "super":
+                continue
+            found.append((node.lineno, node.attr))
+    return found
+
+
+# The reaches that stay, each with its reason; the list can only shrink. None in `world`: its
+# hosts and relay report through `World.journal`, a public collaborator.
+KNOWN_PRIVATE_REACHES = {
+    # The one adapter for aiosmtpd's and asyncio's private names (tests/server/test_aiosmtpd_adapter.py).
+    ("smtplearn.server.aiosmtpd_adapter", "_buffer"): "asyncio StreamReader's buffer",
+    # Package-internal friends: the server's records are written only by the session machinery.
+    ("smtplearn.server.controller", "_forget"): "SessionLog: a closed session's memory",
+    ("smtplearn.server.handler", "_append"): "Mailbox: only a finished DATA adds a message",
+    ("smtplearn.server.protocol", "_open"): "SessionLog: a connection opens a session",
+    ("smtplearn.server.protocol", "_add"): "Session: the protocol records each line",
+    ("smtplearn.server.protocol", "_close"): "Session: the protocol closes it",
+    ("smtplearn.server.striptls", "_track"): "LoopbackProxy: the relay tracks the TLS socket it made",
+    ("smtplearn.server.striptls", "_lock"): "LoopbackProxy: the captured logins share its lock",
+    # The smtplib facade: SMTP's helpers stay private so they never look like smtplib methods.
+    ("smtplearn.compat.auth", "_attach"): "SMTP's transcript step",
+    ("smtplearn.compat.auth", "_send"): "SMTP's raw line",
+    ("smtplearn.compat.auth", "_auth_challenge_count"): "smtplib's own counter, mirrored",
+    ("smtplearn.compat.outcomes", "_attach"): "SMTP's transcript step",
+    ("smtplearn.compat.outcomes", "_show_replies"): "SMTP's debug output",
+    ("smtplearn.compat.outcomes", "_print_debug"): "SMTP's debug output",
+    ("smtplearn.compat.transaction", "_attach"): "SMTP's transcript step",
+    # smtplib's own private names, so the facade behaves exactly as smtplib does.
+    ("smtplearn.compat.transaction", "_fix_eols"): "smtplib's line-ending rule for sendmail",
+    ("smtplearn.smtplib_reading", "_MAXLINE"): "smtplib's reply line limit",
+    # Style strings shared between two widgets (each widget module has its own copies today).
+    ("smtplearn.widgets.retrylab", "_CELL"): "faultlab's table cell style",
+    ("smtplearn.widgets.retrylab", "_MONO"): "faultlab's monospace style",
+    ("smtplearn.widgets.retrylab", "_TEXT"): "faultlab's text style",
+}
+
+
+def test_no_module_reaches_into_private_names_except_the_known_ones() -> None:
+    found: dict[tuple[str, str], str] = {}
+    for name, path in _modules():
+        for line, private in private_reaches(path.read_text(encoding="utf-8")):
+            found.setdefault((name, private), f"{path.relative_to(ROOT)}:{line} uses {private}")
+    assert sorted(where for key, where in found.items() if key not in KNOWN_PRIVATE_REACHES) == []
+    # A fixed reach leaves the list too, so it cannot come back unnoticed.
+    assert set(KNOWN_PRIVATE_REACHES) - set(found) == set()
+
+
+def test_no_world_module_reaches_into_private_names() -> None:
+    reaches = [
+        f"{path.relative_to(ROOT)}:{line} uses {private}"
+        for name, path in _modules()
+        if name.startswith("smtplearn.world")
+        for line, private in private_reaches(path.read_text(encoding="utf-8"))
+    ]
+    assert reaches == []
+
+
+def test_the_private_reach_check_sees_a_reach() -> None:
+    # The check itself must be able to fail: each line below is a reach, or fine.
+    assert private_reaches("self.world._hop('dns')") == [(1, "_hop")]
+    assert private_reaches("from smtplearn.widgets.faultlab import _CELL, send_once") == [(1, "_CELL")]
+    assert private_reaches("import smtplib\nsmtplib._fix_eols(b'')") == [(2, "_fix_eols")]
+    assert private_reaches("def f(smtp):\n    smtp._count = 1") == [(2, "_count")]
+    owned = "class A:\n    def __init__(self):\n        self._v = {}\n\ndef f(a: A):\n    a._v[1] = 2"
+    assert private_reaches(owned) == []
+    assert private_reaches("self._lock\nsuper()._relay()\nstep._repr_html_()\nx.__class__") == []

@@ -12,7 +12,8 @@
 
 The parts: `Zone` (the DNS data), the name server (dnslib) and `WorldResolver` (dnspython,
 every query kept as a `DnsQuery`), `MailHost`s whose services are `DebugServer`s, the relay
-`Queue` with its `RetrySchedule` on a `WorldClock`, DSN bounces, and DKIM/SPF/DMARC checks
+`Queue` with its `RetrySchedule` on a `WorldClock`, the `Journal` where hosts and relay
+report each message's hops, DSN bounces, and DKIM/SPF/DMARC checks
 (dkimpy, pyspf, authheaders, authres). See `smtplearn.world.world` for how host names reach
 loopback ports, and how that differs from port 25 on the internet.
 """

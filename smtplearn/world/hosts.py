@@ -185,24 +185,26 @@ class MailHost:
         raw = message.raw
         if self.dkim is not None:
             raw = self.dkim.sign(raw)
-        journey = self.world._journey_for(message)
-        journey.add(self.world._hop("submitted", self.name, f"250 {message.queue_id}: queued for delivery"))
+        journey = self.world.journal.journey_for(message)
+        journey.add(
+            self.world.journal.hop("submitted", self.name, f"250 {message.queue_id}: queued for delivery")
+        )
         for recipient in message.rcpt_tos:
             trace = self._received(message, recipient, "ESMTPSA" if message.tls_version else "ESMTPA")
-            self.world._enqueue(
+            self.world.journal.enqueue(
                 self.name, message.mail_from, recipient, trace + raw, journey, message.received_at
             )
 
     def _store(self, message: ReceivedMessage) -> None:
         """The MX accepted the message: deliver to mailboxes, forward aliases (server thread)."""
         verdicts = self._verdicts.pop(message.queue_id, None)
-        journey = self.world._journey_for(message)
+        journey = self.world.journal.journey_for(message)
         for recipient in message.rcpt_tos:
             local = recipient.strip("<>").lower()
             trace = self._received(message, local, "ESMTPS" if message.tls_version else "ESMTP")
             if local in self.forwards:
                 target = self.forwards[local]
-                self.world._enqueue(
+                self.world.journal.enqueue(
                     self.name,
                     message.mail_from,
                     target,

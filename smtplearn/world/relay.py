@@ -34,6 +34,8 @@ class Relay:
 
     def __init__(self, world: World) -> None:
         self.world = world
+        #: Where each attempt, deferral, delivery and bounce is reported, and bounces queued.
+        self.journal = world.journal
 
     def deliver(self, entry: QueueEntry) -> None:
         """Try `entry` once: deliver it, defer it for a retry, or bounce it."""
@@ -41,7 +43,7 @@ class Relay:
         if entry.forwarded_from and entry.failures == 0:
             summary = f"{entry.forwarded_from} → {entry.recipient}"
             entry.journey.add(
-                self.world._hop("forwarded", origin.name, summary, recipient=entry.forwarded_from)
+                self.journal.hop("forwarded", origin.name, summary, recipient=entry.forwarded_from)
             )
         header_block = b"\r\n" + entry.raw.split(b"\r\n\r\n", 1)[0]  # not the body (a DSN quotes headers)
         hops = header_block.count(b"\r\nReceived:")
@@ -55,7 +57,7 @@ class Relay:
             exchangers, queries = self.world.resolver.mail_exchangers(domain, purpose=origin.name)
         except DnsLookupError as error:
             entry.journey.add(
-                self.world._hop(
+                self.journal.hop(
                     "dns", origin.name, str(error.query), queries=(error.query,), recipient=entry.recipient
                 )
             )
@@ -98,7 +100,7 @@ class Relay:
                 continue
             code, text = outcome
             if code < 400:
-                entry.journey.add(self.world._hop("delivered", exchanger, text, recipient=entry.recipient))
+                entry.journey.add(self.journal.hop("delivered", exchanger, text, recipient=entry.recipient))
             elif code < 500:
                 self._defer(entry, text, exchanger)
             else:
@@ -112,7 +114,9 @@ class Relay:
 
     def _dns_hop(self, host: str, what: str, queries: Sequence[DnsQuery], recipient: str) -> Hop:
         answers = "; ".join(f"{q.type} {', '.join(q.answers) or q.status}" for q in queries)
-        return self.world._hop("dns", host, f"{what}: {answers}", queries=tuple(queries), recipient=recipient)
+        return self.journal.hop(
+            "dns", host, f"{what}: {answers}", queries=tuple(queries), recipient=recipient
+        )
 
     def _attempt(
         self, entry: QueueEntry, origin: MailHost, exchanger: str, route: tuple[str, int]
@@ -127,7 +131,7 @@ class Relay:
                 client.connect()
             except TransportError:
                 entry.journey.add(
-                    self.world._hop(
+                    self.journal.hop(
                         "attempt",
                         origin.name,
                         f"→ {exchanger}: connection refused",
@@ -154,7 +158,7 @@ class Relay:
             client.close()
             self.world.routes.disconnected(source_port)
         entry.journey.add(
-            self.world._hop(
+            self.journal.hop(
                 "attempt",
                 origin.name,
                 f"→ {exchanger}: {reply}",
@@ -174,14 +178,14 @@ class Relay:
             return
         entry.due = self.world.clock.now() + delay
         entry.journey.add(
-            self.world._hop(
+            self.journal.hop(
                 "deferred", entry.host, f"{error}; next try in {delay:g} s", recipient=entry.recipient
             )
         )
         self.world.queue.put(entry)
 
     def _bounce(self, entry: QueueEntry, failure: Failure) -> None:
-        entry.journey.add(self.world._hop("bounced", entry.host, _said(failure), recipient=entry.recipient))
+        entry.journey.add(self.journal.hop("bounced", entry.host, _said(failure), recipient=entry.recipient))
         if not entry.mail_from:
             # RFC 5321 §4.5.5: never bounce a bounce (its reverse-path is null).
             return
@@ -197,7 +201,7 @@ class Relay:
         if reporter.dkim is not None:
             # Signed like any mail the host sends, so the bounce passes DMARC at its destination.
             raw = reporter.dkim.sign(raw)
-        self.world._enqueue(
+        self.journal.enqueue(
             reporter.name, "", entry.mail_from, raw, entry.journey, datetime.now(timezone.utc)
         )
 

@@ -29,18 +29,18 @@ from types import TracebackType
 
 from smtplearn.client import Client
 from smtplearn.record import Transcript
-from smtplearn.server import ReceivedMessage
 from smtplearn.world.authcheck import DkimKey, Verdicts, check_message
 from smtplearn.world.clock import WorldClock
 from smtplearn.world.hosts import SMTP_PORT, DeliveredMessage, MailHost
+from smtplearn.world.journal import Journal
 from smtplearn.world.mailstore import MailStore
 from smtplearn.world.nameserver import NameServer
-from smtplearn.world.queue import Queue, QueueEntry, RetrySchedule
+from smtplearn.world.queue import Queue, RetrySchedule
 from smtplearn.world.relay import HOP_TIMEOUT, Relay
 from smtplearn.world.resolver import WorldResolver
 from smtplearn.world.routing import OUTSIDE_ADDRESS as OUTSIDE_ADDRESS  # re-exported for lessons
 from smtplearn.world.routing import RoutingTable
-from smtplearn.world.trace import Hop, Journey
+from smtplearn.world.trace import Journey
 from smtplearn.world.zone import Zone, normalize_name
 
 log = logging.getLogger("smtplearn.world")
@@ -72,13 +72,13 @@ class World:
         self._nameserver = NameServer(self.zone).start()
         self.resolver = WorldResolver(self._nameserver.address, timeout=dns_timeout)
         self.queue = Queue()
+        #: Where the hosts and the relay report each message's hops and queue it on.
+        self.journal = Journal(self.clock, self.queue)
         self.hosts: dict[str, MailHost] = {}
-        self.journeys: list[Journey] = []
         self.routes = RoutingTable()
         self.mail = MailStore()
         #: A message with this many Received headers is looping (RFC 5321 §6.3: "at least 100").
         self.max_received = MAX_RECEIVED
-        self._lock = threading.Lock()
         self._stopping = threading.Event()
         self.clock.add_listener(self.queue.wake)
         self._relay = Relay(self)
@@ -163,6 +163,11 @@ class World:
         forwarder.forwards["bob@example.net"] = "bob@example.org"
         return world
 
+    @property
+    def journeys(self) -> list[Journey]:
+        """Every message's `Journey`, oldest first (kept by `journal`)."""
+        return self.journal.journeys
+
     def host(self, name: str) -> MailHost:
         return self.hosts[normalize_name(name)]
 
@@ -207,14 +212,12 @@ class World:
         if message["Date"] is None:
             message["Date"] = format_datetime(datetime.now(timezone.utc))
         recipients = list(to) if to is not None else [a.strip() for a in str(message["To"]).split(",")]
-        journey = Journey(
+        journey = self.journal.start(
             str(message["Message-ID"]),
             _address(str(message["From"])),
             recipients,
             str(message["Subject"] or ""),
         )
-        with self._lock:
-            self.journeys.append(journey)
         with Client(
             *server.address,
             tls_context=server.client_tls_context(),
@@ -286,55 +289,6 @@ class World:
         self.mail.remove(address)
 
     # -- the queue runner ---------------------------------------------------------------
-
-    def _hop(self, kind: str, host: str, summary: str, **extra: object) -> Hop:
-        return Hop(self.clock.now(), kind, host, summary, **extra)  # type: ignore[arg-type]
-
-    def _journey_for(self, message: ReceivedMessage) -> Journey:
-        found = self._journey_by_raw(message.raw)
-        if found is not None:
-            return found
-        subject = message.subject or ""
-        journey = Journey(
-            str(message.message["Message-ID"] or message.queue_id),
-            message.mail_from,
-            message.rcpt_tos,
-            subject,
-        )
-        with self._lock:
-            self.journeys.append(journey)
-        return journey
-
-    def _journey_by_raw(self, raw: bytes) -> Journey | None:
-        from email.parser import BytesHeaderParser
-
-        message_id = BytesHeaderParser().parsebytes(raw)["Message-ID"]
-        with self._lock:
-            return next((j for j in reversed(self.journeys) if j.message_id == message_id), None)
-
-    def _enqueue(
-        self,
-        host: str,
-        mail_from: str,
-        recipient: str,
-        raw: bytes,
-        journey: Journey,
-        arrived: datetime,
-        *,
-        forwarded_from: str = "",
-    ) -> None:
-        entry = QueueEntry(
-            self.queue.next_id(),
-            host,
-            mail_from.strip("<>"),
-            recipient.strip("<>"),
-            raw,
-            arrived,
-            journey,
-            self.clock.now(),
-            forwarded_from=forwarded_from,
-        )
-        self.queue.put(entry)
 
     def _work(self) -> None:
         while not self._stopping.is_set():
