@@ -480,9 +480,6 @@ KNOWN_PRIVATE_REACHES = {
     ("smtplearn.compat.transaction", "_fix_eols"): "smtplib's line-ending rule for sendmail",
     ("smtplearn.smtplib_reading", "_MAXLINE"): "smtplib's reply line limit",
     # Style strings shared between two widgets (each widget module has its own copies today).
-    ("smtplearn.widgets.retrylab", "_CELL"): "faultlab's table cell style",
-    ("smtplearn.widgets.retrylab", "_MONO"): "faultlab's monospace style",
-    ("smtplearn.widgets.retrylab", "_TEXT"): "faultlab's text style",
 }
 
 

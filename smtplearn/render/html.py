@@ -22,12 +22,22 @@ from smtplearn.render.text import (
     sent_lines,
     wire_events,
 )
-from smtplearn.render.theme import BORDER, LINK, MUTED_TEXT, SURFACE, TEXT, TLS_EDGE, Accent, tinted
+from smtplearn.render.theme import (
+    BORDER,
+    LINK,
+    MONO_FONT,
+    MUTED_TEXT,
+    SURFACE,
+    TEXT,
+    TLS_EDGE,
+    Accent,
+    tinted,
+)
 
 __all__ = ["explanation_html", "reply_html", "step_html", "transcript_html"]
 
 _BOX = (
-    "font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px;"
+    f"{MONO_FONT};font-size:12.5px;"
     f"line-height:1.45;border:1px solid {BORDER};border-radius:6px;padding:6px 8px;"
     f"margin:4px 0;background:{SURFACE};color:{TEXT};max-width:100%"
 )

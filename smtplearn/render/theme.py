@@ -37,6 +37,17 @@ SURFACE = "var(--jp-layout-color1,#ffffff)"
 RAISED = "var(--jp-layout-color2,#f6f8fa)"
 #: Box and table edges.
 BORDER = "var(--jp-border-color1,#d0d7de)"
+
+# -- the type and table cells of the widgets' panes (one place, so they all look alike) --
+
+#: The monospace font stack: wire text, reply codes, addresses.
+MONO_FONT = "font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace"
+#: The text of a widget's pane.
+PANE_TEXT = "font-family:system-ui,sans-serif;font-size:12.5px;color:var(--jp-content-font-color1, #1f2328)"
+#: A cell of a widget's result table.
+PANE_CELL = (
+    "border:1px solid var(--jp-border-color2, #d0d7de);padding:3px 6px;text-align:left;vertical-align:top"
+)
 #: The edge of a line sent or received under TLS. No theme variable is purple, so this is
 #: the one fixed colour: chosen for at least 3:1 against white and against the dark theme's
 #: backgrounds (WCAG 1.4.11); TLS is also marked by the ``~>``/``<~`` arrows.

@@ -19,10 +19,10 @@ from smtplearn.protocol.errors import SMTPLearnError
 from smtplearn.protocol.grammar import find_control
 from smtplearn.protocol.states import ClientState
 from smtplearn.render.theme import BORDER, RAISED, TEXT, Accent, tinted
+from smtplearn.render.theme import MONO_FONT as _MONO
 
 log = logging.getLogger("smtplearn.widgets")
 
-_MONO = "font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace"
 _ERROR_BOX = (
     f"font-family:system-ui,sans-serif;font-size:12.5px;border:1px solid {Accent.FAILED};"
     f"border-left-width:4px;border-radius:6px;padding:6px 8px;margin:4px 0;"

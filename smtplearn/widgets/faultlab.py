@@ -24,6 +24,8 @@ from smtplearn.protocol.replies import Reply
 from smtplearn.protocol.states import ClientState, edges
 from smtplearn.record import Step
 from smtplearn.render.diagram import state_diagram_svg
+from smtplearn.render.theme import MONO_FONT as _MONO
+from smtplearn.render.theme import PANE_TEXT as _TEXT
 from smtplearn.server.faults import (
     Disconnect,
     Fault,
@@ -43,9 +45,6 @@ from smtplearn.widgets._common import (
     split_addresses,
 )
 
-_TEXT = "font-family:system-ui,sans-serif;font-size:12.5px;color:var(--jp-content-font-color1, #1f2328)"
-_MONO = "font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace"
-_CELL = "border:1px solid var(--jp-border-color2, #d0d7de);padding:3px 6px;text-align:left;vertical-align:top"
 _SENDER = "author@example.com"
 _RECIPIENTS = "alice@example.com, bob@example.com, carol@elsewhere.example"
 # A little over 700 octets: below the size box's top, above its bottom.

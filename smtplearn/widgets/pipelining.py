@@ -25,6 +25,8 @@ from smtplearn.client import Client, SendError
 from smtplearn.protocol.data import message_bytes
 from smtplearn.protocol.errors import SMTPLearnError
 from smtplearn.record import Transcript
+from smtplearn.render.theme import MONO_FONT as _MONO
+from smtplearn.render.theme import PANE_TEXT as _TEXT
 from smtplearn.server.latency import LatencyProxy
 from smtplearn.server.settings import WITHHOLDABLE
 from smtplearn.widgets._common import (
@@ -38,8 +40,6 @@ from smtplearn.widgets._common import (
     split_addresses,
 )
 
-_TEXT = "font-family:system-ui,sans-serif;font-size:12.5px;color:var(--jp-content-font-color1, #1f2328)"
-_MONO = "font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace"
 _CELL = "border:1px solid var(--jp-border-color2, #d0d7de);padding:3px 6px;text-align:left"
 _SENDER = "author@example.com"
 #: Pixels per second of waiting in the sequence diagram: one scale for every run, to compare.

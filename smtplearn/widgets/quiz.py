@@ -21,11 +21,11 @@ from smtplearn.exercises import CheckResult
 from smtplearn.exercises.seed import REPLY_CLASS_NAMES, check_reply_class
 from smtplearn.protocol.errors import SMTPLearnError
 from smtplearn.record import Step
+from smtplearn.render.theme import MONO_FONT as _MONO
+from smtplearn.render.theme import PANE_TEXT as _TEXT
 from smtplearn.server.faults import Greylist
 from smtplearn.widgets._common import Target, add_classes, endpoint, error_html, goodbye, held_here, log
 
-_TEXT = "font-family:system-ui,sans-serif;font-size:12.5px;color:var(--jp-content-font-color1, #1f2328)"
-_MONO = "font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace"
 # A recipient no lesson uses, so greylisting it touches no other mail.
 _GREYLISTED = "quiz-greylisted@example.com"
 

@@ -16,9 +16,12 @@ from typing import Any
 import ipywidgets as widgets
 
 from smtplearn.record import Step
+from smtplearn.render.theme import MONO_FONT as _MONO
+from smtplearn.render.theme import PANE_CELL as _CELL
+from smtplearn.render.theme import PANE_TEXT as _TEXT
 from smtplearn.server.faults import Greylist
 from smtplearn.widgets._common import Target, add_classes, endpoint, held_here, note_html
-from smtplearn.widgets.faultlab import _CELL, _MONO, _TEXT, send_once
+from smtplearn.widgets.faultlab import send_once
 
 
 @dataclass(frozen=True)

@@ -18,11 +18,11 @@ from typing import Any
 import ipywidgets as widgets
 
 from smtplearn.exercises.server_view import Conversation, conversation, greeting
+from smtplearn.render.theme import MONO_FONT as _MONO
+from smtplearn.render.theme import PANE_TEXT as _TEXT
 from smtplearn.server.sessions import SessionEvent, SessionLog, SessionLogs
 from smtplearn.widgets._common import add_classes, held_here, log, note_html
 
-_TEXT = "font-family:system-ui,sans-serif;font-size:12.5px;color:var(--jp-content-font-color1, #1f2328)"
-_MONO = "font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace"
 _CELL = "border:1px solid var(--jp-border-color2, #d0d7de);padding:2px 6px;text-align:left;vertical-align:top"
 _MARKED = "background:var(--jp-error-color3, #fdeeee)"
 _ENDINGS = {"\r\n": "CRLF", "\n": "bare LF", "": "none yet"}

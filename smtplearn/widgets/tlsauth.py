@@ -17,7 +17,7 @@ import ipywidgets as widgets
 from smtplearn.client import Client
 from smtplearn.protocol.errors import LocalProtocolError, SMTPLearnError
 from smtplearn.record import Step
-from smtplearn.render.theme import BORDER, TEXT, Accent, tinted
+from smtplearn.render.theme import BORDER, MONO_FONT, TEXT, Accent, tinted
 from smtplearn.server.auth import DEMO_PASSWORD, DEMO_USER
 from smtplearn.widgets._common import (
     Target,
@@ -33,7 +33,7 @@ from smtplearn.widgets.views import TranscriptView
 #: The mechanisms the lab offers, strongest first (the order `smtplearn.protocol.sasl` prefers).
 MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5")
 
-_MONO = "font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px"
+_MONO = f"{MONO_FONT};font-size:12.5px"
 # Base64 answers are long unbroken words: cells break inside them so the table stays as wide
 # as the notebook (a fixed layout of width 100%) instead of pushing its last column off screen.
 _ROW = (

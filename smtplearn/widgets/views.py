@@ -16,13 +16,13 @@ import ipywidgets as widgets
 
 from smtplearn.record import Transcript
 from smtplearn.render.html import transcript_html
-from smtplearn.render.theme import BORDER, SURFACE, TEXT, Accent, tinted
+from smtplearn.render.theme import BORDER, MONO_FONT, SURFACE, TEXT, Accent, tinted
 from smtplearn.server.mailbox import ReceivedMessage
 from smtplearn.widgets._common import add_classes, lines_html, note_html
 
 _TABLE = "border-collapse:collapse;font-size:12.5px;margin:4px 0;width:100%;table-layout:fixed"
 _CELL = f"border:1px solid {BORDER};padding:4px 6px;vertical-align:top;text-align:left;overflow-wrap:anywhere"
-_MONO = "font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;white-space:pre-wrap"
+_MONO = f"{MONO_FONT};white-space:pre-wrap"
 # A Bcc recipient is flagged in words ("envelope only"); the edge and tint only repeat it.
 _BCC = f"background:{tinted(Accent.LATER)};border-left:4px solid {Accent.LATER};padding-left:4px"
 _BOX = (

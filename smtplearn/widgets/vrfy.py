@@ -19,6 +19,7 @@ from smtplearn.protocol.replies import Reply
 from smtplearn.record import Step
 from smtplearn.render.html import reply_html
 from smtplearn.render.theme import BORDER
+from smtplearn.render.theme import MONO_FONT as _MONO
 from smtplearn.widgets._common import (
     Target,
     add_classes,
@@ -32,7 +33,6 @@ from smtplearn.widgets._common import (
 from smtplearn.widgets.views import TranscriptView
 
 _CELL = f"border:1px solid {BORDER};padding:3px 6px;text-align:left;vertical-align:top;overflow-wrap:anywhere"
-_MONO = "font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace"
 
 # What each VRFY answer tells a client, in the words of RFC 5321 §3.5.3 and §7.3.
 _MEANINGS = {

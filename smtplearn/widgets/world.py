@@ -24,6 +24,7 @@ import ipywidgets as widgets
 
 from smtplearn.render import theme
 from smtplearn.render.html import transcript_html
+from smtplearn.render.theme import MONO_FONT
 from smtplearn.widgets._common import add_classes, error_html, note_html
 from smtplearn.world.authcheck import Verdicts, check_message
 from smtplearn.world.trace import Hop, Journey
@@ -35,7 +36,7 @@ _BOX = (
     f"font-family:system-ui,sans-serif;font-size:12.5px;border:1px solid {theme.BORDER};border-radius:6px;"
     f"padding:6px 8px;margin:4px 0;background:{theme.SURFACE};color:{theme.TEXT}"
 )
-_MONO = "font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;white-space:pre-wrap"
+_MONO = f"{MONO_FONT};white-space:pre-wrap"
 _BOLD = "font-weight:bold"
 _KIND_COLOURS = {
     "submitted": theme.Accent.SENT,
