@@ -4,7 +4,8 @@
     the map (domains, hosts, their DNS records), a send panel and the per-hop timeline of the
     last message; choosing a hop shows its SMTP transcript or DNS queries. DOM classes:
     ``smtplearn-world-map``, ``smtplearn-world-send``, ``smtplearn-world-timeline``,
-    ``smtplearn-world-hop``, ``smtplearn-world-advance``.
+    ``smtplearn-world-hop`` (the hop picker), ``smtplearn-world-hop-view`` (what it shows),
+    ``smtplearn-world-advance``.
 ``RecordEditor(world, domain)``
     the domain's SPF, DKIM and DMARC records as text fields; each change is published at once
     and the verdicts of two test messages (one really sent by the domain's server, one forged
@@ -132,7 +133,7 @@ class WorldMap(widgets.VBox):  # type: ignore[misc]
         )
         self.timeline = add_classes(widgets.HTML(timeline_html(None)), "smtplearn-world-timeline")
         self.hop_picker = add_classes(widgets.Dropdown(options=[], description="Hop"), "smtplearn-world-hop")
-        self.hop_view = widgets.HTML()
+        self.hop_view = add_classes(widgets.HTML(), "smtplearn-world-hop-view")
         self.journey: Journey | None = None
         self.send_button.on_click(lambda _: self.send())
         self.advance_button.on_click(lambda _: self.advance(minutes=5))
