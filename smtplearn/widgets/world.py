@@ -53,6 +53,10 @@ _RESULT_COLOURS = {
     "fail": theme.Accent.FAILED,
     "softfail": theme.Accent.LATER,
     "none": theme.BORDER,
+    # A record that cannot be interpreted needs its owner to fix it (RFC 7208 §2.6.7); a
+    # transient DNS error may pass on retry (§2.6.6). Neither may look like "no record".
+    "permerror": theme.Accent.FAILED,
+    "temperror": theme.Accent.LATER,
 }
 
 

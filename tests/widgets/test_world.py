@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
 
+from smtplearn.render.theme import Accent
 from smtplearn.widgets.world import RecordEditor, WorldMap
 from smtplearn.world import World, lesson_world
 from tests.widgets.conftest import shown_texts
@@ -70,3 +72,12 @@ def test_the_editor_updates_verdicts_live_and_never_shows_secrets(world: World) 
     assert "rejected (550 5.7.1)" in editor.verdicts.value
     texts = " ".join(shown_texts(editor))
     assert "PRIVATE KEY" not in texts
+
+
+def test_a_malformed_record_is_marked_as_a_failure_not_as_no_record(world: World) -> None:
+    """permerror (RFC 7208 §2.6.7) needs the domain owner to act: it must not look like "none"."""
+    editor = RecordEditor(world)
+    editor.spf_field.value = "v=spf1 ip4:192.0.2.999 -all"
+    badge = re.search(r'<span style="([^"]*)">SPF=permerror</span>', editor.verdicts.value)
+    assert badge is not None, editor.verdicts.value
+    assert f"border-left:3px solid {Accent.FAILED}" in badge.group(1)
