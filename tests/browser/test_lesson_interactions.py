@@ -417,6 +417,11 @@ def test_lesson_08_world_map_sends_shows_each_hop_and_a_bounce(
         expect(timeline).to_contain_text(
             re.compile(r"submitted[\s\S]*dns[\s\S]*dns[\s\S]*attempt[\s\S]*delivered\s+mx1\.example\.org")
         )
+        # The mail program's own hop: TLS first, then the login (the page must not show the password).
+        hop_picker.select_option(label="1. submitted — mail.example.com")
+        expect(hop_view.locator(".smtplearn-transcript")).to_contain_text(
+            re.compile(r"STARTTLS[\s\S]*AUTH[\s\S]*235 2\.7\.0 Authentication successful")
+        )
         hop_picker.select_option(label="2. dns — mail.example.com")
         expect(hop_view).to_contain_text("example.org MX?")
         expect(hop_view).to_contain_text("RFC 5321 §5.1")
