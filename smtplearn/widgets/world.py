@@ -4,7 +4,8 @@
     the map (domains, hosts, their DNS records), a send panel and the per-hop timeline of the
     last message; choosing a hop shows its SMTP transcript or DNS queries. DOM classes:
     ``smtplearn-world-map``, ``smtplearn-world-send``, ``smtplearn-world-timeline``,
-    ``smtplearn-world-hop``, ``smtplearn-world-advance``.
+    ``smtplearn-world-hop`` (the hop picker), ``smtplearn-world-hop-view`` (what it shows),
+    ``smtplearn-world-advance``.
 ``RecordEditor(world, domain)``
     the domain's SPF, DKIM and DMARC records as text fields; each change is published at once
     and the verdicts of two test messages (one really sent by the domain's server, one forged
@@ -17,11 +18,13 @@ Both use only the world's public API, and render their HTML with the pure functi
 from __future__ import annotations
 
 from collections.abc import Sequence
+from email.message import EmailMessage
 from html import escape
 from typing import Any
 
 import ipywidgets as widgets
 
+from smtplearn.record import Transcript
 from smtplearn.render import theme
 from smtplearn.render.html import transcript_html
 from smtplearn.render.theme import MONO_FONT
@@ -53,6 +56,10 @@ _RESULT_COLOURS = {
     "fail": theme.Accent.FAILED,
     "softfail": theme.Accent.LATER,
     "none": theme.BORDER,
+    # A record that cannot be interpreted needs its owner to fix it (RFC 7208 §2.6.7); a
+    # transient DNS error may pass on retry (§2.6.6). Neither may look like "no record".
+    "permerror": theme.Accent.FAILED,
+    "temperror": theme.Accent.LATER,
 }
 
 
@@ -101,8 +108,14 @@ def timeline_html(journey: Journey | None) -> str:
     return f'<div style="{_BOX}"><b>{head}</b><ol style="margin:2px 0">{"".join(items)}</ol></div>'
 
 
-def hop_html(hop: Hop) -> str:
-    """What happened at one hop: the SMTP transcript, or the DNS questions and answers."""
+def hop_html(hop: Hop, submission: Transcript | None = None) -> str:
+    """What happened at one hop: the SMTP transcript, or the DNS questions and answers.
+
+    The "submitted" hop is recorded by the server, which never sees the mail program's side;
+    `submission` is that session (STARTTLS, AUTH without the password), when the caller has it.
+    """
+    if hop.kind == "submitted" and submission is not None and len(submission):
+        return transcript_html(submission)
     if hop.transcript is not None and len(hop.transcript):
         return transcript_html(hop.transcript)
     if hop.queries:
@@ -133,8 +146,10 @@ class WorldMap(widgets.VBox):  # type: ignore[misc]
         )
         self.timeline = add_classes(widgets.HTML(timeline_html(None)), "smtplearn-world-timeline")
         self.hop_picker = add_classes(widgets.Dropdown(options=[], description="Hop"), "smtplearn-world-hop")
-        self.hop_view = widgets.HTML()
+        self.hop_view = add_classes(widgets.HTML(), "smtplearn-world-hop-view")
         self.journey: Journey | None = None
+        #: The last message's session with the submission server, as the mail program saw it.
+        self.submission: Transcript | None = None
         self.send_button.on_click(lambda _: self.send())
         self.advance_button.on_click(lambda _: self.advance(minutes=5))
         self.hop_picker.observe(lambda _: self._show_hop(), names="value")
@@ -148,10 +163,14 @@ class WorldMap(widgets.VBox):  # type: ignore[misc]
 
     def send(self) -> Journey | None:
         """Submit a message with the panel's fields and show its journey."""
+        message = EmailMessage()
         try:
-            self.journey = self.world.send(
-                self.from_field.value, self.to_field.value, self.subject_field.value, "Sent from the map."
-            )
+            message["From"] = self.from_field.value
+            message["To"] = self.to_field.value
+            message["Subject"] = self.subject_field.value
+            message.set_content("Sent from the map.")
+            # submit, not send: the map keeps the submission session to show as the first hop.
+            self.journey, self.submission = self.world.submit(message)
             self.world.settle()
         except Exception as error:  # shown to the learner, not raised into the frontend
             self.timeline.value = error_html("Sending failed", error)
@@ -177,7 +196,7 @@ class WorldMap(widgets.VBox):  # type: ignore[misc]
     def _show_hop(self) -> None:
         hops = self.journey.hops if self.journey else ()
         number = self.hop_picker.value
-        self.hop_view.value = hop_html(hops[number - 1]) if number else ""
+        self.hop_view.value = hop_html(hops[number - 1], self.submission) if number else ""
 
     def __repr__(self) -> str:
         sent = f"last message {len(self.journey.hops)} events" if self.journey else "nothing sent yet"

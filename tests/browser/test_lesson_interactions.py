@@ -1,4 +1,4 @@
-"""A learner's clicks after Run All, in JupyterLab in headless Chromium: lessons 01, 02 and 03.
+"""A learner's clicks after Run All, in JupyterLab in headless Chromium: one test per lesson widget.
 
 Each test opens a lesson, runs all of it (so its last cell has run too: the server must
 still be there), then drives the lesson's widget like a learner: fills fields, ticks boxes,
@@ -19,8 +19,15 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from smtplearn.server import DEMO_PASSWORD, DEMO_USER
+from smtplearn.world.world import ALICE, ALICE_PASSWORD
 
-from .jupyter import SCREENSHOT_DIR, JupyterServer, current_notebook, run_notebook_like_a_learner
+from .jupyter import (
+    SCREENSHOT_DIR,
+    JupyterServer,
+    current_notebook,
+    notebook_problems,
+    run_notebook_like_a_learner,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -30,6 +37,25 @@ _PASSWORD_FORMS = (
     base64.b64encode(DEMO_PASSWORD.encode()).decode(),
     base64.b64encode(f"\0{DEMO_USER}\0{DEMO_PASSWORD}".encode()).decode(),
 )
+
+#: Alice's password on the world's submission server (lessons 08 and 09), in every form AUTH sends it.
+_WORLD_PASSWORD_FORMS = (
+    ALICE_PASSWORD,
+    base64.b64encode(ALICE_PASSWORD.encode()).decode(),
+    base64.b64encode(f"\0{ALICE}\0{ALICE_PASSWORD}".encode()).decode(),
+)
+
+# Everything the notebook shows: its text (cells, outputs, widgets) and what its fields hold,
+# which innerText leaves out.
+_NOTEBOOK_SHOWN_JS = """
+(notebook) => [notebook.innerText,
+  ...[...notebook.querySelectorAll('input, textarea')].map(field => field.value)].join('\\n')
+"""
+
+
+def _notebook_shown(page: Page) -> str:
+    shown: str = current_notebook(page).evaluate(_NOTEBOOK_SHOWN_JS)
+    return shown
 
 
 def _widget(page: Page, control: str) -> Locator:
@@ -368,3 +394,105 @@ def test_lesson_07_server_log_pane_follows_the_socket_and_marks_a_bare_lf(
         expect(shown.locator("tr.smtplearn-marked")).to_have_count(1)
         pane.locator("button.smtplearn-serverlog-refresh").click()
         expect(shown.locator("tr.smtplearn-marked")).to_contain_text("EHLO learner.example")
+
+
+def test_lesson_08_world_map_sends_shows_each_hop_and_a_bounce(
+    lab: JupyterServer, browser_page: Page
+) -> None:
+    page = browser_page
+    run_notebook_like_a_learner(
+        page, lab, "08-from-one-server-to-another.ipynb", screenshot="08-from-one-server-to-another"
+    )
+    world_map = _widget(page, ".smtplearn-world-send")
+    timeline = world_map.locator(".smtplearn-world-timeline")
+    hop_picker = world_map.locator(".smtplearn-world-hop select")
+    hop_view = world_map.locator(".smtplearn-world-hop-view")
+    with _screenshot_afterwards(page, world_map, "08-from-one-server-to-another"):
+        expect(timeline).to_contain_text("No message yet")
+        world_map.get_by_label("To", exact=True).fill("bob@example.org")
+        world_map.get_by_label("Subject", exact=True).fill("From the browser")
+        world_map.locator("button.smtplearn-world-send").click()
+        expect(timeline).to_contain_text("From the browser — alice@example.com → bob@example.org")
+        # Submission, the MX lookup and the MX's address, the relay's session, the delivery.
+        expect(timeline).to_contain_text(
+            re.compile(r"submitted[\s\S]*dns[\s\S]*dns[\s\S]*attempt[\s\S]*delivered\s+mx1\.example\.org")
+        )
+        # The mail program's own hop: TLS first, then the login (the page must not show the password).
+        hop_picker.select_option(label="1. submitted — mail.example.com")
+        expect(hop_view.locator(".smtplearn-transcript")).to_contain_text(
+            re.compile(r"STARTTLS[\s\S]*AUTH[\s\S]*235 2\.7\.0 Authentication successful")
+        )
+        hop_picker.select_option(label="2. dns — mail.example.com")
+        expect(hop_view).to_contain_text("example.org MX?")
+        expect(hop_view).to_contain_text("RFC 5321 §5.1")
+        hop_picker.select_option(label="4. attempt — mail.example.com")
+        transcript = hop_view.locator(".smtplearn-transcript")
+        # In this hop the submission server is the client, talking to the MX.
+        expect(transcript).to_contain_text("220 mx1.example.org")
+        expect(transcript).to_contain_text(
+            re.compile(
+                r"EHLO mail\.example\.com[\s\S]*MAIL FROM:<alice@example\.com>"
+                r"[\s\S]*RCPT TO:<bob@example\.org>"
+            )
+        )
+        expect(transcript).to_contain_text("Message accepted for delivery")
+
+        world_map.get_by_label("To", exact=True).fill("nobody@example.org")
+        world_map.get_by_label("Subject", exact=True).fill("Are you there?")
+        world_map.locator("button.smtplearn-world-send").click()
+        expect(timeline).to_contain_text("Are you there? — alice@example.com → nobody@example.org")
+        expect(timeline).to_contain_text(re.compile(r"bounced\s+mail\.example\.com: 550 5\.1\.1"))
+        # The bounce travels back to alice's own domain, from the null sender.
+        hop_picker.select_option(label="8. attempt — mail.example.com")
+        expect(hop_view.locator(".smtplearn-transcript")).to_contain_text(
+            re.compile(r"MAIL FROM:<>[\s\S]*RCPT TO:<alice@example\.com>")
+        )
+        expect(timeline).to_contain_text(re.compile(r"delivered\s+mail\.example\.com"))
+
+        shown = _notebook_shown(page)
+        assert [form for form in _WORLD_PASSWORD_FORMS if form in shown] == []
+
+
+def test_lesson_09_record_editor_updates_the_verdicts_as_records_change(
+    lab: JupyterServer, browser_page: Page
+) -> None:
+    page = browser_page
+    run_notebook_like_a_learner(
+        page, lab, "09-who-really-sent-this.ipynb", screenshot="09-who-really-sent-this"
+    )
+    editor = _widget(page, ".smtplearn-record-spf")
+    spf = editor.locator(".smtplearn-record-spf input")
+    dkim = editor.locator(".smtplearn-record-dkim input")
+    real, forged = (editor.locator(".smtplearn-verdicts li").nth(n) for n in (0, 1))
+
+    def publish(field: Locator, record: str) -> None:
+        # The fields send their value on Enter, as the lesson tells the learner.
+        field.fill(record)
+        field.press("Enter")
+
+    with _screenshot_afterwards(page, editor, "09-who-really-sent-this"):
+        expect(real).to_contain_text(
+            "from mail.example.com [192.0.2.10], signed: SPF=pass DKIM=pass DMARC=pass"
+        )
+        expect(forged).to_contain_text("SPF=fail DKIM=none DMARC=fail → rejected (550 5.7.1)")
+
+        # Let the forger's network send for example.com: the forgery passes SPF, aligned, so DMARC.
+        publish(spf, "v=spf1 ip4:192.0.2.10 ip4:203.0.113.0/24 -all")
+        expect(forged).to_contain_text("SPF=pass DKIM=none DMARC=pass → delivered")
+
+        # A malformed record is a verdict (RFC 7208 permerror), not a traceback; DKIM still carries
+        # the real message.
+        publish(spf, "v=spf1 ip4:192.0.2.999 -all")
+        expect(forged).to_contain_text("SPF=permerror DKIM=none DMARC=fail → rejected (550 5.7.1)")
+        expect(real).to_contain_text("SPF=permerror DKIM=pass DMARC=pass → delivered")
+
+        # Withdraw the DKIM key: nothing aligned passes for the real message either; publish it again.
+        published_key = dkim.input_value()
+        assert published_key.startswith("v=DKIM1")
+        publish(dkim, "")
+        expect(real).to_contain_text("SPF=permerror DKIM=fail DMARC=fail → rejected (550 5.7.1)")
+        publish(dkim, published_key)
+        expect(real).to_contain_text("SPF=permerror DKIM=pass DMARC=pass → delivered")
+
+        assert notebook_problems(page) == []
+        assert "PRIVATE KEY" not in _notebook_shown(page)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import re
 from collections.abc import Iterator
 
 import pytest
 
+from smtplearn.render.theme import Accent
 from smtplearn.widgets.world import RecordEditor, WorldMap
 from smtplearn.world import World, lesson_world
-from tests.widgets.conftest import shown_texts
+from tests.widgets.conftest import shown_text, shown_texts
 
 
 @pytest.fixture
@@ -70,3 +73,33 @@ def test_the_editor_updates_verdicts_live_and_never_shows_secrets(world: World) 
     assert "rejected (550 5.7.1)" in editor.verdicts.value
     texts = " ".join(shown_texts(editor))
     assert "PRIVATE KEY" not in texts
+
+
+def test_a_malformed_record_is_marked_as_a_failure_not_as_no_record(world: World) -> None:
+    """permerror (RFC 7208 §2.6.7) needs the domain owner to act: it must not look like "none"."""
+    editor = RecordEditor(world)
+    editor.spf_field.value = "v=spf1 ip4:192.0.2.999 -all"
+    badge = re.search(r'<span style="([^"]*)">SPF=permerror</span>', editor.verdicts.value)
+    assert badge is not None, editor.verdicts.value
+    assert f"border-left:3px solid {Accent.FAILED}" in badge.group(1)
+
+
+def test_the_submitted_hop_shows_the_mail_programs_session_without_the_password(world: World) -> None:
+    """client → submission is a hop too: its transcript (STARTTLS, AUTH) is one click away."""
+    view = WorldMap(world)
+    view.send_button.click()
+    view.hop_picker.value = next(v for label, v in view.hop_picker.options if "submitted" in label)
+    assert "EHLO laptop.example" in view.hop_view.value and "STARTTLS" in view.hop_view.value
+    assert "235 2.7.0 Authentication successful" in view.hop_view.value
+    shown = shown_text(view)
+    assert [form for form in _password_forms() if form in shown] == []
+
+
+def _password_forms() -> list[str]:
+    from smtplearn.world.world import ALICE, ALICE_PASSWORD
+
+    return [
+        ALICE_PASSWORD,
+        base64.b64encode(ALICE_PASSWORD.encode()).decode(),
+        base64.b64encode(f"\0{ALICE}\0{ALICE_PASSWORD}".encode()).decode(),
+    ]
