@@ -26,8 +26,9 @@ import logging
 import os
 import ssl
 import warnings
+import weakref
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -110,12 +111,19 @@ class ClassroomStandIn:
     ``server.mailbox[-1].rcpt_tos`` prints that sentence instead of raising.
     """
 
-    def __init__(self, what: str, look_for: str) -> None:
+    def __init__(self, what: str, look_for: str, yours: str = "") -> None:
         self.what = what
         self.look_for = look_for
+        #: The server's reply accepting this notebook's latest message, "" if none is known:
+        #: in a class of 300 identical lesson messages, its queue id tells which is yours.
+        self.yours = yours
 
     def __str__(self) -> str:
-        return f"(classroom mode: for {self.what}, see the instructor's terminal: look for {self.look_for})"
+        yours = f"; the server accepted yours with {self.yours!r}: look for that id" if self.yours else ""
+        return (
+            f"(classroom mode: for {self.what}, see the instructor's terminal: look for {self.look_for}"
+            f"{yours})"
+        )
 
     def __repr__(self) -> str:
         return str(self)
@@ -127,13 +135,15 @@ class ClassroomStandIn:
         if name.startswith("_"):  # Python's and IPython's protocols (_repr_png_, __array__...): absent
             raise AttributeError(name)
         # A field the terminal shows gets its own sentence; anything else (.decode) says the same.
-        return stand_in(name) if name in _TERMINAL_SHOWS else self
+        return stand_in(name, self.yours) if name in _TERMINAL_SHOWS else self
 
     def __getitem__(self, key: object) -> ClassroomStandIn:
         if isinstance(key, str):  # received.message["To"]
-            return ClassroomStandIn(f"the {key}: header", f"the '{key}:' line of your printed message")
+            return ClassroomStandIn(
+                f"the {key}: header", f"the '{key}:' line of your printed message", self.yours
+            )
         if self.what == _TERMINAL_SHOWS["mailbox"][0]:  # server.mailbox[-1]
-            return stand_in("message")
+            return stand_in("message", self.yours)
         return self
 
     def __call__(self, *args: object, **kwargs: object) -> ClassroomStandIn:
@@ -147,9 +157,12 @@ class ClassroomStandIn:
         return False
 
 
-def stand_in(part: str) -> ClassroomStandIn:
-    """The stand-in for `part` ("mailbox", "sessions", "vrfy"...) of a server that lives elsewhere."""
-    return ClassroomStandIn(*_TERMINAL_SHOWS[part])
+def stand_in(part: str, yours: str = "") -> ClassroomStandIn:
+    """The stand-in for `part` ("mailbox", "sessions", "vrfy"...) of a server that lives elsewhere.
+
+    `yours` is the reply that accepted this notebook's latest message, if one is known.
+    """
+    return ClassroomStandIn(*_TERMINAL_SHOWS[part], yours)
 
 
 def in_classroom() -> bool:
@@ -171,6 +184,8 @@ class RemoteServer:
     port: int
     #: The CA to trust for STARTTLS; None means the system's usual trust store.
     ca_pem_path: str | None = None
+    #: The clients `client_for` made for this server, to find the replies to their messages.
+    _clients: list[weakref.ref[Client]] = field(default_factory=list, init=False, repr=False, compare=False)
 
     @property
     def address(self) -> tuple[str, int]:
@@ -192,9 +207,25 @@ class RemoteServer:
                 "`smtplearn server` printed when it last started (it makes a new one each start)"
             ) from error
 
+    def remember(self, client: Client) -> None:
+        """Note `client` (made for this server) so its accepted messages can be named."""
+        self._clients = [ref for ref in self._clients if ref() is not None]
+        self._clients.append(weakref.ref(client))
+
+    def accepted_replies(self) -> tuple[str, ...]:
+        """The replies accepting the messages this notebook sent through `client_for`'s clients."""
+        clients = [client for ref in self._clients if (client := ref()) is not None]
+        return tuple(
+            str(step.reply)
+            for client in clients
+            for step in client.transcript
+            if step.command == "DATA" and step.ok and step.reply is not None
+        )
+
     @property
     def mailbox(self) -> ClassroomStandIn:
-        return stand_in("mailbox")
+        accepted = self.accepted_replies()
+        return stand_in("mailbox", accepted[-1] if accepted else "")
 
     @property
     def sessions(self) -> ClassroomStandIn:
@@ -271,7 +302,10 @@ def client_for(server: LessonServer, **options: Any) -> Client:
     from smtplearn.client import Client
 
     options.setdefault("tls_context", server.client_tls_context())
-    return Client(server.host, server.port, **options)
+    client = Client(server.host, server.port, **options)
+    if isinstance(server, RemoteServer):
+        server.remember(client)
+    return client
 
 
 def describe(server: LessonServer) -> str:

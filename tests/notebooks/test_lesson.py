@@ -100,6 +100,47 @@ def test_a_remote_servers_mailbox_and_log_are_stand_ins_that_say_where_to_look(
     assert not hasattr(received, "_repr_png_") and not hasattr(received, "__array__")
 
 
+def test_the_stand_ins_name_the_queue_id_of_the_students_own_latest_message(
+    monkeypatch: pytest.MonkeyPatch, instructor: DebugServer
+) -> None:
+    # A class of 300 sends the same lesson message; its queue id tells a student which is theirs.
+    monkeypatch.setenv(ENV_SERVER, f"{instructor.host}:{instructor.port}")
+    monkeypatch.setenv(ENV_CA, str(instructor.ca_pem_path))
+    server = lesson_server()
+    assert isinstance(server, RemoteServer)
+    assert "accepted yours" not in str(server.mailbox)
+    with smtplib.SMTP(instructor.host, instructor.port, local_hostname="localhost") as classmate:
+        classmate.sendmail("c@example.com", ["d@example.com"], b"Subject: not mine\r\n\r\nhi\r\n")
+    for subject in ("first", "second"):
+        with client_for(server) as client:
+            client.ehlo()
+            client.starttls()
+            client.ehlo()
+            client.mail("a@example.com")
+            client.rcpt("b@example.com")
+            client.data(f"Subject: {subject}\r\n\r\nhi\r\n".encode())
+    mine = [m.queue_id for m in instructor.mailbox if m.subject == "second"]
+    assert mine == ["DS00003"]
+    expected = (
+        "the server accepted yours with '250 2.0.0 DS00003 Message accepted for delivery': look for that id"
+    )
+    for stand_in in (
+        server.mailbox,
+        server.mailbox[-1],
+        server.mailbox[-1].subject,
+        server.mailbox[-1].message["To"],
+    ):
+        assert expected in str(stand_in)
+    assert "DS00003" not in str(server.sessions)
+    # A client the notebook no longer holds is forgotten, not kept for ever.
+    import gc
+
+    del client
+    gc.collect()
+    kept = client_for(server)
+    assert [ref() for ref in server._clients] == [kept]
+
+
 @pytest.mark.parametrize("content", [None, "not a certificate\n"])
 def test_a_ca_file_that_cannot_be_used_names_the_variable_the_file_and_the_fix(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, content: str | None
