@@ -23,7 +23,7 @@ from smtplearn.server.auth import DEMO_PASSWORD, DEMO_USER
 from smtplearn.server.classroom import reachable_host, student_settings
 from smtplearn.server.core import DebugServer
 from smtplearn.server.directory import VRFY_MODES
-from smtplearn.server.faults import parse_fault
+from smtplearn.server.fault_syntax import parse_fault
 from smtplearn.server.limits import STRESS_SHARE, ConnectionLimits
 from smtplearn.server.mailbox import KEEP_BYTES, KEEP_MESSAGES, ReceivedMessage
 from smtplearn.server.sessions import KEEP_EVENTS, KEEP_SESSIONS, SessionEvent, SessionLog

@@ -375,38 +375,3 @@ class Faults(Sequence[Fault]):
 
     def __repr__(self) -> str:
         return f"Faults({list(self._faults)!r})"
-
-
-def parse_fault(spec: str) -> Fault:
-    """A fault from the command line's ``--fault`` syntax.
-
-    ``reject-rcpt:PATTERN``, ``reject-sender:PATTERN``, ``greylist[:PATTERN]``,
-    ``size:OCTETS``, ``rcpt-limit:N``, ``tempfail:STEP[:CODE]``, ``delay:STEP:SECONDS``,
-    ``drop:STEP``.
-    """
-    kind, _, rest = spec.partition(":")
-    parts = rest.split(":") if rest else []
-    try:
-        if kind == "reject-rcpt" and len(parts) == 1:
-            return RejectRecipient(parts[0])
-        if kind == "reject-sender" and len(parts) == 1:
-            return RejectSender(parts[0])
-        if kind == "greylist" and len(parts) <= 1:
-            return Greylist(*parts)
-        if kind == "size" and len(parts) == 1:
-            return SizeLimit(int(parts[0]))
-        if kind == "rcpt-limit" and len(parts) == 1:
-            return RecipientLimit(int(parts[0]))
-        if kind == "tempfail" and len(parts) in (1, 2):
-            return TemporaryFailure(parts[0].upper(), int(parts[1]) if len(parts) == 2 else None)
-        if kind == "delay" and len(parts) == 2:
-            return Delay(parts[0].upper(), float(parts[1]))
-        if kind == "drop" and len(parts) == 1:
-            return Disconnect(parts[0].upper())
-    except ValueError as error:
-        raise ValueError(f"bad fault {spec!r}: {error}") from None
-    raise ValueError(
-        f"unknown fault {spec!r}; use reject-rcpt:PATTERN, reject-sender:PATTERN, "
-        "greylist[:PATTERN], size:OCTETS, rcpt-limit:N, tempfail:STEP[:CODE], delay:STEP:SECONDS "
-        "or drop:STEP"
-    )

@@ -17,7 +17,7 @@ from smtplearn.server import (
     SizeLimit,
     TemporaryFailure,
 )
-from smtplearn.server.faults import parse_fault
+from smtplearn.server.fault_syntax import parse_fault
 
 MESSAGE = b"Subject: fault\r\n\r\nbody\r\n"
 

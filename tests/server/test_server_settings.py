@@ -116,7 +116,7 @@ def test_stop_from_a_mailbox_listener_stops_without_deadlock() -> None:
     [("tempfail:MAIL:550", "4xx"), ("delay:RCTP:1", "RCTP"), ("drop:FINISH", "FINISH"), ("size:0", "octets")],
 )
 def test_command_line_faults_are_checked_the_same_way(spec: str, named: str) -> None:
-    from smtplearn.server.faults import parse_fault
+    from smtplearn.server.fault_syntax import parse_fault
 
     with pytest.raises(ValueError, match=named) as refused:
         parse_fault(spec)
