@@ -23,19 +23,16 @@ import contextlib
 import json
 import mailbox
 import re
-import signal
-import subprocess
-import sys
-import threading
 import time
 from collections import Counter
 from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import Any, TypeVar
 
 import psutil
 import pytest
+from instructor_terminal import Terminal, instructor_server
 
 from smtplearn.notebook_files import notebooks_source
 from smtplearn.server import DEMO_USER
@@ -274,44 +271,11 @@ def test_ten_students_run_lesson_02_each_against_their_own_debugserver(
 # --- 2. classroom mode: one smtplearn server for the class ----------------------------------
 
 
-@dataclass
-class Terminal:
-    """The instructor's ``smtplearn server``, and every line it printed so far."""
-
-    process: subprocess.Popen[str]
-    lines: list[str] = field(default_factory=list)
-    banner_read: threading.Event = field(default_factory=threading.Event)
-
-    def read(self, stdout: IO[str]) -> None:
-        for line in stdout:
-            self.lines.append(line.rstrip("\n"))
-            if line.startswith("Press Ctrl-C"):
-                self.banner_read.set()
-        self.banner_read.set()  # the process ended: stop waiting either way
-
-    def setting(self, pattern: str) -> str:
-        match = next(m for line in self.lines if (m := re.search(pattern, line)))
-        return match.group(1)
-
-
 @pytest.fixture
-def instructor_server(tmp_path: Path) -> Iterator[tuple[Terminal, Path]]:
+def instructor(tmp_path: Path) -> Iterator[tuple[Terminal, Path]]:
     maildir = tmp_path / "maildir"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "smtplearn.cli", "server", "--port", "0", "--maildir", str(maildir)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert process.stdout is not None
-    terminal = Terminal(process)
-    reader = threading.Thread(target=terminal.read, args=(process.stdout,), daemon=True)
-    reader.start()
-    assert terminal.banner_read.wait(PATIENCE_S) and process.poll() is None, terminal.lines
-    yield terminal, maildir
-    process.send_signal(signal.SIGINT)
-    assert process.wait(timeout=PATIENCE_S) == 0, terminal.lines[-20:]
-    reader.join(timeout=30)
+    with instructor_server(["--maildir", str(maildir)], patience=PATIENCE_S) as terminal:
+        yield terminal, maildir
 
 
 CLASSROOM_LESSONS = ("00", "01", "02", "03")
@@ -348,9 +312,9 @@ async def _classroom_lessons(api: HubAPI, name: str, options: dict[str, str]) ->
 @pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_ten_students_run_lessons_00_to_03_against_one_instructor_server(
-    hub: RunningHub, instructor_server: tuple[Terminal, Path], capsys: pytest.CaptureFixture[str]
+    hub: RunningHub, instructor: tuple[Terminal, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    terminal, maildir = instructor_server
+    terminal, maildir = instructor
     port = terminal.setting(r"listening on 127\.0\.0\.1:(\d+)")
     options = {
         "smtplearn_server": f"127.0.0.1:{port}",

@@ -9,17 +9,13 @@ from __future__ import annotations
 
 import json
 import re
-import signal
-import subprocess
-import sys
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import pytest
+from instructor_terminal import Terminal, instructor_server
 
 from smtplearn.exercises import SKIPPED_MARK
 from smtplearn.exercises.editions import execute, kernel_environment
@@ -33,44 +29,10 @@ SHARED_LESSONS = ["00", "01", "02", "03"]
 _SERVER_PARTS = re.compile(r"\bserver\.(mailbox|sessions|vrfy)\b")
 
 
-@dataclass
-class Terminal:
-    """A running ``smtplearn server`` and every line it printed so far."""
-
-    process: subprocess.Popen[str]
-    lines: list[str] = field(default_factory=list)
-    banner_read: threading.Event = field(default_factory=threading.Event)
-
-    def read(self, stdout: IO[str]) -> None:
-        for line in stdout:
-            self.lines.append(line.rstrip("\n"))
-            if line.startswith("Press Ctrl-C"):
-                self.banner_read.set()
-        self.banner_read.set()  # the process ended: stop waiting either way
-
-    def setting(self, pattern: str) -> str:
-        match = next(m for line in self.lines if (m := re.search(pattern, line)))
-        return match.group(1)
-
-
 @pytest.fixture(scope="module")
 def terminal() -> Iterator[Terminal]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "smtplearn.cli", "server", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=kernel_environment(),
-    )
-    assert process.stdout is not None
-    running = Terminal(process)
-    reader = threading.Thread(target=running.read, args=(process.stdout,), daemon=True)
-    reader.start()
-    assert running.banner_read.wait(timeout=60) and process.poll() is None, running.lines
-    yield running
-    process.send_signal(signal.SIGINT)
-    assert process.wait(timeout=30) == 0
-    reader.join(timeout=30)
+    with instructor_server(env=kernel_environment()) as running:
+        yield running
 
 
 def _source(cell: dict[str, Any]) -> str:
