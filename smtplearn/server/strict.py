@@ -95,9 +95,13 @@ def _parameter_problem(parameters: list[str]) -> str | None:
     return None
 
 
-def mail_refusal(argument: str | None) -> str | None:
-    """Why ``MAIL <argument>`` is refused, or None (then aiosmtpd handles it as usual)."""
-    split = _split_path(argument or "", "FROM:")
+def _checked_path(argument: str | None, keyword: str, bad_address: str) -> tuple[str, list[str]] | str:
+    """(mailbox, parameters) of a MAIL or RCPT argument, or the 501 that refuses it.
+
+    `bad_address` begins the reply for a mailbox the grammar refuses (its code differs:
+    5.1.7 for a sender, 5.1.3 for a recipient, RFC 3463).
+    """
+    split = _split_path(argument or "", keyword)
     if isinstance(split, str):
         return f"501 5.5.4 Syntax error: {split}"
     mailbox, parameters = split
@@ -106,7 +110,16 @@ def mail_refusal(argument: str | None) -> str | None:
         return f"501 5.5.4 Syntax error: {problem}"
     problem = mailbox_character_problem(mailbox) or path_length_problem(mailbox)
     if problem is not None:
-        return f"501 5.1.7 Bad sender address: {problem}"
+        return f"{bad_address}: {problem}"
+    return mailbox, parameters
+
+
+def mail_refusal(argument: str | None) -> str | None:
+    """Why ``MAIL <argument>`` is refused, or None (then aiosmtpd handles it as usual)."""
+    checked = _checked_path(argument, "FROM:", "501 5.1.7 Bad sender address")
+    if isinstance(checked, str):
+        return checked
+    mailbox, parameters = checked
     if utf8_without_smtputf8(mailbox, smtputf8=SMTPUTF8 in (p.upper() for p in parameters)):
         # RFC 6531 §3.4: the client MUST add SMTPUTF8 when the envelope needs it; §3.5 names
         # the reply: 550 with 5.6.7 for MAIL, 553 with 5.6.7 for RCPT.
@@ -119,16 +132,10 @@ def mail_refusal(argument: str | None) -> str | None:
 
 def rcpt_refusal(argument: str | None, *, smtputf8: bool) -> str | None:
     """Why ``RCPT <argument>`` is refused, or None; `smtputf8` is the transaction's MAIL."""
-    split = _split_path(argument or "", "TO:")
-    if isinstance(split, str):
-        return f"501 5.5.4 Syntax error: {split}"
-    mailbox, parameters = split
-    problem = _parameter_problem(parameters)
-    if problem is not None:
-        return f"501 5.5.4 Syntax error: {problem}"
-    problem = mailbox_character_problem(mailbox) or path_length_problem(mailbox)
-    if problem is not None:
-        return f"501 5.1.3 Bad recipient address: {problem}"
+    checked = _checked_path(argument, "TO:", "501 5.1.3 Bad recipient address")
+    if isinstance(checked, str):
+        return checked
+    mailbox, _ = checked
     if utf8_without_smtputf8(mailbox, smtputf8=smtputf8):
         return (
             f"553 5.6.7 Non-ASCII address <{mailbox}> not permitted: this transaction's "

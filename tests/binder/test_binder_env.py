@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from find_python import find_python
 from notebook_json import notebook as notebook_skeleton
 from packaging.requirements import Requirement
 
@@ -56,19 +57,6 @@ def _runtime_version() -> str:
     match = re.fullmatch(r"python-(\d+)\.(\d+)(?:\.\d+)?", runtime)
     assert match, f"binder/runtime.txt should read python-3.x, not {runtime!r}"
     return f"{match[1]}.{match[2]}"
-
-
-def _find_python(version: str) -> Path | None:
-    """pyenv's newest ``version.*`` interpreter, else ``pythonX.Y`` on PATH."""
-    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
-    candidates = sorted(
-        pyenv_root.glob(f"versions/{version}.*/bin/python{version}"),
-        key=lambda p: [int(part) for part in p.parts[-3].split(".") if part.isdigit()],
-    )
-    if candidates:
-        return candidates[-1]
-    on_path = shutil.which(f"python{version}")
-    return Path(on_path) if on_path else None
 
 
 def _requirement_set(lines: list[str]) -> set[str]:
@@ -175,7 +163,7 @@ def _freeze(venv: Path, cwd: Path, env: dict[str, str]) -> set[str]:
 @pytest.mark.timeout(1800)
 def test_a_fresh_binder_environment_runs_the_notebooks(tmp_path: Path) -> None:
     version = _runtime_version()
-    python = _find_python(version)
+    python = find_python(version)
     if python is None:
         _skip_or_fail(f"no Python {version} (binder/runtime.txt) found in pyenv or on PATH")
     assert python is not None

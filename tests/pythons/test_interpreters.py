@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from find_python import find_python
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
@@ -72,19 +72,6 @@ def test_requires_python_has_a_floor_and_no_ceiling() -> None:
 
 
 # --- the core suite on every other interpreter ---------------------------------------------
-
-
-def _find_python(version: str) -> Path | None:
-    """pyenv's newest ``version.*`` interpreter, else ``pythonX.Y`` on PATH."""
-    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
-    candidates = sorted(
-        pyenv_root.glob(f"versions/{version}.*/bin/python{version}"),
-        key=lambda p: [int(part) for part in p.parts[-3].split(".") if part.isdigit()],
-    )
-    if candidates:
-        return candidates[-1]
-    on_path = shutil.which(f"python{version}")
-    return Path(on_path) if on_path else None
 
 
 def _core_requirements(project: dict[str, object]) -> list[str]:
@@ -166,7 +153,7 @@ def test_core_suite_passes_on_every_other_interpreter(
     project = _project()
     current = f"{sys.version_info.major}.{sys.version_info.minor}"
     wanted = [v for v in [*_classifier_versions(project), *NEWER] if v != current]
-    found = {version: _find_python(version) for version in wanted}
+    found = {version: find_python(version) for version in wanted}
     runs = [CoreRun(version, python) for version, python in found.items() if python is not None]
     missing = [v for v, python in found.items() if python is None and v not in NEWER]
     if missing:
