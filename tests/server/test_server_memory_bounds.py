@@ -28,7 +28,8 @@ def _noops(server: DebugServer, count: int) -> SessionLog:
         replies.readline()
         replies.close()
     log = server.sessions[-1]
-    log.wait_closed()
+    # Generous: with three interpreters' suites at once, a session once took over 5 s to close.
+    log.wait_closed(timeout=30)
     return log
 
 
