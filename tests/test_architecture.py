@@ -460,7 +460,6 @@ KNOWN_PRIVATE_REACHES = {
     # The one adapter for aiosmtpd's and asyncio's private names (tests/server/test_aiosmtpd_adapter.py).
     ("smtplearn.server.aiosmtpd_adapter", "_buffer"): "asyncio StreamReader's buffer",
     # Package-internal friends: the server's records are written only by the session machinery.
-    ("smtplearn.server.controller", "_forget"): "SessionLog: a closed session's memory",
     ("smtplearn.server.handler", "_append"): "Mailbox: only a finished DATA adds a message",
     ("smtplearn.server.protocol", "_open"): "SessionLog: a connection opens a session",
     ("smtplearn.server.protocol", "_add"): "Session: the protocol records each line",

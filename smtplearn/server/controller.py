@@ -6,7 +6,7 @@ import asyncio
 import socket
 import ssl
 import threading
-from contextlib import ExitStack, suppress
+from contextlib import ExitStack
 from typing import Any
 
 from smtplearn.server.aiosmtpd_adapter import SocketController
@@ -17,6 +17,8 @@ from smtplearn.server.state import ServerState
 
 #: How long start() waits for the server thread; generous for a busy shared JupyterHub.
 READY_TIMEOUT = 10.0
+#: Where start() checks a server listening on every address from.
+_WILDCARD_LOOPBACK = {"0.0.0.0": "127.0.0.1", "::": "::1"}
 
 
 class DebugController(SocketController):
@@ -88,30 +90,23 @@ class DebugController(SocketController):
 
     def check_server_answers(self) -> None:
         # Same check as aiosmtpd's (read the greeting), but the TLS handshake is verified
-        # against our own CA, and the check's session is no learner's: it is hidden.
-        # aiosmtpd's start() swallows a timeout here, so the session is hidden whatever the
-        # outcome, and the wait is long: a 5 s wait that timed out on a loaded machine would
-        # leave the check's connection counted against the caps (the likely cause of a 301st
-        # connection counted once in CI).
+        # against our own CA, and the check's connection is no learner's: the server is told
+        # its address before it connects, so it never counts against a cap or opens a session.
+        # (Hiding it afterwards raced: until the server saw it end, it held a place.)
+        host = self.hostname
+        # Bound before it connects, so its address is known first: to a wildcard's loopback.
+        local = _WILDCARD_LOOPBACK.get(host, host)
         with ExitStack() as stack:
-            conn = stack.enter_context(socket.create_connection((self.hostname, self.port), READY_TIMEOUT))
-            check_peer = conn.getsockname()[:2]
+            conn = stack.enter_context(socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET))
+            conn.settimeout(READY_TIMEOUT)
+            conn.bind((local, 0))
+            self._state.start_up_check = conn.getsockname()[:2]
             try:
+                conn.connect((local, self.port))
                 if self.ssl_context is not None and self._check_context is not None:
-                    conn = stack.enter_context(
-                        self._check_context.wrap_socket(conn, server_hostname=self.hostname)
-                    )
+                    conn = stack.enter_context(self._check_context.wrap_socket(conn, server_hostname=host))
                 conn.recv(1024)
             finally:
-                stack.close()
-                self._hide_session_from(check_peer)
-
-    def _hide_session_from(self, peer: tuple[str, int]) -> None:
-        for session in self._state.sessions:
-            if session.peer == peer:
-                # Until the server has seen the check's connection end, it holds one of
-                # max_sessions' places: a class arriving at once was refused one too many.
-                # On a machine too busy for that, it is still no learner's session: hidden.
-                with suppress(TimeoutError):
-                    session.wait_closed(READY_TIMEOUT)
-                self._state.sessions._forget(session)
+                # Had the server not taken the connection yet (aiosmtpd swallows a timeout
+                # here), a learner's connection could later come from the same address.
+                self._state.start_up_check = None

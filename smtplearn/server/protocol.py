@@ -163,6 +163,9 @@ class DebugSMTP(StrictCommandsSMTP):
                 self.log.tls_version = self.tls_version
             self._record("*", "note", f"TLS started ({self.tls_version})")
             return
+        if self.peer == self.state.start_up_check:
+            # DebugServer.start() checking the server answers: greeted, never a session.
+            return
         connections, limits = self.state.connections, self.state.limits
         connections.add(self, self.client_ip)
         total, from_address = len(connections), connections.from_address(self.client_ip)

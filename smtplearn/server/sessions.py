@@ -188,14 +188,6 @@ class SessionLogs(Sequence[SessionLog]):
             self._changed.notify_all()
         return session
 
-    def _forget(self, session: SessionLog) -> None:
-        with self._changed:
-            if session in self._sessions:
-                self._sessions.remove(session)
-            if session.number == self._count:
-                # Forgetting the latest session (the start-up check) frees its number.
-                self._count -= 1
-
     def add_listener(self, listener: Callable[[SessionLog, SessionEvent], None]) -> None:
         """Call `listener(session, event)` on the server thread for each event of new sessions."""
         with self._changed:

@@ -44,6 +44,8 @@ class ServerState:
     sessions: SessionLogs = field(default_factory=SessionLogs)
     #: Connections open right now (a STARTTLS session counts once); server thread only.
     connections: ConnectionTable[DebugSMTP] = field(default_factory=ConnectionTable)
+    #: The address `DebugServer.start()` checks the server from: that connection is no session.
+    start_up_check: tuple[str, int] | None = None
     #: Message bytes the sessions in DATA hold right now (`ConnectionLimits.max_receiving_bytes`).
     receiving_bytes: int = 0
     _queue_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))

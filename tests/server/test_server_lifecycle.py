@@ -76,6 +76,7 @@ def test_allows_ipv6_loopback_and_localhost() -> None:
 def test_allow_remote_lets_any_address_through() -> None:
     with DebugServer("0.0.0.0", allow_remote=True) as server:
         assert server.host == "0.0.0.0"
+        assert len(server.sessions) == 0  # start()'s check, from 127.0.0.1, is no session
         with smtplib.SMTP("127.0.0.1", server.port, timeout=10) as client:
             assert client.noop()[0] == 250
 
