@@ -4,7 +4,8 @@
   only in memory and never appears in a repr, a rendering or a file.
 - SPF (RFC 7208): pyspf, resolving through the world's DNS.
 - DKIM verification (RFC 6376) and DMARC (RFC 7489): authheaders (built on dkimpy), with a DNS
-  function that asks the world's resolver.
+  function that asks the world's resolver; the policy a record asks for is read by
+  `smtplearn.world.dmarc_policy`.
 - The verdicts become one ``Authentication-Results:`` header (RFC 8601) built with authres.
 
 Every lookup a check makes lands in the resolver's log, so a lesson can show which TXT
@@ -15,6 +16,9 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import email
+import email.policy
+import email.utils
 import functools
 import logging
 import threading
@@ -32,6 +36,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from publicsuffix2 import PublicSuffixList
 
+from smtplearn.world.dmarc_policy import NO_DMARC_PROCESSING, as_receivers_read_it, requested_policy
 from smtplearn.world.resolver import WorldResolver
 
 # dkimpy logs a missing key as an ERROR; with no handler configured, logging's last resort
@@ -155,6 +160,52 @@ def _dns_function(resolver: WorldResolver, purpose: str) -> Any:
     return lookup
 
 
+def _reading_dmarc_records(lookup: Any, readings: dict[str, str | None]) -> Any:
+    """`lookup`, answering each DMARC record as a receiver reads it (`dmarc_policy`), kept by domain.
+
+    authheaders judges alignment against what this returns; a record that asks for no DMARC
+    processing is passed on as it is, and its verdict corrected afterwards.
+    """
+
+    def reading(name: str, timeout: float = 5) -> Any:
+        answer = lookup(name, timeout)
+        if not (isinstance(answer, str) and answer.lower().startswith("v=dmarc1")):
+            return answer
+        if name.lower().startswith("_dmarc."):
+            # A record authheaders cannot parse it reports as permerror itself.
+            with contextlib.suppress(authheaders.dmarc_lookup.DMARCException):
+                read = as_receivers_read_it(answer)
+                readings[name[len("_dmarc.") :].lower().rstrip(".")] = read
+                return answer if read is None else read
+        return answer
+
+    return reading
+
+
+def _read_policy_as_rfc_7489(clause: Any, readings: dict[str, str | None], raw: bytes) -> None:
+    """Correct authheaders' verdict where it reads the record's policy wrongly (see `dmarc_policy`)."""
+    # Without a "p" tag authheaders reports no From domain: then it is read from the message.
+    from_domain = str(getattr(clause, "header_from", "") or "") or _from_domain(raw)
+    from_domain = from_domain.lower().rstrip(".")
+    # The record authheaders used: the From domain's own, or else its organizational domain's.
+    used = [d for d in readings if from_domain == d or from_domain.endswith(f".{d}")]
+    if not used or clause.result not in ("pass", "fail", "none"):
+        return
+    record_domain = max(used, key=len)
+    record = readings[record_domain]
+    if record is None:
+        clause.result, clause.result_comment, clause.policy = "permerror", NO_DMARC_PROCESSING, "none"
+        clause.header_from = from_domain
+    elif clause.result != "none":
+        clause.policy = requested_policy(record, record_domain, from_domain)
+
+
+def _from_domain(raw: bytes) -> str:
+    """The domain of the message's (first) From address, "" when there is none."""
+    from_header = email.message_from_bytes(raw, policy=email.policy.compat32)["From"]
+    return email.utils.parseaddr(str(from_header or ""))[1].rpartition("@")[2]
+
+
 @dataclass(frozen=True)
 class Verdicts:
     """What a receiving server concluded about one message."""
@@ -198,7 +249,11 @@ def check_message(
     dkim_clause = authheaders.check_dkim(raw, dnsfunc=dns_function)
     if b"dkim-signature:" not in raw.lower():
         dkim_clause.result = "none"  # RFC 8601 §2.7.1: "none" when the message is not signed
-    dmarc_clause = authheaders.check_dmarc(raw, spf_clause, dkim_clause, dnsfunc=dns_function)
+    dmarc_readings: dict[str, str | None] = {}
+    dmarc_clause = authheaders.check_dmarc(
+        raw, spf_clause, dkim_clause, dnsfunc=_reading_dmarc_records(dns_function, dmarc_readings)
+    )
+    _read_policy_as_rfc_7489(dmarc_clause, dmarc_readings, raw)
     header = AuthenticationResultsHeader(
         authserv_id=authserv_id, results=[spf_clause, dkim_clause, dmarc_clause]
     )

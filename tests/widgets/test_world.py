@@ -84,6 +84,18 @@ def test_a_malformed_record_is_marked_as_a_failure_not_as_no_record(world: World
     assert f"border-left:3px solid {Accent.FAILED}" in badge.group(1)
 
 
+def test_a_mistyped_dmarc_policy_protects_nothing_and_says_so(world: World) -> None:
+    """RFC 7489 §6.6.3 step 6: without a valid p=, p=none if rua= names an address, else no DMARC."""
+    editor = RecordEditor(world)
+    editor.dmarc_field.value = "v=DMARC1; p=rejct; rua=mailto:dmarc@example.com"
+    assert repr(editor).endswith("; fail/none/fail")
+    editor.dmarc_field.value = "v=DMARC1; p=rejct"
+    assert repr(editor).endswith("; fail/none/permerror")
+    badge = re.search(r'<span style="([^"]*)">DMARC=permerror</span>', editor.verdicts.value)
+    assert badge is not None and f"border-left:3px solid {Accent.FAILED}" in badge.group(1)
+    assert "rejected" not in editor.verdicts.value
+
+
 def test_the_submitted_hop_shows_the_mail_programs_session_without_the_password(world: World) -> None:
     """client → submission is a hop too: its transcript (STARTTLS, AUTH) is one click away."""
     view = WorldMap(world)

@@ -70,6 +70,53 @@ def test_with_p_none_the_forgery_is_delivered_with_its_verdicts(world: World) ->
 
 
 @pytest.mark.parametrize(
+    ("record", "expected"),
+    [
+        # RFC 7489 §6.6.3 step 6: no valid "p" (or an invalid "sp") and no valid reporting
+        # URI: no DMARC processing, a permanent error (§11.2), and the forgery is delivered.
+        ("v=DMARC1; p=bogus", ("permerror", "none")),
+        ("v=DMARC1; p=reject; sp=bogus", ("permerror", "none")),
+        ("v=DMARC1; sp=reject", ("permerror", "none")),
+        ("v=DMARC1; p=rejct; rua=not a uri", ("permerror", "none")),
+        # ... with one, the record counts as p=none: DMARC still fails, and reports would go out.
+        ("v=DMARC1; p=rejct; rua=mailto:dmarc@example.com", ("fail", "none")),
+        ("v=DMARC1; p=rejct; rua=typo, mailto:dmarc@example.com!10m", ("fail", "none")),
+        ("v=DMARC1; rua=mailto:dmarc@example.com", ("fail", "none")),
+        # "sp" is for subdomains (§6.3): the record's own domain gets "p".
+        ("v=DMARC1; p=quarantine; sp=none", ("fail", "quarantine")),
+        # ABNF strings ignore case.
+        ("v=DMARC1; p=Quarantine", ("fail", "quarantine")),
+    ],
+)
+def test_the_policy_is_read_as_rfc_7489_says(world: World, record: str, expected: tuple[str, str]) -> None:
+    world.zone.replace("_dmarc.example.com", "TXT", record)
+    code, _ = _forge(world, "alice@example.com", "alice@example.com")
+    assert code == 250
+    (delivered,) = world.inbox("bob@example.org")
+    assert delivered.verdicts is not None and not delivered.verdicts.rejected
+    assert (delivered.verdicts.dmarc, delivered.verdicts.dmarc_policy) == expected
+    header = delivered.message["Authentication-Results"]
+    parsed = authres.AuthenticationResultsHeader.parse(f"Authentication-Results: {header}")
+    assert {r.method: r.result for r in parsed.results}["dmarc"] == expected[0]
+
+
+@pytest.mark.parametrize(
+    ("from_domain", "record", "code"),
+    [
+        ("example.com", "v=DMARC1; p=REJECT", 550),
+        # The domain itself gets "p" (authheaders applied "sp": this forgery was delivered)...
+        ("example.com", "v=DMARC1; p=reject; sp=none", 550),
+        # ... and its subdomains get "sp", whatever "p" says.
+        ("news.example.com", "v=DMARC1; p=none; sp=reject", 550),
+        ("news.example.com", "v=DMARC1; p=reject; sp=none", 250),
+    ],
+)
+def test_sp_is_the_policy_for_subdomains_only(world: World, from_domain: str, record: str, code: int) -> None:
+    world.zone.replace("_dmarc.example.com", "TXT", record)
+    assert _forge(world, f"alice@{from_domain}", "alice@example.com")[0] == code
+
+
+@pytest.mark.parametrize(
     ("record", "verdict"),
     [
         ("v=spf1 ip4:203.0.113.0/24 -all", "pass"),

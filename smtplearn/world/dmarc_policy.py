@@ -1,0 +1,64 @@
+"""How a receiver reads a DMARC record's policy, as RFC 7489 says: where authheaders reads it wrongly.
+
+authheaders finds the record and judges alignment. Two of its readings of the record would
+teach something false; `smtplearn.world.authcheck` corrects them with what is here:
+
+- ``p=bogus`` (or ``p=rejct``) came out as a policy named "bogus": DMARC=fail, delivered, and
+  a record with no "p" at all as no record. RFC 7489 §6.6.3, step 6: a record without a valid
+  "p" tag, or with an "sp" tag that is not valid, counts as ``p=none`` when its "rua" tag holds
+  at least one syntactically valid reporting URI; otherwise the receiver "applies no DMARC
+  processing to this message". The verdict is then ``permerror`` (RFC 7489 §11.2: "such as
+  encountering a syntactically incorrect DMARC record").
+- "sp" was applied to the record's own domain: ``p=reject; sp=none`` let a forgery of the
+  domain itself through. "sp" "applies only to subdomains of the domain queried and not to
+  the domain itself" (RFC 7489 §6.3); that domain gets "p".
+"""
+
+from __future__ import annotations
+
+import re
+
+import authheaders.dmarc_lookup
+
+#: The values "p" and "sp" may take (RFC 7489 §6.4, dmarc-request; ABNF strings ignore case).
+POLICIES = ("none", "quarantine", "reject")
+#: RFC 7489 §6.4: dmarc-uri = URI [ "!" 1*DIGIT [ "k" / "m" / "g" / "t" ] ], URI as in RFC 3986
+#: (a scheme, a colon, then no spaces). Enough to tell a reporting address from a typo.
+_REPORTING_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s!,]+(![0-9]+[kmgt]?)?")
+
+#: What a record without a valid policy and without a reporting address amounts to: a comment
+#: in the Authentication-Results header, so ASCII only (RFC 5322 §3.2.2, ctext).
+NO_DMARC_PROCESSING = "no valid p= or sp= and no valid rua=, so no DMARC processing: RFC 7489 section 6.6.3"
+
+
+def as_receivers_read_it(record: str) -> str | None:
+    """`record` as RFC 7489 §6.6.3 step 6 says a receiver reads it; None: no DMARC processing.
+
+    A record whose "p" and "sp" are valid is returned as it is. Without a valid "p" (missing,
+    or a typo), or with an invalid "sp", it becomes ``p=none`` when its "rua" holds a valid
+    reporting URI (its other tags kept), and None otherwise.
+    """
+    tags = _tags(record)
+    p = tags.get("p", "").lower()
+    if p in POLICIES and tags.get("sp", p).lower() in POLICIES:
+        return record
+    if not _has_reporting_uri(tags.get("rua", "")):
+        return None
+    kept = "; ".join(f"{name}={value}" for name, value in tags.items() if name not in ("v", "p", "sp"))
+    return f"v=DMARC1; p=none; {kept}"
+
+
+def requested_policy(record: str, record_domain: str, from_domain: str) -> str:
+    """The policy a valid `record`, found at ``_dmarc.<record_domain>``, asks for mail from `from_domain`."""
+    tags = _tags(record)
+    p = tags["p"].lower()
+    own_domain = from_domain.lower().rstrip(".") == record_domain.lower().rstrip(".")
+    return p if own_domain else tags.get("sp", p).lower()
+
+
+def _tags(record: str) -> dict[str, str]:
+    return {name: value.strip() for name, value in authheaders.dmarc_lookup.answer_to_dict(record).items()}
+
+
+def _has_reporting_uri(rua: str) -> bool:
+    return any(_REPORTING_URI.fullmatch(uri.strip()) for uri in rua.split(","))
