@@ -21,6 +21,7 @@ import email.policy
 import email.utils
 import functools
 import logging
+import random
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -36,7 +37,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from publicsuffix2 import PublicSuffixList
 
-from smtplearn.world.dmarc_policy import NO_DMARC_PROCESSING, as_receivers_read_it, requested_policy
+from smtplearn.world.dmarc_policy import (
+    NO_DMARC_PROCESSING,
+    as_receivers_read_it,
+    enacted_policy,
+    requested_policy,
+    sampling_percentage,
+)
 from smtplearn.world.resolver import WorldResolver
 
 # dkimpy logs a missing key as an ERROR; with no handler configured, logging's last resort
@@ -198,6 +205,13 @@ def _read_policy_as_rfc_7489(clause: Any, readings: dict[str, str | None], raw: 
         clause.header_from = from_domain
     elif clause.result != "none":
         clause.policy = requested_policy(record, record_domain, from_domain)
+        if clause.result == "fail":
+            requested, percentage = clause.policy, sampling_percentage(record)
+            clause.policy = enacted_policy(requested, percentage, random.random())
+            if clause.policy != requested:
+                clause.result_comment = (
+                    f"pct={percentage}: {requested} enacted as {clause.policy}, RFC 7489 section 6.6.4"
+                )
 
 
 def _from_domain(raw: bytes) -> str:
@@ -216,7 +230,8 @@ class Verdicts:
     #: The d= domain of the DKIM signature ("" when there is none).
     dkim_domain: str
     dmarc: str
-    #: The policy the From domain publishes (none, quarantine, reject), "" without DMARC.
+    #: The policy the From domain's record asks for (none, quarantine, reject), "" without DMARC;
+    #: on a failing message, the one enacted (a "pct" under 100 may weaken it).
     dmarc_policy: str
     from_domain: str
     #: The complete ``Authentication-Results:`` header line(s), CRLF-terminated.

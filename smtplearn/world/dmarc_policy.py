@@ -12,6 +12,9 @@ teach something false; `smtplearn.world.authcheck` corrects them with what is he
 - "sp" was applied to the record's own domain: ``p=reject; sp=none`` let a forgery of the
   domain itself through. "sp" "applies only to subdomains of the domain queried and not to
   the domain itself" (RFC 7489 §6.3); that domain gets "p".
+
+authheaders also ignores "pct" (RFC 7489 §6.6.4): ``p=reject; pct=0`` rejected every failing
+message. `enacted_policy` applies it.
 """
 
 from __future__ import annotations
@@ -54,6 +57,24 @@ def requested_policy(record: str, record_domain: str, from_domain: str) -> str:
     p = tags["p"].lower()
     own_domain = from_domain.lower().rstrip(".") == record_domain.lower().rstrip(".")
     return p if own_domain else tags.get("sp", p).lower()
+
+
+def sampling_percentage(record: str) -> int:
+    """The record's "pct" (RFC 7489 §6.3: 0 to 100, default 100); a malformed one is ignored."""
+    value = _tags(record).get("pct", "")
+    return int(value) if re.fullmatch(r"[0-9]{1,3}", value) and int(value) <= 100 else 100
+
+
+def enacted_policy(policy: str, percentage: int, draw: float) -> str:
+    """The policy a failing message gets when the record asks for `policy` on `percentage` % of them.
+
+    RFC 7489 §6.6.4: a receiver "MUST NOT enact the requested policy" on more than that share;
+    a message left out (`draw`, uniform in [0, 1), decides) gets "quarantine" instead of
+    "reject", and "local message classification as normal" (none) instead of "quarantine".
+    """
+    if draw * 100 < percentage:
+        return policy
+    return "quarantine" if policy == "reject" else "none"
 
 
 def _tags(record: str) -> dict[str, str]:

@@ -9,6 +9,7 @@ import pytest
 from smtplearn import Client
 from smtplearn.server import DebugServer, Fault, ReceivedMessage
 from smtplearn.world.authcheck import DkimKey, check_message
+from smtplearn.world.dmarc_policy import enacted_policy, sampling_percentage
 from smtplearn.world.world import World
 
 
@@ -86,6 +87,9 @@ def test_with_p_none_the_forgery_is_delivered_with_its_verdicts(world: World) ->
         ("v=DMARC1; p=quarantine; sp=none", ("fail", "quarantine")),
         # ABNF strings ignore case.
         ("v=DMARC1; p=Quarantine", ("fail", "quarantine")),
+        # pct=0: the policy is enacted on no message; the rest get one step less (§6.6.4).
+        ("v=DMARC1; p=reject; pct=0", ("fail", "quarantine")),
+        ("v=DMARC1; p=quarantine; pct=0", ("fail", "none")),
     ],
 )
 def test_the_policy_is_read_as_rfc_7489_says(world: World, record: str, expected: tuple[str, str]) -> None:
@@ -104,6 +108,9 @@ def test_the_policy_is_read_as_rfc_7489_says(world: World, record: str, expected
     ("from_domain", "record", "code"),
     [
         ("example.com", "v=DMARC1; p=REJECT", 550),
+        ("example.com", "v=DMARC1; p=reject; pct=100", 550),
+        ("example.com", "v=DMARC1; p=reject; pct=0", 250),
+        ("example.com", "v=DMARC1; p=reject; pct=101", 550),  # malformed: ignored
         # The domain itself gets "p" (authheaders applied "sp": this forgery was delivered)...
         ("example.com", "v=DMARC1; p=reject; sp=none", 550),
         # ... and its subdomains get "sp", whatever "p" says.
@@ -241,3 +248,36 @@ def test_p_quarantine_delivers_what_p_reject_refuses(world: World) -> None:
     (delivered,) = world.inbox("bob@example.org")
     assert delivered.verdicts is not None and not delivered.verdicts.rejected
     assert (delivered.verdicts.dmarc, delivered.verdicts.dmarc_policy) == ("fail", "quarantine")
+
+
+@pytest.mark.parametrize(
+    ("policy", "percentage", "draw", "enacted"),
+    [
+        ("reject", 50, 0.49, "reject"),
+        ("reject", 50, 0.50, "quarantine"),
+        ("quarantine", 50, 0.50, "none"),
+        ("none", 0, 0.99, "none"),
+        ("reject", 100, 0.999, "reject"),
+        ("reject", 0, 0.0, "quarantine"),
+    ],
+)
+def test_pct_enacts_the_policy_on_that_share_of_failing_messages(
+    policy: str, percentage: int, draw: float, enacted: str
+) -> None:
+    assert enacted_policy(policy, percentage, draw) == enacted
+
+
+@pytest.mark.parametrize(
+    ("record", "percentage"),
+    [
+        ("v=DMARC1; p=reject", 100),
+        ("v=DMARC1; p=reject; pct=0", 0),
+        ("v=DMARC1; p=reject; pct=050", 50),
+        ("v=DMARC1; p=reject; pct=101", 100),
+        ("v=DMARC1; p=reject; pct=-5", 100),
+        ("v=DMARC1; p=reject; pct=1000", 100),
+        ("v=DMARC1; p=reject; pct=fifty", 100),
+    ],
+)
+def test_a_malformed_pct_is_ignored(record: str, percentage: int) -> None:
+    assert sampling_percentage(record) == percentage
