@@ -8,6 +8,8 @@ bounces at once, as a DSN from ``MAIL FROM:<>`` (never for a message that is its
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import socket
 from collections.abc import Sequence
 from datetime import datetime, timezone
@@ -15,6 +17,8 @@ from typing import TYPE_CHECKING
 
 from smtplearn.client import Client
 from smtplearn.protocol.data import needs_8bitmime
+from smtplearn.protocol.states import ClientState
+from smtplearn.record import Step
 from smtplearn.transport import TransportError
 from smtplearn.world.dsn import Failure, build_bounce
 from smtplearn.world.queue import QueueEntry
@@ -24,6 +28,8 @@ from smtplearn.world.trace import Hop
 if TYPE_CHECKING:
     from smtplearn.world.hosts import MailHost
     from smtplearn.world.world import World
+
+log = logging.getLogger("smtplearn.world")
 
 #: How long a relay waits for a server: short, every server is on this machine.
 HOP_TIMEOUT = 10.0
@@ -39,6 +45,15 @@ class Relay:
 
     def deliver(self, entry: QueueEntry) -> None:
         """Try `entry` once: deliver it, defer it for a retry, or bounce it."""
+        try:
+            self._deliver(entry)
+        except Exception as error:  # a bug here must not lose the message: it waits, and says why
+            log.exception("delivery of %s failed", entry.queue_id)
+            self._defer(
+                entry, f"4.3.0 the relay failed ({type(error).__name__}: {error}), a bug in smtplearn"
+            )
+
+    def _deliver(self, entry: QueueEntry) -> None:
         origin = self.world.host(entry.host)
         if entry.forwarded_from and entry.failures == 0:
             summary = f"{entry.forwarded_from} → {entry.recipient}"
@@ -93,10 +108,14 @@ class Relay:
                 last_error = f"5.4.4 MX {exchanger} has no address ({address.status})"
                 continue
             route = self.world.route(address.answers[0]) if address.ok else None
-            outcome = None if route is None else self._attempt(entry, origin, exchanger, route)
-            if outcome is None:  # no answer from this MX: try the next one (RFC 5321 §5.1)
-                where = address.answers[0] if address.ok else address.status
-                last_error = f"4.4.1 no answer from {exchanger} ({where})"
+            where = address.answers[0] if address.ok else address.status
+            outcome = (
+                f"4.4.1 no answer from {exchanger} ({where})"
+                if route is None
+                else self._attempt(entry, origin, exchanger, route, where)
+            )
+            if isinstance(outcome, str):  # no session with this MX: try the next one (RFC 5321 §5.1)
+                last_error = outcome
                 continue
             code, text = outcome
             if code < 400:
@@ -119,27 +138,48 @@ class Relay:
         )
 
     def _attempt(
-        self, entry: QueueEntry, origin: MailHost, exchanger: str, route: tuple[str, int]
-    ) -> tuple[int, str] | None:
+        self, entry: QueueEntry, origin: MailHost, exchanger: str, route: tuple[str, int], where: str
+    ) -> tuple[int, str] | str:
+        """One SMTP session with `exchanger`: the reply that decides the message's fate, or
+        (a str) why there was no session, kept as the error if no other MX takes it."""
         source_port = _free_port()
         self.world.routes.connecting(source_port, origin.address)
         client = Client(
             *route, local_hostname=origin.name, timeout=HOP_TIMEOUT, source_address=("127.0.0.1", source_port)
         )
         try:
-            try:
-                client.connect()
-            except TransportError:
-                entry.journey.add(
-                    self.journal.hop(
-                        "attempt",
-                        origin.name,
-                        f"→ {exchanger}: connection refused",
-                        transcript=client.transcript,
-                        recipient=entry.recipient,
-                    )
-                )
-                return None
+            outcome = self._session(client, entry)
+        finally:
+            client.close()
+            self.world.routes.disconnected(source_port)
+        result: tuple[int, str] | str
+        if outcome is None:
+            said, result = "connection refused", f"4.4.1 no answer from {exchanger} ({where})"
+        elif isinstance(outcome, str):
+            said = result = outcome
+        else:
+            said, result = outcome[1], outcome
+        entry.journey.add(
+            self.journal.hop(
+                "attempt",
+                origin.name,
+                f"→ {exchanger}: {said}",
+                transcript=client.transcript,
+                recipient=entry.recipient,
+            )
+        )
+        return result
+
+    def _session(self, client: Client, entry: QueueEntry) -> tuple[int, str] | str | None:
+        """(code, reply) for the reply that decides; a refusing greeting (a str); None: no connection."""
+        try:
+            greeting = client.connect()
+        except TransportError:
+            return None
+        if not greeting.ok:
+            # A 421 or 554 greeting (RFC 5321 §3.1, §3.8) is no session either: the next MX.
+            return _reply(greeting) or "4.4.2 no greeting"
+        try:
             # RFC 6152 §3: a message with 8-bit octets (a DSN quoting "§", a UTF-8 body) is
             # relayed with BODY=8BITMIME; a strict next hop refuses it otherwise.
             body = "8BITMIME" if needs_8bitmime(entry.raw) else None
@@ -148,24 +188,14 @@ class Relay:
                 steps.append(client.rcpt(entry.recipient))
             if steps[-1].ok:
                 steps.append(client.data(entry.raw))
-            client.quit()
         except TransportError as error:
-            reply = f"451 4.4.2 connection to {exchanger} lost: {error}"
-        else:
-            last = steps[-1].reply
-            reply = "451 4.4.2 no reply" if last is None else f"{last.code} {last.text}"
-        finally:
-            client.close()
-            self.world.routes.disconnected(source_port)
-        entry.journey.add(
-            self.journal.hop(
-                "attempt",
-                origin.name,
-                f"→ {exchanger}: {reply}",
-                transcript=client.transcript,
-                recipient=entry.recipient,
-            )
-        )
+            return 451, f"451 4.4.2 connection lost: {error}"
+        if client.state is not ClientState.CLOSED:  # a 421 has closed it (RFC 5321 §3.8)
+            # The reply to the final dot has decided (RFC 5321 §6.1: a 250 hands the message
+            # over): a QUIT that goes unanswered must not make the relay send it twice.
+            with contextlib.suppress(TransportError):
+                client.quit()
+        reply = _reply(steps[-1]) or "451 4.4.2 no reply"
         return int(reply[:3]), reply
 
     def _defer(self, entry: QueueEntry, error: str, exchanger: str = "") -> None:
@@ -204,6 +234,11 @@ class Relay:
         self.journal.enqueue(
             reporter.name, "", entry.mail_from, raw, entry.journey, datetime.now(timezone.utc)
         )
+
+
+def _reply(step: Step) -> str:
+    """A step's reply as ``code text`` ("" when there was none)."""
+    return "" if step.reply is None else f"{step.reply.code} {step.reply.text}"
 
 
 def _free_port() -> int:

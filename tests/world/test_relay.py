@@ -7,7 +7,8 @@ from email.parser import BytesParser
 
 import pytest
 
-from smtplearn.server import Greylist, TemporaryFailure
+from smtplearn.server import Disconnect, Greylist, TemporaryFailure
+from smtplearn.world.relay import Relay
 from smtplearn.world.world import OUTSIDE_ADDRESS, World
 
 
@@ -53,6 +54,70 @@ def test_when_the_first_mx_is_down_the_second_takes_the_mail(world: World) -> No
     assert "mx1.example.org: connection refused" in refused.summary
     assert "mx2.example.org: 250" in accepted.summary
     assert world.inbox("bob@example.org")[0].host == "mx2.example.org"
+
+
+def test_an_mx_that_refuses_at_the_greeting_is_passed_over_for_the_next(world: World) -> None:
+    # A 421 greeting (RFC 5321 §3.8: the server is closing) is no session: the relay tries the
+    # next MX, as with a refused connection. It crashed the relay and lost the message.
+    world.host("mx1.example.org").inject(TemporaryFailure("CONNECT"))
+    journey = world.send("alice@example.com", "bob@example.org", "Busy", "try mx2")
+    world.settle()
+    refused, accepted = journey.attempts
+    assert "mx1.example.org: 421 4.3.2 Service not available" in refused.summary
+    assert "connection refused" not in refused.summary
+    assert "mx2.example.org: 250" in accepted.summary
+    assert [m.host for m in world.inbox("bob@example.org")] == ["mx2.example.org"]
+
+
+def test_when_every_mx_refuses_at_the_greeting_the_message_waits_for_a_retry(world: World) -> None:
+    for name in ("mx1.example.org", "mx2.example.org"):
+        world.host(name).inject(TemporaryFailure("CONNECT", times=1))
+    journey = world.send("alice@example.com", "bob@example.org", "Busy", "later")
+    world.settle()
+    assert journey.outcome("bob@example.org") == "deferred"
+    assert "421 4.3.2" in journey.hops[-1].summary
+    world.advance(minutes=5)
+    assert journey.outcome("bob@example.org") == "delivered"
+    assert len(world.inbox("bob@example.org")) == 1
+
+
+def test_a_421_in_the_middle_of_a_session_defers_the_message(world: World) -> None:
+    # 421 closes the session (RFC 5321 §3.8): the relay must not say QUIT into it (that raised
+    # and lost the message); it waits for a retry like any 4xx.
+    world.host("mx1.example.org").inject(TemporaryFailure("RCPT", code=421, times=1))
+    journey = world.send("alice@example.com", "bob@example.org", "Later", "after a 421")
+    world.settle()
+    assert journey.outcome("bob@example.org") == "deferred"
+    assert "mx1.example.org: 421 4.3.2" in journey.attempts[0].summary
+    world.advance(minutes=5)
+    assert journey.outcome("bob@example.org") == "delivered"
+
+
+def test_a_connection_lost_after_the_message_was_accepted_delivers_it_once(world: World) -> None:
+    # 250 after the final dot means the MX has taken the message (RFC 5321 §4.1.1.4, §6.1):
+    # a QUIT that goes unanswered must not make the relay send it again.
+    world.host("mx1.example.org").inject(Disconnect("QUIT"))
+    journey = world.send("alice@example.com", "bob@example.org", "Once", "only once")
+    world.settle()
+    assert journey.outcome("bob@example.org") == "delivered"
+    world.advance(minutes=5)
+    assert [m.subject for m in world.inbox("bob@example.org")] == ["Once"]
+    assert len(journey.attempts) == 1
+
+
+def test_a_bug_in_the_relay_keeps_the_message_and_says_so(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(Relay, "_attempt", broken)
+    journey = world.send("alice@example.com", "bob@example.org", "Kept", "not lost")
+    world.settle()
+    assert journey.outcome("bob@example.org") == "deferred"
+    assert "RuntimeError: a bug" in journey.hops[-1].summary
+    assert "a bug in smtplearn" in journey.hops[-1].summary
+    monkeypatch.undo()
+    world.advance(minutes=5)
+    assert journey.outcome("bob@example.org") == "delivered"
 
 
 def test_greylisting_defers_and_the_retry_on_schedule_delivers(world: World) -> None:
