@@ -33,16 +33,18 @@ import dkim
 import dns.exception
 import spf
 from authres import AuthenticationResultsHeader, SPFAuthenticationResult
+from authres.dmarc import DMARCAuthenticationResult
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from publicsuffix2 import PublicSuffixList
 
 from smtplearn.world.dmarc_policy import (
-    NO_DMARC_PROCESSING,
+    NoDmarcProcessing,
     as_receivers_read_it,
     enacted_policy,
     requested_policy,
     sampling_percentage,
+    the_dmarc_record,
 )
 from smtplearn.world.resolver import WorldResolver
 
@@ -152,44 +154,56 @@ def _spf_resolver(resolver: WorldResolver) -> Iterator[None]:
         _local.resolver = None
 
 
-def _dns_function(resolver: WorldResolver, purpose: str) -> Any:
-    """A TXT lookup as dkimpy (bytes in, bytes out) and authheaders' DMARC (str in, str out) want it."""
+def _txt_answers(resolver: WorldResolver, name: str, purpose: str) -> tuple[str, ...]:
+    query = resolver.txt(name, purpose)
+    if query.status == "TIMEOUT":
+        raise dns.exception.Timeout(f"no answer for {name} TXT")  # type: ignore[no-untyped-call]
+    return query.answers
 
-    def lookup(name: bytes | str, timeout: float = 5) -> bytes | str | None:
-        text = name.decode() if isinstance(name, bytes) else name
-        query = resolver.txt(text, purpose)
-        if query.status == "TIMEOUT":
-            raise dns.exception.Timeout(f"no answer for {text} TXT")  # type: ignore[no-untyped-call]
-        if not query.answers:
-            return None
-        return query.answers[0].encode() if isinstance(name, bytes) else query.answers[0]
+
+def _dns_function(resolver: WorldResolver, purpose: str) -> Any:
+    """A TXT lookup as dkimpy wants it (bytes in, bytes out: one key record, RFC 6376 §3.6.2.2)."""
+
+    def lookup(name: bytes, timeout: float = 5) -> bytes | None:
+        answers = _txt_answers(resolver, name.decode(), purpose)
+        return answers[0].encode() if answers else None
 
     return lookup
 
 
-def _reading_dmarc_records(lookup: Any, readings: dict[str, str | None]) -> Any:
-    """`lookup`, answering each DMARC record as a receiver reads it (`dmarc_policy`), kept by domain.
+#: What authheaders is handed where no DMARC processing applies: a record it reads without
+#: fault; the verdict is then corrected to permerror (`_read_policy_as_rfc_7489`).
+_STAND_IN_RECORD = "v=DMARC1; p=none"
 
-    authheaders judges alignment against what this returns; a record that asks for no DMARC
-    processing is passed on as it is, and its verdict corrected afterwards.
+
+def _reading_dmarc_records(
+    resolver: WorldResolver, purpose: str, readings: dict[str, str | NoDmarcProcessing]
+) -> Any:
+    """A TXT lookup for authheaders' DMARC: the one record a receiver uses (`dmarc_policy`), kept by domain.
+
+    authheaders judges alignment against what this returns (str in, str out).
     """
 
-    def reading(name: str, timeout: float = 5) -> Any:
-        answer = lookup(name, timeout)
-        if not (isinstance(answer, str) and answer.lower().startswith("v=dmarc1")):
-            return answer
-        if name.lower().startswith("_dmarc."):
-            # A record authheaders cannot parse it reports as permerror itself.
-            with contextlib.suppress(authheaders.dmarc_lookup.DMARCException):
-                read = as_receivers_read_it(answer)
-                readings[name[len("_dmarc.") :].lower().rstrip(".")] = read
-                return answer if read is None else read
-        return answer
+    def reading(name: str, timeout: float = 5) -> str | None:
+        answers = _txt_answers(resolver, name, purpose)
+        if not name.lower().startswith("_dmarc."):
+            return answers[0] if answers else None
+        found = the_dmarc_record(answers)
+        if found is None:
+            return None  # authheaders then asks the organizational domain (RFC 7489 §6.6.3 step 4)
+        read = found
+        if isinstance(found, str):
+            try:
+                read = as_receivers_read_it(found)
+            except authheaders.dmarc_lookup.DMARCException:
+                return found  # authheaders cannot parse it either, and reports permerror itself
+        readings[name[len("_dmarc.") :].lower().rstrip(".")] = read
+        return _STAND_IN_RECORD if isinstance(read, NoDmarcProcessing) else read
 
     return reading
 
 
-def _read_policy_as_rfc_7489(clause: Any, readings: dict[str, str | None], raw: bytes) -> None:
+def _read_policy_as_rfc_7489(clause: Any, readings: dict[str, str | NoDmarcProcessing], raw: bytes) -> None:
     """Correct authheaders' verdict where it reads the record's policy wrongly (see `dmarc_policy`)."""
     # Without a "p" tag authheaders reports no From domain: then it is read from the message.
     from_domain = str(getattr(clause, "header_from", "") or "") or _from_domain(raw)
@@ -200,8 +214,8 @@ def _read_policy_as_rfc_7489(clause: Any, readings: dict[str, str | None], raw: 
         return
     record_domain = max(used, key=len)
     record = readings[record_domain]
-    if record is None:
-        clause.result, clause.result_comment, clause.policy = "permerror", NO_DMARC_PROCESSING, "none"
+    if isinstance(record, NoDmarcProcessing):
+        clause.result, clause.result_comment, clause.policy = "permerror", record.reason, "none"
         clause.header_from = from_domain
     elif clause.result != "none":
         clause.policy = requested_policy(record, record_domain, from_domain)
@@ -216,8 +230,32 @@ def _read_policy_as_rfc_7489(clause: Any, readings: dict[str, str | None], raw: 
 
 def _from_domain(raw: bytes) -> str:
     """The domain of the message's (first) From address, "" when there is none."""
-    from_header = email.message_from_bytes(raw, policy=email.policy.compat32)["From"]
-    return email.utils.parseaddr(str(from_header or ""))[1].rpartition("@")[2]
+    return next(iter(_author_domains(raw)), "")
+
+
+def _author_domains(raw: bytes) -> list[str]:
+    """The domains of every address in the message's From field(s) (RFC 7489 §6.6.1)."""
+    fields = email.message_from_bytes(raw, policy=email.policy.compat32).get_all("From", [])
+    addresses = email.utils.getaddresses([str(field) for field in fields])
+    return [address.rpartition("@")[2] for _, address in addresses if "@" in address.rstrip("@")]
+
+
+#: The DMARC comment on a message whose From field names no domain (or that has no From).
+NO_AUTHOR_DOMAIN = "no domain in From, nothing for DMARC to check: RFC 7489 section 6.6.1"
+
+
+def _check_dmarc(resolver: WorldResolver, raw: bytes, spf_clause: Any, dkim_clause: Any) -> Any:
+    """authheaders' DMARC verdict, corrected where it reads the record or the From field wrongly."""
+    if not _author_domains(raw):
+        # RFC 7489 §11.2: "none" when "no aligned identifier could be extracted"; authheaders
+        # said permerror, and raised on a message without a From field.
+        return DMARCAuthenticationResult(result="none", result_comment=NO_AUTHOR_DOMAIN)
+    readings: dict[str, str | NoDmarcProcessing] = {}
+    clause = authheaders.check_dmarc(
+        raw, spf_clause, dkim_clause, dnsfunc=_reading_dmarc_records(resolver, "DKIM / DMARC", readings)
+    )
+    _read_policy_as_rfc_7489(clause, readings, raw)
+    return clause
 
 
 @dataclass(frozen=True)
@@ -264,11 +302,7 @@ def check_message(
     dkim_clause = authheaders.check_dkim(raw, dnsfunc=dns_function)
     if b"dkim-signature:" not in raw.lower():
         dkim_clause.result = "none"  # RFC 8601 §2.7.1: "none" when the message is not signed
-    dmarc_readings: dict[str, str | None] = {}
-    dmarc_clause = authheaders.check_dmarc(
-        raw, spf_clause, dkim_clause, dnsfunc=_reading_dmarc_records(dns_function, dmarc_readings)
-    )
-    _read_policy_as_rfc_7489(dmarc_clause, dmarc_readings, raw)
+    dmarc_clause = _check_dmarc(resolver, raw, spf_clause, dkim_clause)
     header = AuthenticationResultsHeader(
         authserv_id=authserv_id, results=[spf_clause, dkim_clause, dmarc_clause]
     )
