@@ -280,6 +280,11 @@ class Verdicts:
         """DMARC failed and the From domain asks for rejection (RFC 7489 §6.3, p=reject)."""
         return self.dmarc == "fail" and self.dmarc_policy == "reject"
 
+    @property
+    def quarantined(self) -> bool:
+        """DMARC failed and the From domain asks for the message to be treated "as suspicious" (§6.3)."""
+        return self.dmarc == "fail" and self.dmarc_policy == "quarantine"
+
     def __str__(self) -> str:
         return (
             f"SPF {self.spf} (MAIL FROM domain {self.spf_domain or '-'}), "
