@@ -30,6 +30,7 @@ from typing import Any
 import authheaders
 import authheaders.dmarc_lookup
 import dkim
+import dkim.util
 import dns.exception
 import spf
 from authres import AuthenticationResultsHeader, SPFAuthenticationResult
@@ -38,6 +39,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from publicsuffix2 import PublicSuffixList
 
+from smtplearn.world.dkim_key import reason_to_ignore
 from smtplearn.world.dmarc_policy import (
     NoDmarcProcessing,
     as_receivers_read_it,
@@ -161,14 +163,36 @@ def _txt_answers(resolver: WorldResolver, name: str, purpose: str) -> tuple[str,
     return query.answers
 
 
-def _dns_function(resolver: WorldResolver, purpose: str) -> Any:
-    """A TXT lookup as dkimpy wants it (bytes in, bytes out: one key record, RFC 6376 §3.6.2.2)."""
+def _check_dkim(resolver: WorldResolver, raw: bytes) -> Any:
+    """authheaders' DKIM verdict on the message's first signature, its key read as RFC 6376 says."""
+    ignored: list[str] = []
+    signature = email.message_from_bytes(raw, policy=email.policy.compat32)["DKIM-Signature"]
+    algorithm = _tag(str(signature or ""), b"a")
 
-    def lookup(name: bytes, timeout: float = 5) -> bytes | None:
-        answers = _txt_answers(resolver, name.decode(), purpose)
-        return answers[0].encode() if answers else None
+    def key_lookup(name: bytes, timeout: float = 5) -> bytes | None:
+        """dkimpy's TXT lookup (bytes in, bytes out: one key record, RFC 6376 §3.6.2.2)."""
+        answers = _txt_answers(resolver, name.decode(), "DKIM / DMARC")
+        record = answers[0].encode() if answers else None
+        reason = reason_to_ignore(record, algorithm) if record else None
+        if reason:
+            ignored.append(reason)
+            return None  # no usable key: dkimpy fails the signature, a PERMFAIL
+        return record
 
-    return lookup
+    clause = authheaders.check_dkim(raw, dnsfunc=key_lookup)
+    if signature is None:
+        clause.result = "none"  # RFC 8601 §2.7.1: "none" when the message is not signed
+    elif ignored and clause.result == "fail":
+        clause.result_comment = ignored[0]
+    return clause
+
+
+def _tag(tag_list: str, name: bytes) -> bytes:
+    """The value of tag `name` in a DKIM tag list, b"" when absent or unreadable."""
+    try:
+        return bytes(dkim.util.parse_tag_value(tag_list.encode("ascii", "replace")).get(name, b""))
+    except dkim.util.InvalidTagValueList:
+        return b""
 
 
 #: What authheaders is handed where no DMARC processing applies: a record it reads without
@@ -303,10 +327,7 @@ def check_message(
     spf_clause = SPFAuthenticationResult(
         result=spf_result, reason=spf_reason, smtp_mailfrom=sender, smtp_helo=helo
     )
-    dns_function = _dns_function(resolver, "DKIM / DMARC")
-    dkim_clause = authheaders.check_dkim(raw, dnsfunc=dns_function)
-    if b"dkim-signature:" not in raw.lower():
-        dkim_clause.result = "none"  # RFC 8601 §2.7.1: "none" when the message is not signed
+    dkim_clause = _check_dkim(resolver, raw)
     dmarc_clause = _check_dmarc(resolver, raw, spf_clause, dkim_clause)
     header = AuthenticationResultsHeader(
         authserv_id=authserv_id, results=[spf_clause, dkim_clause, dmarc_clause]
