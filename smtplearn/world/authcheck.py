@@ -264,6 +264,8 @@ def _author_domains(raw: bytes) -> list[str]:
     return [address.rpartition("@")[2] for _, address in addresses if "@" in address.rstrip("@")]
 
 
+#: The DMARC comment when the DMARC record could not be fetched.
+DMARC_TIMEOUT = "the DMARC record lookup timed out; a later attempt may decide: RFC 7489 section 11.2"
 #: The DMARC comment on a message whose From field names no domain (or that has no From).
 NO_AUTHOR_DOMAIN = "no domain in From, nothing for DMARC to check: RFC 7489 section 6.6.1"
 
@@ -275,9 +277,15 @@ def _check_dmarc(resolver: WorldResolver, raw: bytes, spf_clause: Any, dkim_clau
         # said permerror, and raised on a message without a From field.
         return DMARCAuthenticationResult(result="none", result_comment=NO_AUTHOR_DOMAIN)
     readings: dict[str, str | NoDmarcProcessing] = {}
-    clause = authheaders.check_dmarc(
-        raw, spf_clause, dkim_clause, dnsfunc=_reading_dmarc_records(resolver, "DKIM / DMARC", readings)
-    )
+    try:
+        clause = authheaders.check_dmarc(
+            raw, spf_clause, dkim_clause, dnsfunc=_reading_dmarc_records(resolver, "DKIM / DMARC", readings)
+        )
+    except dns.exception.Timeout:
+        # authheaders lets the timeout escape; RFC 7489 §11.2 names the verdict.
+        return DMARCAuthenticationResult(
+            result="temperror", result_comment=DMARC_TIMEOUT, header_from=_from_domain(raw).lower()
+        )
     _read_policy_as_rfc_7489(clause, readings, raw)
     return clause
 

@@ -101,3 +101,14 @@ def test_a_from_without_a_domain_gives_dmarc_none_not_a_crash(world: World, head
     assert (verdicts.dmarc, verdicts.dmarc_policy, verdicts.from_domain) == ("none", "", "")
     assert "no domain in From" in verdicts.header
     assert _forge(world, message) == 250
+
+
+def test_a_dmarc_lookup_that_times_out_is_temperror_not_a_crash(world: World) -> None:
+    """RFC 7489 §11.2: "temperror", "a later attempt might produce a final result".
+
+    The timeout escaped `world.check` as an exception, and mx1's check with it.
+    """
+    world.zone.set_unresponsive("_dmarc.example.com")
+    verdicts = _check(world, FORGED)
+    assert (verdicts.dmarc, verdicts.rejected) == ("temperror", False)
+    assert "timed out" in verdicts.header and verdicts.from_domain == "example.com"
