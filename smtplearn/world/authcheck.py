@@ -33,7 +33,7 @@ import dkim
 import dkim.util
 import dns.exception
 import spf
-from authres import AuthenticationResultsHeader, SPFAuthenticationResult
+from authres import AuthenticationResultsHeader, DKIMAuthenticationResult, SPFAuthenticationResult
 from authres.dmarc import DMARCAuthenticationResult
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -163,11 +163,25 @@ def _txt_answers(resolver: WorldResolver, name: str, purpose: str) -> tuple[str,
     return query.answers
 
 
-def _check_dkim(resolver: WorldResolver, raw: bytes) -> Any:
-    """authheaders' DKIM verdict on the message's first signature, its key read as RFC 6376 says."""
+def _check_dkim(resolver: WorldResolver, raw: bytes) -> list[Any]:
+    """One DKIM verdict per signature, each key read as RFC 6376 says (`dkim_key`).
+
+    authheaders verifies only the topmost signature; RFC 6376 §6.1: "Verifiers MUST NOT
+    attribute ultimate meaning to the order of multiple DKIM-Signature header fields".
+    """
+    signatures = email.message_from_bytes(raw, policy=email.policy.compat32).get_all("DKIM-Signature", [])
+    if not signatures:
+        return [DKIMAuthenticationResult(result="none")]  # RFC 8601 §2.7.1: the message is not signed
+    verifier = dkim.DKIM(raw)
+    return [
+        _verify_signature(resolver, verifier, n, str(signature)) for n, signature in enumerate(signatures)
+    ]
+
+
+def _verify_signature(resolver: WorldResolver, verifier: dkim.DKIM, index: int, signature: str) -> Any:
+    """The verdict on the message's `index`-th DKIM signature (counted from the top)."""
+    algorithm = _tag(signature, b"a")
     ignored: list[str] = []
-    signature = email.message_from_bytes(raw, policy=email.policy.compat32)["DKIM-Signature"]
-    algorithm = _tag(str(signature or ""), b"a")
 
     def key_lookup(name: bytes, timeout: float = 5) -> bytes | None:
         """dkimpy's TXT lookup (bytes in, bytes out: one key record, RFC 6376 §3.6.2.2)."""
@@ -179,12 +193,40 @@ def _check_dkim(resolver: WorldResolver, raw: bytes) -> Any:
             return None  # no usable key: dkimpy fails the signature, a PERMFAIL
         return record
 
-    clause = authheaders.check_dkim(raw, dnsfunc=key_lookup)
-    if signature is None:
-        clause.result = "none"  # RFC 8601 §2.7.1: "none" when the message is not signed
-    elif ignored and clause.result == "fail":
-        clause.result_comment = ignored[0]
-    return clause
+    try:
+        result = "pass" if verifier.verify(idx=index, dnsfunc=key_lookup) else "fail"
+    except dns.exception.DNSException:
+        result = "temperror"
+    except Exception:  # dkimpy raises many kinds on a malformed signature or key: all fail it
+        result = "fail"
+    return DKIMAuthenticationResult(
+        result=result,
+        result_comment=ignored[0] if ignored and result == "fail" else None,
+        header_d=_tag(signature, b"d").decode("ascii", "replace"),
+        header_i=_tag(signature, b"i").decode("ascii", "replace"),
+    )
+
+
+def _judged_by_dmarc(dkim_clauses: list[Any], from_domain: str) -> Any:
+    """The DKIM verdict DMARC is given: a pass as aligned with `from_domain` as any (RFC 7489 §4.2).
+
+    DMARC passes if "at least one" mechanism passes for an aligned identifier; authheaders
+    takes one DKIM verdict and judges its alignment by the record's "adkim". An exact match
+    with the From domain suits both modes, one in its organizational domain only relaxed.
+    """
+    from_domain = from_domain.lower().rstrip(".")
+
+    def distance(clause: Any) -> int:
+        domain = str(clause.header_d or "").lower().rstrip(".")
+        if domain == from_domain:
+            return 0
+        same_organization = authheaders.dmarc_lookup.get_org_domain(
+            domain
+        ) == authheaders.dmarc_lookup.get_org_domain(from_domain)
+        return 1 if domain and from_domain and same_organization else 2
+
+    passing = [clause for clause in dkim_clauses if clause.result == "pass"]
+    return min(passing, key=distance) if passing else dkim_clauses[0]
 
 
 def _tag(tag_list: str, name: bytes) -> bytes:
@@ -296,8 +338,9 @@ class Verdicts:
 
     spf: str
     spf_domain: str
+    #: The verdict on the signature DMARC judged: an aligned pass if any (one message may carry several).
     dkim: str
-    #: The d= domain of the DKIM signature ("" when there is none).
+    #: The d= domain of that DKIM signature ("" when there is none).
     dkim_domain: str
     dmarc: str
     #: The policy the From domain's record asks for (none, quarantine, reject), "" without DMARC;
@@ -335,10 +378,11 @@ def check_message(
     spf_clause = SPFAuthenticationResult(
         result=spf_result, reason=spf_reason, smtp_mailfrom=sender, smtp_helo=helo
     )
-    dkim_clause = _check_dkim(resolver, raw)
+    dkim_clauses = _check_dkim(resolver, raw)
+    dkim_clause = _judged_by_dmarc(dkim_clauses, _from_domain(raw))
     dmarc_clause = _check_dmarc(resolver, raw, spf_clause, dkim_clause)
     header = AuthenticationResultsHeader(
-        authserv_id=authserv_id, results=[spf_clause, dkim_clause, dmarc_clause]
+        authserv_id=authserv_id, results=[spf_clause, *dkim_clauses, dmarc_clause]
     )
     return Verdicts(
         spf=str(spf_result),

@@ -58,3 +58,28 @@ def test_a_key_restricted_to_other_hash_algorithms_is_not_used(
 def test_reason_to_ignore_names_the_h_tag(record: bytes, reason: str | None) -> None:
     found = reason_to_ignore(record, SIGNED_WITH)
     assert found == reason if reason is None else (found is not None and reason in found)
+
+
+def test_a_list_signature_on_top_does_not_hide_the_authors_signature(world: World) -> None:
+    """RFC 6376 §6.1: "Verifiers MUST NOT attribute ultimate meaning to the order of multiple
+    DKIM-Signature header fields"; DMARC passes when at least one aligned identifier passes
+    (RFC 7489 §4.2).
+
+    Only the topmost signature was verified: a mailing list that signs what it relays (as
+    lists do) made example.com's own valid signature invisible, and p=reject refused the mail.
+    """
+    from smtplearn.world.authcheck import DkimKey
+
+    author = world.host("mail.example.com").dkim
+    assert author is not None
+    mailing_list = DkimKey("example.net", selector="list", bits=1024)
+    world.zone.add(mailing_list.record_name, "TXT", mailing_list.record_value)
+    message = b"From: alice@example.com\r\nTo: bob@example.org\r\nSubject: x\r\n\r\nx\r\n"
+    relayed = mailing_list.sign(author.sign(message))
+    verdicts = world.check(relayed, ip="192.0.2.30", mail_from="list@example.net", helo="relay.example.net")
+    assert (verdicts.spf, verdicts.dmarc, verdicts.rejected) == ("pass", "pass", False)
+    parsed = authres.AuthenticationResultsHeader.parse(verdicts.header.replace("\r\n\t", " ").strip())
+    assert sorted((r.result, r.header_d) for r in parsed.results if r.method == "dkim") == [
+        ("pass", "example.com"),
+        ("pass", "example.net"),
+    ]
