@@ -39,7 +39,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from publicsuffix2 import PublicSuffixList
 
-from smtplearn.world.dkim_key import reason_to_ignore
+from smtplearn.world.dkim_key import TESTING_MODE, in_testing_mode, reason_to_ignore
 from smtplearn.world.dmarc_policy import (
     NoDmarcProcessing,
     as_receivers_read_it,
@@ -163,7 +163,14 @@ def _txt_answers(resolver: WorldResolver, name: str, purpose: str) -> tuple[str,
     return query.answers
 
 
-def _check_dkim(resolver: WorldResolver, raw: bytes) -> list[Any]:
+@dataclass(frozen=True)
+class _SignatureVerdict:
+    clause: Any
+    #: Its key is in testing mode (t=y): DMARC counts the message as unsigned (RFC 6376 §3.6.1).
+    testing: bool = False
+
+
+def _check_dkim(resolver: WorldResolver, raw: bytes) -> list[_SignatureVerdict]:
     """One DKIM verdict per signature, each key read as RFC 6376 says (`dkim_key`).
 
     authheaders verifies only the topmost signature; RFC 6376 §6.1: "Verifiers MUST NOT
@@ -171,17 +178,20 @@ def _check_dkim(resolver: WorldResolver, raw: bytes) -> list[Any]:
     """
     signatures = email.message_from_bytes(raw, policy=email.policy.compat32).get_all("DKIM-Signature", [])
     if not signatures:
-        return [DKIMAuthenticationResult(result="none")]  # RFC 8601 §2.7.1: the message is not signed
+        return [_SignatureVerdict(DKIMAuthenticationResult(result="none"))]  # RFC 8601 §2.7.1: not signed
     verifier = dkim.DKIM(raw)
     return [
         _verify_signature(resolver, verifier, n, str(signature)) for n, signature in enumerate(signatures)
     ]
 
 
-def _verify_signature(resolver: WorldResolver, verifier: dkim.DKIM, index: int, signature: str) -> Any:
+def _verify_signature(
+    resolver: WorldResolver, verifier: dkim.DKIM, index: int, signature: str
+) -> _SignatureVerdict:
     """The verdict on the message's `index`-th DKIM signature (counted from the top)."""
     algorithm = _tag(signature, b"a")
     ignored: list[str] = []
+    testing: list[bool] = []  # whether the key used has t=y, told by dkimpy's lookup
 
     def key_lookup(name: bytes, timeout: float = 5) -> bytes | None:
         """dkimpy's TXT lookup (bytes in, bytes out: one key record, RFC 6376 §3.6.2.2)."""
@@ -191,6 +201,8 @@ def _verify_signature(resolver: WorldResolver, verifier: dkim.DKIM, index: int, 
         if reason:
             ignored.append(reason)
             return None  # no usable key: dkimpy fails the signature, a PERMFAIL
+        if record and in_testing_mode(record):
+            testing.append(True)
         return record
 
     try:
@@ -199,34 +211,36 @@ def _verify_signature(resolver: WorldResolver, verifier: dkim.DKIM, index: int, 
         result = "temperror"
     except Exception:  # dkimpy raises many kinds on a malformed signature or key: all fail it
         result = "fail"
-    return DKIMAuthenticationResult(
+    in_testing = any(testing)
+    comment = ignored[0] if ignored and result == "fail" else TESTING_MODE if in_testing else None
+    clause = DKIMAuthenticationResult(
         result=result,
-        result_comment=ignored[0] if ignored and result == "fail" else None,
+        result_comment=comment,
         header_d=_tag(signature, b"d").decode("ascii", "replace"),
         header_i=_tag(signature, b"i").decode("ascii", "replace"),
     )
+    return _SignatureVerdict(clause, in_testing)
 
 
-def _judged_by_dmarc(dkim_clauses: list[Any], from_domain: str) -> Any:
-    """The DKIM verdict DMARC is given: a pass as aligned with `from_domain` as any (RFC 7489 §4.2).
+def _most_aligned_pass(clauses: list[Any], from_domain: str) -> Any | None:
+    """Of the passing DKIM verdicts, the one most aligned with `from_domain`; None if none passed.
 
-    DMARC passes if "at least one" mechanism passes for an aligned identifier; authheaders
-    takes one DKIM verdict and judges its alignment by the record's "adkim". An exact match
-    with the From domain suits both modes, one in its organizational domain only relaxed.
+    DMARC passes if "at least one" mechanism passes for an aligned identifier (RFC 7489 §4.2);
+    authheaders takes one DKIM verdict and judges its alignment by the record's "adkim". An
+    exact match with the From domain suits both modes, one in its organizational domain only
+    relaxed.
     """
     from_domain = from_domain.lower().rstrip(".")
+    from_organization = authheaders.dmarc_lookup.get_org_domain(from_domain) if from_domain else ""
 
     def distance(clause: Any) -> int:
         domain = str(clause.header_d or "").lower().rstrip(".")
         if domain == from_domain:
             return 0
-        same_organization = authheaders.dmarc_lookup.get_org_domain(
-            domain
-        ) == authheaders.dmarc_lookup.get_org_domain(from_domain)
-        return 1 if domain and from_domain and same_organization else 2
+        return 1 if domain and authheaders.dmarc_lookup.get_org_domain(domain) == from_organization else 2
 
-    passing = [clause for clause in dkim_clauses if clause.result == "pass"]
-    return min(passing, key=distance) if passing else dkim_clauses[0]
+    passing = [clause for clause in clauses if clause.result == "pass"]
+    return min(passing, key=distance) if passing else None
 
 
 def _tag(tag_list: str, name: bytes) -> bytes:
@@ -338,7 +352,7 @@ class Verdicts:
 
     spf: str
     spf_domain: str
-    #: The verdict on the signature DMARC judged: an aligned pass if any (one message may carry several).
+    #: The verdict on the message's most aligned passing signature, else its first (it may carry several).
     dkim: str
     #: The d= domain of that DKIM signature ("" when there is none).
     dkim_domain: str
@@ -378,9 +392,14 @@ def check_message(
     spf_clause = SPFAuthenticationResult(
         result=spf_result, reason=spf_reason, smtp_mailfrom=sender, smtp_helo=helo
     )
-    dkim_clauses = _check_dkim(resolver, raw)
-    dkim_clause = _judged_by_dmarc(dkim_clauses, _from_domain(raw))
-    dmarc_clause = _check_dmarc(resolver, raw, spf_clause, dkim_clause)
+    signatures = _check_dkim(resolver, raw)
+    dkim_clauses = [signature.clause for signature in signatures]
+    from_domain = _from_domain(raw)
+    dkim_clause = _most_aligned_pass(dkim_clauses, from_domain) or dkim_clauses[0]
+    counted = [signature.clause for signature in signatures if not signature.testing]
+    # A key in testing mode counts as no signature (RFC 6376 §3.6.1).
+    for_dmarc = _most_aligned_pass(counted, from_domain) or DKIMAuthenticationResult(result="none")
+    dmarc_clause = _check_dmarc(resolver, raw, spf_clause, for_dmarc)
     header = AuthenticationResultsHeader(
         authserv_id=authserv_id, results=[spf_clause, *dkim_clauses, dmarc_clause]
     )

@@ -83,3 +83,30 @@ def test_a_list_signature_on_top_does_not_hide_the_authors_signature(world: Worl
         ("pass", "example.com"),
         ("pass", "example.net"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("flags", "dmarc"),
+    [
+        ("t=y; ", "fail"),
+        ("t=s:y; ", "fail"),
+        ("t=s; ", "pass"),
+        ("t=Y; ", "pass"),  # flags are case-sensitive (RFC 6376 §3.2): an unknown flag, ignored
+    ],
+)
+def test_a_key_in_testing_mode_authenticates_nothing(world: World, flags: str, dmarc: str) -> None:
+    """RFC 6376 §3.6.1, t=y: "Verifiers MUST NOT treat messages from Signers in testing mode
+    differently from unsigned email". The signature's result is still reported (a signer in
+    testing mode wants to know it verifies), but DMARC does not count it.
+
+    A t=y key let a signed message pass DMARC from an address SPF refuses.
+    """
+    key = world.host("mail.example.com").dkim
+    assert key is not None
+    world.zone.replace(key.record_name, "TXT", f"v=DKIM1; k=rsa; {flags}p={key.public_key_base64}")
+    signed = key.sign(b"From: alice@example.com\r\nTo: bob@example.org\r\nSubject: x\r\n\r\nx\r\n")
+    verdicts = world.check(signed, ip="203.0.113.7", mail_from="alice@example.com", helo="laptop.example")
+    assert (verdicts.spf, verdicts.dkim, verdicts.dmarc) == ("fail", "pass", dmarc)
+    assert ("testing mode" in verdicts.header) == (dmarc == "fail")
+    parsed = authres.AuthenticationResultsHeader.parse(verdicts.header.replace("\r\n\t", " ").strip())
+    assert {r.method: r.result for r in parsed.results} == {"spf": "fail", "dkim": "pass", "dmarc": dmarc}
