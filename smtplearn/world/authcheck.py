@@ -3,9 +3,9 @@
 - Signing: dkimpy (RFC 6376) with an RSA key generated for each world; the private key lives
   only in memory and never appears in a repr, a rendering or a file.
 - SPF (RFC 7208): pyspf, resolving through the world's DNS.
-- DKIM verification (RFC 6376) and DMARC (RFC 7489): authheaders (built on dkimpy), with a DNS
-  function that asks the world's resolver; the policy a record asks for is read by
-  `smtplearn.world.dmarc_policy`.
+- DKIM verification (RFC 6376): dkimpy, every signature, by `smtplearn.world.dkim_verify`.
+- DMARC (RFC 7489): authheaders, with a DNS function that asks the world's resolver; which
+  record applies and the policy it asks for are read by `smtplearn.world.dmarc_policy`.
 - The verdicts become one ``Authentication-Results:`` header (RFC 8601) built with authres.
 
 Every lookup a check makes lands in the resolver's log, so a lesson can show which TXT
@@ -30,7 +30,6 @@ from typing import Any
 import authheaders
 import authheaders.dmarc_lookup
 import dkim
-import dkim.util
 import dns.exception
 import spf
 from authres import AuthenticationResultsHeader, DKIMAuthenticationResult, SPFAuthenticationResult
@@ -39,7 +38,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from publicsuffix2 import PublicSuffixList
 
-from smtplearn.world.dkim_key import TESTING_MODE, in_testing_mode, reason_to_ignore
+from smtplearn.world.dkim_verify import most_aligned_pass, verify_signatures
 from smtplearn.world.dmarc_policy import (
     NoDmarcProcessing,
     as_receivers_read_it,
@@ -161,94 +160,6 @@ def _txt_answers(resolver: WorldResolver, name: str, purpose: str) -> tuple[str,
     if query.status == "TIMEOUT":
         raise dns.exception.Timeout(f"no answer for {name} TXT")  # type: ignore[no-untyped-call]
     return query.answers
-
-
-@dataclass(frozen=True)
-class _SignatureVerdict:
-    clause: Any
-    #: Its key is in testing mode (t=y): DMARC counts the message as unsigned (RFC 6376 §3.6.1).
-    testing: bool = False
-
-
-def _check_dkim(resolver: WorldResolver, raw: bytes) -> list[_SignatureVerdict]:
-    """One DKIM verdict per signature, each key read as RFC 6376 says (`dkim_key`).
-
-    authheaders verifies only the topmost signature; RFC 6376 §6.1: "Verifiers MUST NOT
-    attribute ultimate meaning to the order of multiple DKIM-Signature header fields".
-    """
-    signatures = email.message_from_bytes(raw, policy=email.policy.compat32).get_all("DKIM-Signature", [])
-    if not signatures:
-        return [_SignatureVerdict(DKIMAuthenticationResult(result="none"))]  # RFC 8601 §2.7.1: not signed
-    verifier = dkim.DKIM(raw)
-    return [
-        _verify_signature(resolver, verifier, n, str(signature)) for n, signature in enumerate(signatures)
-    ]
-
-
-def _verify_signature(
-    resolver: WorldResolver, verifier: dkim.DKIM, index: int, signature: str
-) -> _SignatureVerdict:
-    """The verdict on the message's `index`-th DKIM signature (counted from the top)."""
-    algorithm = _tag(signature, b"a")
-    ignored: list[str] = []
-    testing: list[bool] = []  # whether the key used has t=y, told by dkimpy's lookup
-
-    def key_lookup(name: bytes, timeout: float = 5) -> bytes | None:
-        """dkimpy's TXT lookup (bytes in, bytes out: one key record, RFC 6376 §3.6.2.2)."""
-        answers = _txt_answers(resolver, name.decode(), "DKIM / DMARC")
-        record = answers[0].encode() if answers else None
-        reason = reason_to_ignore(record, algorithm) if record else None
-        if reason:
-            ignored.append(reason)
-            return None  # no usable key: dkimpy fails the signature, a PERMFAIL
-        if record and in_testing_mode(record):
-            testing.append(True)
-        return record
-
-    try:
-        result = "pass" if verifier.verify(idx=index, dnsfunc=key_lookup) else "fail"
-    except dns.exception.DNSException:
-        result = "temperror"
-    except Exception:  # dkimpy raises many kinds on a malformed signature or key: all fail it
-        result = "fail"
-    in_testing = any(testing)
-    comment = ignored[0] if ignored and result == "fail" else TESTING_MODE if in_testing else None
-    clause = DKIMAuthenticationResult(
-        result=result,
-        result_comment=comment,
-        header_d=_tag(signature, b"d").decode("ascii", "replace"),
-        header_i=_tag(signature, b"i").decode("ascii", "replace"),
-    )
-    return _SignatureVerdict(clause, in_testing)
-
-
-def _most_aligned_pass(clauses: list[Any], from_domain: str) -> Any | None:
-    """Of the passing DKIM verdicts, the one most aligned with `from_domain`; None if none passed.
-
-    DMARC passes if "at least one" mechanism passes for an aligned identifier (RFC 7489 §4.2);
-    authheaders takes one DKIM verdict and judges its alignment by the record's "adkim". An
-    exact match with the From domain suits both modes, one in its organizational domain only
-    relaxed.
-    """
-    from_domain = from_domain.lower().rstrip(".")
-    from_organization = authheaders.dmarc_lookup.get_org_domain(from_domain) if from_domain else ""
-
-    def distance(clause: Any) -> int:
-        domain = str(clause.header_d or "").lower().rstrip(".")
-        if domain == from_domain:
-            return 0
-        return 1 if domain and authheaders.dmarc_lookup.get_org_domain(domain) == from_organization else 2
-
-    passing = [clause for clause in clauses if clause.result == "pass"]
-    return min(passing, key=distance) if passing else None
-
-
-def _tag(tag_list: str, name: bytes) -> bytes:
-    """The value of tag `name` in a DKIM tag list, b"" when absent or unreadable."""
-    try:
-        return bytes(dkim.util.parse_tag_value(tag_list.encode("ascii", "replace")).get(name, b""))
-    except dkim.util.InvalidTagValueList:
-        return b""
 
 
 #: What authheaders is handed where no DMARC processing applies: a record it reads without
@@ -392,13 +303,13 @@ def check_message(
     spf_clause = SPFAuthenticationResult(
         result=spf_result, reason=spf_reason, smtp_mailfrom=sender, smtp_helo=helo
     )
-    signatures = _check_dkim(resolver, raw)
+    signatures = verify_signatures(raw, lambda name: _txt_answers(resolver, name, "DKIM / DMARC"))
     dkim_clauses = [signature.clause for signature in signatures]
     from_domain = _from_domain(raw)
-    dkim_clause = _most_aligned_pass(dkim_clauses, from_domain) or dkim_clauses[0]
+    dkim_clause = most_aligned_pass(dkim_clauses, from_domain) or dkim_clauses[0]
     counted = [signature.clause for signature in signatures if not signature.testing]
     # A key in testing mode counts as no signature (RFC 6376 §3.6.1).
-    for_dmarc = _most_aligned_pass(counted, from_domain) or DKIMAuthenticationResult(result="none")
+    for_dmarc = most_aligned_pass(counted, from_domain) or DKIMAuthenticationResult(result="none")
     dmarc_clause = _check_dmarc(resolver, raw, spf_clause, for_dmarc)
     header = AuthenticationResultsHeader(
         authserv_id=authserv_id, results=[spf_clause, *dkim_clauses, dmarc_clause]
