@@ -300,8 +300,15 @@ def check_message(
     sender = mail_from or f"postmaster@{helo}"
     with _spf_resolver(resolver):
         spf_result, spf_reason = spf.check2(i=ip, s=sender, h=helo, timeout=resolver.timeout * 4)
+    # What DMARC aligns: the MAIL FROM identity, postmaster@<HELO> for a bounce (RFC 7208 §2.4).
     spf_clause = SPFAuthenticationResult(
         result=spf_result, reason=spf_reason, smtp_mailfrom=sender, smtp_helo=helo
+    )
+    # What the header reports: the reverse-path the client sent, none for a bounce (the HELO
+    # identity stands beside it). authheaders rewrites `spf_clause`'s to a bare domain when
+    # it aligns, and postmaster@[192.0.2.1] (an EHLO address literal) would not parse.
+    reported_spf = SPFAuthenticationResult(
+        result=spf_result, reason=spf_reason, smtp_mailfrom=mail_from or None, smtp_helo=helo
     )
     signatures = verify_signatures(raw, lambda name: _txt_answers(resolver, name, "DKIM / DMARC"))
     dkim_clauses = [signature.clause for signature in signatures]
@@ -312,7 +319,7 @@ def check_message(
     for_dmarc = most_aligned_pass(counted, from_domain) or DKIMAuthenticationResult(result="none")
     dmarc_clause = _check_dmarc(resolver, raw, spf_clause, for_dmarc)
     header = AuthenticationResultsHeader(
-        authserv_id=authserv_id, results=[spf_clause, *dkim_clauses, dmarc_clause]
+        authserv_id=authserv_id, results=[reported_spf, *dkim_clauses, dmarc_clause]
     )
     return Verdicts(
         spf=str(spf_result),
