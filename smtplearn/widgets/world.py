@@ -210,9 +210,16 @@ def verdicts_html(rows: Sequence[tuple[str, Verdicts]]) -> str:
             _badge(f"{name}={r}", _RESULT_COLOURS.get(r, theme.BORDER))
             for name, r in (("SPF", v.spf), ("DKIM", v.dkim), ("DMARC", v.dmarc))
         )
-        action = "rejected (550 5.7.1)" if v.rejected else "delivered"
+        action = _outcome(v)
         cells.append(f"<li><b>{escape(label)}</b>: {results} → {action}</li>")
     return f'<div style="{_BOX}"><ul style="margin:2px 0">{"".join(cells)}</ul></div>'
+
+
+def _outcome(v: Verdicts) -> str:
+    """What the receiver does with the message: a quarantined one must not look like any other."""
+    if v.rejected:
+        return "rejected (550 5.7.1)"
+    return "delivered as suspicious (p=quarantine)" if v.quarantined else "delivered"
 
 
 class RecordEditor(widgets.VBox):  # type: ignore[misc]

@@ -3,9 +3,9 @@
 - Signing: dkimpy (RFC 6376) with an RSA key generated for each world; the private key lives
   only in memory and never appears in a repr, a rendering or a file.
 - SPF (RFC 7208): pyspf, resolving through the world's DNS.
-- DKIM verification (RFC 6376) and DMARC (RFC 7489): authheaders (built on dkimpy), with a DNS
-  function that asks the world's resolver; the policy a record asks for is read by
-  `smtplearn.world.dmarc_policy`.
+- DKIM verification (RFC 6376): dkimpy, every signature, by `smtplearn.world.dkim_verify`.
+- DMARC (RFC 7489): authheaders, with a DNS function that asks the world's resolver; which
+  record applies and the policy it asks for are read by `smtplearn.world.dmarc_policy`.
 - The verdicts become one ``Authentication-Results:`` header (RFC 8601) built with authres.
 
 Every lookup a check makes lands in the resolver's log, so a lesson can show which TXT
@@ -32,17 +32,20 @@ import authheaders.dmarc_lookup
 import dkim
 import dns.exception
 import spf
-from authres import AuthenticationResultsHeader, SPFAuthenticationResult
+from authres import AuthenticationResultsHeader, DKIMAuthenticationResult, SPFAuthenticationResult
+from authres.dmarc import DMARCAuthenticationResult
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from publicsuffix2 import PublicSuffixList
 
+from smtplearn.world.dkim_verify import most_aligned_pass, verify_signatures
 from smtplearn.world.dmarc_policy import (
-    NO_DMARC_PROCESSING,
+    NoDmarcProcessing,
     as_receivers_read_it,
     enacted_policy,
     requested_policy,
     sampling_percentage,
+    the_dmarc_record,
 )
 from smtplearn.world.resolver import WorldResolver
 
@@ -152,44 +155,46 @@ def _spf_resolver(resolver: WorldResolver) -> Iterator[None]:
         _local.resolver = None
 
 
-def _dns_function(resolver: WorldResolver, purpose: str) -> Any:
-    """A TXT lookup as dkimpy (bytes in, bytes out) and authheaders' DMARC (str in, str out) want it."""
-
-    def lookup(name: bytes | str, timeout: float = 5) -> bytes | str | None:
-        text = name.decode() if isinstance(name, bytes) else name
-        query = resolver.txt(text, purpose)
-        if query.status == "TIMEOUT":
-            raise dns.exception.Timeout(f"no answer for {text} TXT")  # type: ignore[no-untyped-call]
-        if not query.answers:
-            return None
-        return query.answers[0].encode() if isinstance(name, bytes) else query.answers[0]
-
-    return lookup
+def _txt_answers(resolver: WorldResolver, name: str, purpose: str) -> tuple[str, ...]:
+    query = resolver.txt(name, purpose)
+    if query.status == "TIMEOUT":
+        raise dns.exception.Timeout(f"no answer for {name} TXT")  # type: ignore[no-untyped-call]
+    return query.answers
 
 
-def _reading_dmarc_records(lookup: Any, readings: dict[str, str | None]) -> Any:
-    """`lookup`, answering each DMARC record as a receiver reads it (`dmarc_policy`), kept by domain.
+#: What authheaders is handed where no DMARC processing applies: a record it reads without
+#: fault; the verdict is then corrected to permerror (`_read_policy_as_rfc_7489`).
+_STAND_IN_RECORD = "v=DMARC1; p=none"
 
-    authheaders judges alignment against what this returns; a record that asks for no DMARC
-    processing is passed on as it is, and its verdict corrected afterwards.
+
+def _reading_dmarc_records(
+    resolver: WorldResolver, purpose: str, readings: dict[str, str | NoDmarcProcessing]
+) -> Any:
+    """A TXT lookup for authheaders' DMARC: the one record a receiver uses (`dmarc_policy`), kept by domain.
+
+    authheaders judges alignment against what this returns (str in, str out).
     """
 
-    def reading(name: str, timeout: float = 5) -> Any:
-        answer = lookup(name, timeout)
-        if not (isinstance(answer, str) and answer.lower().startswith("v=dmarc1")):
-            return answer
-        if name.lower().startswith("_dmarc."):
-            # A record authheaders cannot parse it reports as permerror itself.
-            with contextlib.suppress(authheaders.dmarc_lookup.DMARCException):
-                read = as_receivers_read_it(answer)
-                readings[name[len("_dmarc.") :].lower().rstrip(".")] = read
-                return answer if read is None else read
-        return answer
+    def reading(name: str, timeout: float = 5) -> str | None:
+        answers = _txt_answers(resolver, name, purpose)
+        if not name.lower().startswith("_dmarc."):
+            return answers[0] if answers else None
+        found = the_dmarc_record(answers)
+        if found is None:
+            return None  # authheaders then asks the organizational domain (RFC 7489 §6.6.3 step 4)
+        read = found
+        if isinstance(found, str):
+            try:
+                read = as_receivers_read_it(found)
+            except authheaders.dmarc_lookup.DMARCException:
+                return found  # authheaders cannot parse it either, and reports permerror itself
+        readings[name[len("_dmarc.") :].lower().rstrip(".")] = read
+        return _STAND_IN_RECORD if isinstance(read, NoDmarcProcessing) else read
 
     return reading
 
 
-def _read_policy_as_rfc_7489(clause: Any, readings: dict[str, str | None], raw: bytes) -> None:
+def _read_policy_as_rfc_7489(clause: Any, readings: dict[str, str | NoDmarcProcessing], raw: bytes) -> None:
     """Correct authheaders' verdict where it reads the record's policy wrongly (see `dmarc_policy`)."""
     # Without a "p" tag authheaders reports no From domain: then it is read from the message.
     from_domain = str(getattr(clause, "header_from", "") or "") or _from_domain(raw)
@@ -200,8 +205,8 @@ def _read_policy_as_rfc_7489(clause: Any, readings: dict[str, str | None], raw: 
         return
     record_domain = max(used, key=len)
     record = readings[record_domain]
-    if record is None:
-        clause.result, clause.result_comment, clause.policy = "permerror", NO_DMARC_PROCESSING, "none"
+    if isinstance(record, NoDmarcProcessing):
+        clause.result, clause.result_comment, clause.policy = "permerror", record.reason, "none"
         clause.header_from = from_domain
     elif clause.result != "none":
         clause.policy = requested_policy(record, record_domain, from_domain)
@@ -216,8 +221,40 @@ def _read_policy_as_rfc_7489(clause: Any, readings: dict[str, str | None], raw: 
 
 def _from_domain(raw: bytes) -> str:
     """The domain of the message's (first) From address, "" when there is none."""
-    from_header = email.message_from_bytes(raw, policy=email.policy.compat32)["From"]
-    return email.utils.parseaddr(str(from_header or ""))[1].rpartition("@")[2]
+    return next(iter(_author_domains(raw)), "")
+
+
+def _author_domains(raw: bytes) -> list[str]:
+    """The domains of every address in the message's From field(s) (RFC 7489 §6.6.1)."""
+    fields = email.message_from_bytes(raw, policy=email.policy.compat32).get_all("From", [])
+    addresses = email.utils.getaddresses([str(field) for field in fields])
+    return [address.rpartition("@")[2] for _, address in addresses if "@" in address.rstrip("@")]
+
+
+#: The DMARC comment when the DMARC record could not be fetched.
+DMARC_TIMEOUT = "the DMARC record lookup timed out; a later attempt may decide: RFC 7489 section 11.2"
+#: The DMARC comment on a message whose From field names no domain (or that has no From).
+NO_AUTHOR_DOMAIN = "no domain in From, nothing for DMARC to check: RFC 7489 section 6.6.1"
+
+
+def _check_dmarc(resolver: WorldResolver, raw: bytes, spf_clause: Any, dkim_clause: Any) -> Any:
+    """authheaders' DMARC verdict, corrected where it reads the record or the From field wrongly."""
+    if not _author_domains(raw):
+        # RFC 7489 §11.2: "none" when "no aligned identifier could be extracted"; authheaders
+        # said permerror, and raised on a message without a From field.
+        return DMARCAuthenticationResult(result="none", result_comment=NO_AUTHOR_DOMAIN)
+    readings: dict[str, str | NoDmarcProcessing] = {}
+    try:
+        clause = authheaders.check_dmarc(
+            raw, spf_clause, dkim_clause, dnsfunc=_reading_dmarc_records(resolver, "DKIM / DMARC", readings)
+        )
+    except dns.exception.Timeout:
+        # authheaders lets the timeout escape; RFC 7489 §11.2 names the verdict.
+        return DMARCAuthenticationResult(
+            result="temperror", result_comment=DMARC_TIMEOUT, header_from=_from_domain(raw).lower()
+        )
+    _read_policy_as_rfc_7489(clause, readings, raw)
+    return clause
 
 
 @dataclass(frozen=True)
@@ -226,8 +263,9 @@ class Verdicts:
 
     spf: str
     spf_domain: str
+    #: The verdict on the message's most aligned passing signature, else its first (it may carry several).
     dkim: str
-    #: The d= domain of the DKIM signature ("" when there is none).
+    #: The d= domain of that DKIM signature ("" when there is none).
     dkim_domain: str
     dmarc: str
     #: The policy the From domain's record asks for (none, quarantine, reject), "" without DMARC;
@@ -241,6 +279,11 @@ class Verdicts:
     def rejected(self) -> bool:
         """DMARC failed and the From domain asks for rejection (RFC 7489 §6.3, p=reject)."""
         return self.dmarc == "fail" and self.dmarc_policy == "reject"
+
+    @property
+    def quarantined(self) -> bool:
+        """DMARC failed and the From domain asks for the message to be treated "as suspicious" (§6.3)."""
+        return self.dmarc == "fail" and self.dmarc_policy == "quarantine"
 
     def __str__(self) -> str:
         return (
@@ -257,20 +300,26 @@ def check_message(
     sender = mail_from or f"postmaster@{helo}"
     with _spf_resolver(resolver):
         spf_result, spf_reason = spf.check2(i=ip, s=sender, h=helo, timeout=resolver.timeout * 4)
+    # What DMARC aligns: the MAIL FROM identity, postmaster@<HELO> for a bounce (RFC 7208 §2.4).
     spf_clause = SPFAuthenticationResult(
         result=spf_result, reason=spf_reason, smtp_mailfrom=sender, smtp_helo=helo
     )
-    dns_function = _dns_function(resolver, "DKIM / DMARC")
-    dkim_clause = authheaders.check_dkim(raw, dnsfunc=dns_function)
-    if b"dkim-signature:" not in raw.lower():
-        dkim_clause.result = "none"  # RFC 8601 §2.7.1: "none" when the message is not signed
-    dmarc_readings: dict[str, str | None] = {}
-    dmarc_clause = authheaders.check_dmarc(
-        raw, spf_clause, dkim_clause, dnsfunc=_reading_dmarc_records(dns_function, dmarc_readings)
+    # What the header reports: the reverse-path the client sent, none for a bounce (the HELO
+    # identity stands beside it). authheaders rewrites `spf_clause`'s to a bare domain when
+    # it aligns, and postmaster@[192.0.2.1] (an EHLO address literal) would not parse.
+    reported_spf = SPFAuthenticationResult(
+        result=spf_result, reason=spf_reason, smtp_mailfrom=mail_from or None, smtp_helo=helo
     )
-    _read_policy_as_rfc_7489(dmarc_clause, dmarc_readings, raw)
+    signatures = verify_signatures(raw, lambda name: _txt_answers(resolver, name, "DKIM / DMARC"))
+    dkim_clauses = [signature.clause for signature in signatures]
+    from_domain = _from_domain(raw)
+    dkim_clause = most_aligned_pass(dkim_clauses, from_domain) or dkim_clauses[0]
+    counted = [signature.clause for signature in signatures if not signature.testing]
+    # A key in testing mode counts as no signature (RFC 6376 §3.6.1).
+    for_dmarc = most_aligned_pass(counted, from_domain) or DKIMAuthenticationResult(result="none")
+    dmarc_clause = _check_dmarc(resolver, raw, spf_clause, for_dmarc)
     header = AuthenticationResultsHeader(
-        authserv_id=authserv_id, results=[spf_clause, dkim_clause, dmarc_clause]
+        authserv_id=authserv_id, results=[reported_spf, *dkim_clauses, dmarc_clause]
     )
     return Verdicts(
         spf=str(spf_result),

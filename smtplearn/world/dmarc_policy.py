@@ -15,11 +15,17 @@ teach something false; `smtplearn.world.authcheck` corrects them with what is he
 
 authheaders also ignores "pct" (RFC 7489 §6.6.4): ``p=reject; pct=0`` rejected every failing
 message. `enacted_policy` applies it.
+
+Which record applies is read here too (`the_dmarc_record`, RFC 7489 §6.6.3 steps 3 to 5): the
+world passed authheaders only the first TXT record at ``_dmarc.<domain>``, so a verification
+token listed first hid the DMARC record, and of two DMARC records the first one counted.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import authheaders.dmarc_lookup
 
@@ -29,24 +35,54 @@ POLICIES = ("none", "quarantine", "reject")
 #: (a scheme, a colon, then no spaces). Enough to tell a reporting address from a typo.
 _REPORTING_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s!,]+(![0-9]+[kmgt]?)?")
 
-#: What a record without a valid policy and without a reporting address amounts to: a comment
-#: in the Authentication-Results header, so ASCII only (RFC 5322 §3.2.2, ctext).
-NO_DMARC_PROCESSING = "no valid p= or sp= and no valid rua=, so no DMARC processing: RFC 7489 section 6.6.3"
+#: RFC 7489 §6.4: a DMARC record starts with its "v" tag, whose value "MUST match precisely".
+_DMARC_VERSION = re.compile(r"v[ \t]*=[ \t]*DMARC1[ \t]*(;|$)")
 
 
-def as_receivers_read_it(record: str) -> str | None:
-    """`record` as RFC 7489 §6.6.3 step 6 says a receiver reads it; None: no DMARC processing.
+@dataclass(frozen=True)
+class NoDmarcProcessing:
+    """What is published at ``_dmarc.<domain>`` tells the receiver to apply no DMARC at all.
+
+    `reason` goes into the Authentication-Results header as a comment, so it is ASCII only
+    (RFC 5322 §3.2.2, ctext).
+    """
+
+    reason: str
+
+
+#: A record without a valid policy and without a reporting address (RFC 7489 §6.6.3 step 6).
+NO_VALID_POLICY = NoDmarcProcessing(
+    "no valid p= or sp= and no valid rua=, so no DMARC processing: RFC 7489 section 6.6.3"
+)
+#: More than one DMARC record at one name (RFC 7489 §6.6.3 step 5).
+MULTIPLE_RECORDS = NoDmarcProcessing("multiple DMARC records, so no DMARC processing: RFC 7489 section 6.6.3")
+
+
+def the_dmarc_record(answers: Sequence[str]) -> str | NoDmarcProcessing | None:
+    """The DMARC record among the TXT `answers` at a ``_dmarc`` name (RFC 7489 §6.6.3 steps 3 to 5).
+
+    Other TXT records are set aside (step 3); None when none is left, and the receiver asks
+    the organizational domain (step 4); `MULTIPLE_RECORDS` when more than one is (step 5).
+    """
+    records = [answer for answer in answers if _DMARC_VERSION.match(answer.strip())]
+    if len(records) > 1:
+        return MULTIPLE_RECORDS
+    return records[0] if records else None
+
+
+def as_receivers_read_it(record: str) -> str | NoDmarcProcessing:
+    """`record` as RFC 7489 §6.6.3 step 6 says a receiver reads it.
 
     A record whose "p" and "sp" are valid is returned as it is. Without a valid "p" (missing,
     or a typo), or with an invalid "sp", it becomes ``p=none`` when its "rua" holds a valid
-    reporting URI (its other tags kept), and None otherwise.
+    reporting URI (its other tags kept), and `NO_VALID_POLICY` otherwise.
     """
     tags = _tags(record)
     p = tags.get("p", "").lower()
     if p in POLICIES and tags.get("sp", p).lower() in POLICIES:
         return record
     if not _has_reporting_uri(tags.get("rua", "")):
-        return None
+        return NO_VALID_POLICY
     kept = "; ".join(f"{name}={value}" for name, value in tags.items() if name not in ("v", "p", "sp"))
     return f"v=DMARC1; p=none; {kept}"
 

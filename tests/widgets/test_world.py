@@ -115,3 +115,21 @@ def _password_forms() -> list[str]:
         base64.b64encode(ALICE_PASSWORD.encode()).decode(),
         base64.b64encode(f"\0{ALICE}\0{ALICE_PASSWORD}".encode()).decode(),
     ]
+
+
+def test_a_quarantined_forgery_does_not_look_like_one_with_p_none(world: World) -> None:
+    """RFC 7489 §6.3: p=quarantine asks receivers to treat failing mail "as suspicious".
+
+    The editor showed "→ delivered" for p=quarantine exactly as for p=none, so the lesson's
+    suggestion to try p=quarantine showed a policy that changes nothing.
+    """
+    editor = RecordEditor(world)
+    editor.dmarc_field.value = "v=DMARC1; p=none"
+    unprotected = editor.verdicts.value
+    editor.dmarc_field.value = "v=DMARC1; p=quarantine"
+    assert editor.verdicts.value != unprotected
+    signed, forged = editor.verdicts.value.split("</li>")[:2]
+    assert "→ delivered as suspicious (p=quarantine)" in forged
+    assert "suspicious" not in signed and "suspicious" not in unprotected
+    editor.dmarc_field.value = "v=DMARC1; p=quarantine; pct=0"  # §6.6.4: not enacted on any message
+    assert "suspicious" not in editor.verdicts.value
