@@ -105,7 +105,9 @@ def test_a_connection_lost_after_the_message_was_accepted_delivers_it_once(world
     assert len(journey.attempts) == 1
 
 
-def test_a_bug_in_the_relay_keeps_the_message_and_says_so(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_bug_in_the_relay_keeps_the_message_and_says_so(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def broken(*args: object) -> None:
         raise RuntimeError("a bug")
 
