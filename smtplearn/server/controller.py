@@ -100,13 +100,13 @@ class DebugController(SocketController):
             conn = stack.enter_context(socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET))
             conn.settimeout(READY_TIMEOUT)
             conn.bind((local, 0))
+            # The server clears it when it takes the connection (see DebugSMTP.connection_made).
             self._state.start_up_check = conn.getsockname()[:2]
             try:
                 conn.connect((local, self.port))
-                if self.ssl_context is not None and self._check_context is not None:
-                    conn = stack.enter_context(self._check_context.wrap_socket(conn, server_hostname=host))
-                conn.recv(1024)
-            finally:
-                # Had the server not taken the connection yet (aiosmtpd swallows a timeout
-                # here), a learner's connection could later come from the same address.
-                self._state.start_up_check = None
+            except BaseException:
+                self._state.start_up_check = None  # never connected: the server will not see it
+                raise
+            if self.ssl_context is not None and self._check_context is not None:
+                conn = stack.enter_context(self._check_context.wrap_socket(conn, server_hostname=host))
+            conn.recv(1024)

@@ -164,7 +164,11 @@ class DebugSMTP(StrictCommandsSMTP):
             self._record("*", "note", f"TLS started ({self.tls_version})")
             return
         if self.peer == self.state.start_up_check:
-            # DebugServer.start() checking the server answers: greeted, never a session.
+            # DebugServer.start() checking the server answers: greeted, never a session. The
+            # server, not start(), lets go of the address: should start() give up waiting for
+            # the greeting (aiosmtpd swallows that timeout), a connection the server takes
+            # late is still the check's.
+            self.state.start_up_check = None
             return
         connections, limits = self.state.connections, self.state.limits
         connections.add(self, self.client_ip)

@@ -182,11 +182,11 @@ def test_header_injection_is_refused_before_any_byte(aiosmtpd_peer: Peer) -> Non
 def test_connection_refused_names_host_and_port() -> None:
     import socket
 
-    with socket.socket() as probe:
+    with socket.socket() as probe:  # held, not listening: no other process can listen there meanwhile
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    with pytest.raises(ConnectError, match=re.escape(f"127.0.0.1:{port}")):
-        Client("127.0.0.1", port, timeout=2).connect()
+        with pytest.raises(ConnectError, match=re.escape(f"127.0.0.1:{port}")):
+            Client("127.0.0.1", port, timeout=2).connect()
 
 
 def test_certificate_from_an_unknown_ca_is_refused(aiosmtpd_peer: Peer) -> None:

@@ -218,14 +218,16 @@ def test_starttls_in_the_middle_of_a_transaction_works_as_with_smtplib(aiosmtpd_
 
 
 def test_refused_connection_raises_the_socket_error_smtplib_raises() -> None:
-    with socket.socket() as probe:  # a port nobody listens on
+    # A port nobody listens on, held (not listening) so that no other process can start a
+    # server there meanwhile: the suite runs beside the other interpreters' suites.
+    with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    raised = []
-    for module in (smtplib, compat):
-        with pytest.raises(OSError) as caught:
-            module.SMTP("127.0.0.1", port)
-        raised.append(caught.value)
+        raised = []
+        for module in (smtplib, compat):
+            with pytest.raises(OSError) as caught:
+                module.SMTP("127.0.0.1", port)
+            raised.append(caught.value)
     assert type(raised[1]) is type(raised[0]) is ConnectionRefusedError
     assert raised[1].args == raised[0].args
 

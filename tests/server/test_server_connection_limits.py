@@ -20,6 +20,7 @@ import pytest
 from held_loop import loop_held
 
 from smtplearn.server import DebugServer
+from smtplearn.server import controller as controller_module
 from smtplearn.server.console import add_arguments, build_server
 from smtplearn.server.limits import ConnectionLimits
 
@@ -247,6 +248,22 @@ def test_the_start_up_check_holds_no_place_once_start_returns(tls: Literal[False
         with _connect(server) as first:
             if not tls:
                 assert first.makefile("rb").readline().startswith(b"220 ")
+
+
+def test_a_start_up_check_the_server_takes_late_is_still_no_session(monkeypatch: pytest.MonkeyPatch) -> None:
+    # On a busy machine start()'s check may give up waiting for the greeting (aiosmtpd then
+    # goes on); the server takes that connection later, and it must still be no session.
+    # The same check is made here while the server's loop is held, with a short wait.
+    monkeypatch.setattr(controller_module, "READY_TIMEOUT", 0.2)
+    with DebugServer() as server:
+        controller = server._controller
+        assert controller is not None
+        with loop_held(server), pytest.raises(TimeoutError):
+            controller.check_server_answers()
+        with _connect(server) as learner:
+            assert learner.recv(1024).startswith(b"220 ")
+            (session,) = server.sessions.wait_for(1)
+            assert session.number == 1 and session.peer == learner.getsockname()[:2]
 
 
 def test_sessions_wait_for_a_connection_the_server_has_not_taken_yet() -> None:

@@ -117,12 +117,13 @@ def test_temporary_failure_after_the_message_stores_nothing(server: DebugServer)
 def test_disconnect_at_a_step(server: DebugServer, step: str) -> None:
     server.inject(Disconnect(step))
     client = smtplib.SMTP(*server.address, timeout=10)
+    (session,) = [s for s in server.sessions.wait_for(1) if s.peer == client.sock.getsockname()[:2]]
     with pytest.raises(smtplib.SMTPServerDisconnected):
         client.sendmail("a@example.com", ["b@example.com"], MESSAGE)
     client.close()
-    server.sessions[-1].wait_closed()
+    session.wait_closed()
     assert server.mailbox[:] == []
-    assert "-- server drops the connection" in str(server.sessions[-1]).splitlines()
+    assert "-- server drops the connection" in str(session).splitlines()
 
 
 def test_delay_holds_one_session_without_holding_up_others(server: DebugServer, raw) -> None:  # type: ignore[no-untyped-def]

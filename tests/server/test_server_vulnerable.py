@@ -44,7 +44,8 @@ def test_vulnerable_server_takes_the_smuggled_message(raw, end: bytes) -> None: 
         assert forged.rcpt_tos == ("victim@example.com",)
         assert b"wire the money" in forged.raw
         # The note explaining the lax end comes right before the "." it stands for.
-        texts = [event.text for event in server.sessions[0].events]
+        (session,) = [s for s in server.sessions if s.peer == peer.sock.getsockname()[:2]]
+        texts = [event.text for event in session.events]
         took = next(i for i, text in enumerate(texts) if text.startswith("VULNERABLE: took"))
         assert texts[took + 1] == "."
         assert repr(end.decode()) in texts[took]
