@@ -39,7 +39,7 @@ log = logging.getLogger("smtplearn.tests.browser")
 expect.set_options(timeout=UI_MS)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium_executable() -> Path:
     """Debian's Chromium; skip without it (fail when ``CI=true``)."""
     if CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK):
@@ -71,19 +71,25 @@ def _serve(factory: pytest.TempPathFactory, flavour: Flavour) -> Iterator[Jupyte
         yield server
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def jupyter_lab_server(
     chromium_executable: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[JupyterServer]:
-    """``jupyter lab`` for the whole session (asks for Chromium first, so a skip starts nothing)."""
+    """``jupyter lab`` for the browser tests (asks for Chromium first, so a skip starts nothing).
+
+    Package-scoped, so it and Chromium stop when the browser tests end. Session-scoped, they
+    lived on through every later test, reconnecting to ports their kernels and pages had used
+    (ZMQ does, Chromium too); a DebugServer that got such a port saw a connection nobody made:
+    the one extra, greeted-only session that CI failed on, in a different test each time.
+    """
     yield from _serve(tmp_path_factory, "lab")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def jupyter_notebook_server(
     chromium_executable: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[JupyterServer]:
-    """``jupyter notebook`` (Notebook 7) for the whole session."""
+    """``jupyter notebook`` (Notebook 7) for the browser tests (see `jupyter_lab_server`)."""
     yield from _serve(tmp_path_factory, "notebook")
 
 
@@ -101,7 +107,7 @@ def notebook7(jupyter_notebook_server: JupyterServer) -> Iterator[JupyterServer]
     jupyter_notebook_server.shutdown_kernels()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium_context(
     chromium_executable: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[BrowserContext]:
