@@ -183,7 +183,9 @@ class Relay:
             # RFC 6152 §3: a message with 8-bit octets (a DSN quoting "§", a UTF-8 body) is
             # relayed with BODY=8BITMIME; a strict next hop refuses it otherwise.
             body = "8BITMIME" if needs_8bitmime(entry.raw) else None
-            steps = [client.ehlo(), client.mail(entry.mail_from, body=body)]
+            steps = [client.ehlo()]
+            if steps[-1].ok:
+                steps.append(client.mail(entry.mail_from, body=body))
             if steps[-1].ok:
                 steps.append(client.rcpt(entry.recipient))
             if steps[-1].ok:

@@ -93,6 +93,16 @@ def test_a_421_in_the_middle_of_a_session_defers_the_message(world: World) -> No
     assert journey.outcome("bob@example.org") == "delivered"
 
 
+def test_a_421_to_ehlo_defers_the_message_with_the_reply(world: World) -> None:
+    # The relay went on to MAIL in a closed session, and its journey blamed a bug.
+    world.host("mx1.example.org").inject(TemporaryFailure("EHLO", code=421, times=1))
+    journey = world.send("alice@example.com", "bob@example.org", "Later", "after a 421")
+    world.settle()
+    assert journey.outcome("bob@example.org") == "deferred"
+    assert "mx1.example.org: 421 4.3.2" in journey.attempts[0].summary
+    assert "bug" not in journey.hops[-1].summary
+
+
 def test_a_connection_lost_after_the_message_was_accepted_delivers_it_once(world: World) -> None:
     # 250 after the final dot means the MX has taken the message (RFC 5321 §4.1.1.4, §6.1):
     # a QUIT that goes unanswered must not make the relay send it again.
